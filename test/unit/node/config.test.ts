@@ -1,0 +1,72 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, ConfigError, SETTINGS, settingsTable } from '../../../node/config.js';
+
+describe('config', () => {
+  it('gives every setting its documented default', () => {
+    const c = loadConfig({ env: {} });
+    for (const [k, s] of Object.entries(SETTINGS)) {
+      const v = (c as Record<string, unknown>)[k];
+      assert.deepEqual(typeof v === 'bigint' ? v : v, s.default, k);
+    }
+  });
+
+  it('takes flag over env over file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    try {
+      const file = path.join(dir, 'c.json');
+      writeFileSync(file, JSON.stringify({ apiPort: 1111, metricsPort: 2222, proverWorkers: 3 }));
+      const c = loadConfig({ file, env: { SIDECAR_API_PORT: '3333', SIDECAR_ROLES: 'sequencer, prover' }, flags: { metricsPort: 4444 } });
+      assert.equal(c.apiPort, 3333);
+      assert.equal(c.metricsPort, 4444);
+      assert.equal(c.proverWorkers, 3);
+      assert.deepEqual(c.roles, ['sequencer', 'prover']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('collects every bad value with its source, hiding secrets', () => {
+    try {
+      loadConfig({
+        env: { SIDECAR_API_PORT: '70000', SIDECAR_ROLES: 'sequencer,miner', SIDECAR_PRIVATE_KEY: '0xnotakey' },
+        flags: { sequencerTip: '-5', bogus: 1 },
+      });
+      assert.fail('expected ConfigError');
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      const msg = e.message;
+      assert.match(msg, /env SIDECAR_API_PORT/);
+      assert.match(msg, /env SIDECAR_ROLES: each role must be one of/);
+      assert.match(msg, /--sequencer-tip: expected a non-negative integer amount/);
+      assert.match(msg, /unknown option "bogus"/);
+      assert.match(msg, /SIDECAR_PRIVATE_KEY.*\(got \(hidden\)\)/);
+      assert.doesNotMatch(msg, /notakey/);
+      assert.equal(e.problems.length, 5);
+    }
+  });
+
+  it('reports a missing, malformed or unknown-key config file clearly', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    try {
+      assert.throws(() => loadConfig({ file: path.join(dir, 'nope.json'), env: {} }), /config file .*nope\.json: not found/);
+      const bad = path.join(dir, 'bad.json');
+      writeFileSync(bad, '{"apiPort": 1,');
+      assert.throws(() => loadConfig({ file: bad, env: {} }), /not valid JSON/);
+      writeFileSync(bad, '{"apiPrt": 1}');
+      assert.throws(() => loadConfig({ file: bad, env: {} }), /unknown setting "apiPrt"/);
+      writeFileSync(bad, '[1]');
+      assert.throws(() => loadConfig({ file: bad, env: {} }), /expected a JSON object/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('documents every setting with its env var', () => {
+    const t = settingsTable();
+    for (const s of Object.values(SETTINGS)) assert.ok(t.includes(s.env), s.env);
+  });
+});
