@@ -1,0 +1,311 @@
+// Compile the Noir packages under circuits/noir/ to .build/circuits/<name>.json (ACIR + ABI +
+// gate counts), cached by a hash of their sources and the compiler version. Lazy: callers use
+// `loadCircuit(name)`, which builds only what is stale. CLI: `npm run build:circuits`.
+//
+// The final (recursive, L1-flavour) circuits pin the vk hashes of the first/rec segment
+// circuits as constants (circuits/noir/final_*/src/vk_hashes.nr, generated here). Those vks
+// depend on the CRS, so building a final circuit needs a vk-hash source: either
+// `opts.vkHash` (the proving backend passes its own, cached) or bb.js with `opts.crsPath` /
+// $SIDECAR_CRS_PATH (the directory holding bn254_g1.dat / bn254_g2.dat).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../node/log.js';
+import { poseidon2, initPoseidon2 } from './l2/poseidon2.js';
+import { toHex } from './l2/field.js';
+
+const log = createLogger('circuits:build');
+
+export const CIRCUITS_ROOT = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(CIRCUITS_ROOT, '..');
+export const NOIR_DIR = path.join(CIRCUITS_ROOT, 'noir');
+export const BUILD_DIR = path.join(REPO_ROOT, '.build', 'circuits');
+const NOIR_VERSION = '1.0.0-beta.3';
+const FORMAT = 2;
+
+/** single: a whole block, no recursion, L1 flavour. first: first of a chain. rec: middle. final: last (L1). */
+export type SegmentKind = 'single' | 'first' | 'rec' | 'final';
+
+export interface CircuitAbi {
+  parameters: { name: string; type: unknown; visibility: 'public' | 'private' | 'databus' }[];
+  return_type: unknown;
+  error_types: Record<string, unknown>;
+}
+
+export interface CompiledCircuit {
+  name: string;
+  kind: SegmentKind;
+  /** Txs per segment (S). */
+  capacity: number;
+  /** Verifies a previous segment's proof. */
+  recursive: boolean;
+  /** Flavour of the proof this circuit's proof is made in. */
+  flavour: 'recursive' | 'l1';
+  /** Source hash: changes whenever the circuit can change. */
+  hash: string;
+  noirVersion: string;
+  /** base64 gzipped ACIR, as noir_js and bb.js take it. */
+  bytecode: string;
+  abi: CircuitAbi;
+  /** acirGetCircuitSizes: exact gates and the dyadic circuit size (power of two). */
+  gates: number;
+  circuitSize: number;
+  /** For final circuits: the vk hashes pinned into the circuit. */
+  vkHashes?: { first: string; rec: string; source: string };
+}
+
+export class CircuitBuildError extends Error {
+  constructor(readonly circuit: string, message: string) {
+    super(`circuit ${circuit}: ${message}`);
+    this.name = 'CircuitBuildError';
+  }
+}
+
+export interface VkHashSource {
+  /** Poseidon2 hash of the circuit's vk as the 128 fields the recursive verifier takes. */
+  vkHash(circuit: CompiledCircuit): Promise<bigint>;
+  /** Identifies the CRS the vks come from (in build metadata, e.g. "dev-<tau hash>" or "aztec"). */
+  label: string;
+}
+
+export interface BuildOptions {
+  /** Only these circuits (and what they need). Default: all. */
+  only?: string[];
+  /** How final circuits learn the first/rec vk hashes (default: bb.js with crsPath). */
+  vkSource?: VkHashSource;
+  crsPath?: string;
+  /** Rebuild even when cached. */
+  force?: boolean;
+}
+
+export function parseCircuitName(name: string): { kind: SegmentKind; capacity: number } {
+  const m = /^(single|first|rec|final)_(\d+)$/.exec(name);
+  if (!m) throw new CircuitBuildError(name, 'name must be <single|first|rec|final>_<capacity>');
+  const capacity = Number(m[2]);
+  if (capacity < 1 || capacity > 1024 || (capacity & (capacity - 1)) !== 0) throw new CircuitBuildError(name, 'capacity must be a power of two <= 1024');
+  return { kind: m[1] as SegmentKind, capacity };
+}
+
+/** The circuit packages in circuits/noir (every bin package; lib is the shared library). */
+export function circuitNames(): string[] {
+  return readdirSync(NOIR_DIR)
+    .filter((d) => existsSync(path.join(NOIR_DIR, d, 'Nargo.toml')) && /type\s*=\s*"bin"/.test(readFileSync(path.join(NOIR_DIR, d, 'Nargo.toml'), 'utf8')))
+    .sort();
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    if (statSync(p).isDirectory()) return n === 'target' ? [] : filesUnder(p);
+    return /\.(nr|toml)$/.test(n) ? [p] : [];
+  }).sort();
+}
+
+function sourceHash(name: string, extra: string): string {
+  const h = createHash('sha256').update(`sidecar-circuit-v${FORMAT}\0${NOIR_VERSION}\0${name}\0${extra}\0`);
+  for (const dir of [path.join(NOIR_DIR, 'lib'), path.join(NOIR_DIR, name)]) {
+    for (const f of filesUnder(dir)) {
+      if (f.endsWith('vk_hashes.nr')) continue;
+      h.update(path.relative(NOIR_DIR, f)).update('\0').update(readFileSync(f)).update('\0');
+    }
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+export function artifactPath(name: string): string {
+  return path.join(BUILD_DIR, `${name}.json`);
+}
+
+function readArtifact(name: string): CompiledCircuit | undefined {
+  try {
+    const c = JSON.parse(readFileSync(artifactPath(name), 'utf8')) as CompiledCircuit;
+    return typeof c.bytecode === 'string' && typeof c.hash === 'string' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAtomic(file: string, data: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+async function noirCompile(name: string, projectDir: string): Promise<{ bytecode: string; abi: CircuitAbi }> {
+  const { compile, createFileManager } = await import('@noir-lang/noir_wasm');
+  const noop = () => {};
+  // noir_wasm prints "Compiling at ..." with console.log whatever logFn says: keep stdout clean
+  const consoleLog = console.log;
+  console.log = noop;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const r: any = await compile(createFileManager(projectDir), undefined, noop, noop);
+    return { bytecode: r.program.bytecode, abi: r.program.abi };
+  } catch (e) {
+    throw new CircuitBuildError(name, `Noir compilation failed:\n${(e as Error).message}`);
+  } finally {
+    console.log = consoleLog;
+  }
+}
+
+async function circuitSizes(bytecode: string, recursive: boolean): Promise<{ gates: number; circuitSize: number }> {
+  const { BarretenbergSync } = await import('@aztec/bb.js');
+  const { decompressSync } = await import('fflate');
+  const bb = await BarretenbergSync.initSingleton();
+  const [gates, circuitSize] = bb.acirGetCircuitSizes(decompressSync(Buffer.from(bytecode, 'base64')), recursive, true);
+  return { gates, circuitSize };
+}
+
+/** Poseidon2::hash(vk, 128) as the recursive segment circuits compute it (lib: vk_hash). */
+export async function vkHashOfFields(fields: readonly bigint[]): Promise<bigint> {
+  if (fields.length !== 128) throw new RangeError(`an UltraHonk vk has 128 fields in bb.js 0.82.2, got ${fields.length}`);
+  await initPoseidon2();
+  return poseidon2(fields);
+}
+
+/**
+ * Default vk-hash source: bb.js 0.82.2 computes the vk (recursive flavour) from `crsPath`;
+ * the vk is turned into fields with `acirVkAsFieldsUltraHonk(new RawBuffer(vk))` (bb.js' own
+ * generateRecursiveProofArtifacts omits RawBuffer and shifts every field).
+ */
+export function bbVkSource(crsPath: string): VkHashSource {
+  return {
+    label: `bb.js:${path.basename(crsPath)}`,
+    async vkHash(c) {
+      const cacheFile = path.join(BUILD_DIR, 'vkhash', `${c.hash}-${createHash('sha256').update(path.resolve(crsPath)).digest('hex').slice(0, 12)}.json`);
+      if (existsSync(cacheFile)) return BigInt(JSON.parse(readFileSync(cacheFile, 'utf8')).vkHash);
+      const { Barretenberg, RawBuffer } = await import('@aztec/bb.js');
+      const { decompressSync } = await import('fflate');
+      log.info({ circuit: c.name, circuitSize: c.circuitSize, crsPath }, 'computing vk for the final circuits (one-off, cached)');
+      const api = await Barretenberg.new({ crsPath, threads: 1 });
+      try {
+        const acir = decompressSync(Buffer.from(c.bytecode, 'base64'));
+        await api.acirInitSRS(acir, true, true);
+        const vk = await api.acirWriteVkUltraHonk(acir, true);
+        const fields = (await api.acirVkAsFieldsUltraHonk(new RawBuffer(vk))).map((f) => BigInt(f.toString()));
+        if (fields[0] !== BigInt(c.circuitSize)) {
+          throw new CircuitBuildError(c.name, `vk field 0 is ${fields[0]}, expected the circuit size ${c.circuitSize} (vk-as-fields bug?)`);
+        }
+        const h = await vkHashOfFields(fields);
+        writeAtomic(cacheFile, JSON.stringify({ circuit: c.name, hash: c.hash, vkHash: toHex(h) }));
+        return h;
+      } finally {
+        await api.destroy();
+      }
+    },
+  };
+}
+
+function chainParts(finalName: string): { first: string; rec: string } {
+  const names = circuitNames();
+  const firsts = names.filter((n) => n.startsWith('first_'));
+  const recs = names.filter((n) => n.startsWith('rec_'));
+  if (firsts.length !== 1 || recs.length !== 1) {
+    throw new CircuitBuildError(finalName, `expected exactly one first_* and one rec_* circuit, found ${firsts.join(',')} / ${recs.join(',')}`);
+  }
+  return { first: firsts[0], rec: recs[0] };
+}
+
+const memo = new Map<string, CompiledCircuit>();
+const inflight = new Map<string, Promise<CompiledCircuit>>();
+
+async function buildOne(name: string, opts: BuildOptions): Promise<CompiledCircuit> {
+  const { kind, capacity } = parseCircuitName(name);
+  if (!existsSync(path.join(NOIR_DIR, name, 'Nargo.toml'))) throw new CircuitBuildError(name, `no Noir package at circuits/noir/${name}`);
+  const recursive = kind === 'rec' || kind === 'final';
+  const flavour = kind === 'single' || kind === 'final' ? 'l1' : 'recursive';
+  let projectDir = path.join(NOIR_DIR, name);
+  let vkHashes: CompiledCircuit['vkHashes'];
+  let extra = '';
+  if (kind === 'final') {
+    const parts = chainParts(name);
+    const [first, rec] = await Promise.all([ensureBuilt(parts.first, opts), ensureBuilt(parts.rec, opts)]);
+    const source = opts.vkSource ?? defaultVkSource(name);
+    const [fh, rh] = [await source.vkHash(first), await source.vkHash(rec)];
+    vkHashes = { first: toHex(fh), rec: toHex(rh), source: source.label };
+    extra = `${vkHashes.first}:${vkHashes.rec}`;
+    // compile a copy with the generated constants (never written into the source tree)
+    const gen = path.join(BUILD_DIR, 'src');
+    rmSync(path.join(gen, name), { recursive: true, force: true });
+    cpSync(path.join(NOIR_DIR, 'lib'), path.join(gen, 'lib'), { recursive: true });
+    cpSync(path.join(NOIR_DIR, name), path.join(gen, name), { recursive: true });
+    writeFileSync(path.join(gen, name, 'src', 'vk_hashes.nr'),
+      `// generated by circuits/build.ts (${source.label}): Poseidon2 hashes of the ${parts.first} and ${parts.rec} vks\n` +
+      `pub global FIRST_VK_HASH: Field = ${vkHashes.first};\npub global REC_VK_HASH: Field = ${vkHashes.rec};\n`);
+    projectDir = path.join(gen, name);
+  }
+  const hash = sourceHash(name, extra);
+  const cached = opts.force ? undefined : readArtifact(name);
+  if (cached && cached.hash === hash) return cached;
+  const t0 = Date.now();
+  const { bytecode, abi } = await noirCompile(name, projectDir);
+  const sizes = await circuitSizes(bytecode, flavour === 'recursive');
+  const c: CompiledCircuit = { name, kind, capacity, recursive, flavour, hash, noirVersion: NOIR_VERSION, bytecode, abi, ...sizes, vkHashes };
+  writeAtomic(artifactPath(name), JSON.stringify(c));
+  log.info({ circuit: name, gates: c.gates, circuitSize: c.circuitSize, ms: Date.now() - t0 }, 'compiled circuit');
+  return c;
+}
+
+function defaultVkSource(name: string): VkHashSource {
+  const crsPath = process.env.SIDECAR_CRS_PATH;
+  if (!crsPath) {
+    throw new CircuitBuildError(name, 'final circuits pin the first/rec vk hashes, which depend on the CRS: pass a vkSource or crsPath, or set SIDECAR_CRS_PATH');
+  }
+  return bbVkSource(crsPath);
+}
+
+async function ensureBuilt(name: string, opts: BuildOptions): Promise<CompiledCircuit> {
+  const key = name;
+  const running = inflight.get(key);
+  if (running) return running;
+  const p = buildOne(name, opts).finally(() => inflight.delete(key));
+  inflight.set(key, p);
+  const c = await p;
+  memo.set(name, c);
+  return c;
+}
+
+/** Build every circuit (or `opts.only`); no-op for those up to date. */
+export async function buildCircuits(opts: BuildOptions = {}): Promise<CompiledCircuit[]> {
+  const o = { ...opts, vkSource: opts.vkSource ?? (opts.crsPath ? bbVkSource(opts.crsPath) : undefined) };
+  const names = opts.only ?? circuitNames();
+  const out: CompiledCircuit[] = [];
+  for (const n of names) out.push(await ensureBuilt(n, o));
+  return out;
+}
+
+/**
+ * The compiled circuit `name`, built first if its sources changed. Cheap after the first
+ * call in a process (source hashes are checked once per process per circuit).
+ */
+export async function loadCircuit(name: string, opts: BuildOptions = {}): Promise<CompiledCircuit> {
+  const hit = memo.get(name);
+  if (hit && !opts.force) return hit;
+  const [c] = await buildCircuits({ ...opts, only: [name] });
+  return c;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const crsArg = argv.find((a) => a.startsWith('--crs='));
+  const only = argv.filter((a) => !a.startsWith('--'));
+  const crsPath = crsArg?.slice('--crs='.length) ?? process.env.SIDECAR_CRS_PATH;
+  let names = only.length ? only : circuitNames();
+  if (!crsPath && !only.length) {
+    const skipped = names.filter((n) => n.startsWith('final_'));
+    names = names.filter((n) => !n.startsWith('final_'));
+    if (skipped.length) log.warn({ skipped }, 'no CRS given (--crs=DIR or SIDECAR_CRS_PATH): final circuits need vk hashes and are skipped');
+  }
+  const built = await buildCircuits({ only: names, crsPath, force: argv.includes('--force') });
+  for (const c of built) {
+    process.stdout.write(`${c.name.padEnd(10)} ${String(c.gates).padStart(9)} gates  2^${Math.log2(c.circuitSize)}  ${c.flavour}\n`);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
