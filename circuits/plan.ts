@@ -1,0 +1,353 @@
+// The proof plan of a block: a DAG of proving jobs the orchestrator (prover/) schedules.
+// Under WASM's 4 GiB a circuit verifies at most one proof, so today's plans are one `single`
+// proof or a chain first -> rec* -> final; the structure (jobs with deps) also carries binary
+// merges (two deps) for backends with more memory. `planBlock` picks the shape from a cost
+// model (data: measured gates and proving times) to minimise the block's proving time, and
+// `segmentInputs` builds each job's circuit inputs from the block's execution.
+import { createHash } from 'node:crypto';
+import type { InputMap } from '@noir-lang/noir_js';
+import type { CompiledCircuit, SegmentKind } from './build.js';
+import { MAX_TXS_PER_BLOCK, toHex } from './l2/field.js';
+import { TxsFrontier, digestHalves, digestWords, txsCommitment, txsSubtreeRoot } from './l2/commitment.js';
+import { poseidon2 } from './l2/poseidon2.js';
+import type { BlockExecution, WorldState } from './l2/state.js';
+import { encodeTxBody, type SignedTx } from './l2/tx.js';
+import { noirTxs } from './witness.js';
+
+export type JobKind = SegmentKind | 'merge';
+export type ProofFlavour = 'recursive' | 'l1';
+
+export interface ProofJob {
+  /** sha256 of everything the job's proof depends on (block hash, circuit, tx range, deps). */
+  id: string;
+  kind: JobKind;
+  circuit: string;
+  /** Txs [start, end) of the block this job executes inline. */
+  txRange: [number, number];
+  /** Jobs whose proofs this job verifies. */
+  deps: string[];
+  flavour: ProofFlavour;
+  /** Cost-model estimate of proving time. */
+  estimatedMs: number;
+}
+
+export interface ProofPlan {
+  blockHash: string;
+  slot: bigint;
+  txCount: number;
+  jobs: ProofJob[];
+  /** The job whose proof is the block's final (L1) proof. */
+  root: string;
+  /** Estimated time of the longest dependency chain (the block's proving time). */
+  estimatedMs: number;
+}
+
+/** One circuit as the planner sees it. */
+export interface CircuitCost {
+  name: string;
+  kind: SegmentKind;
+  capacity: number;
+  gates: number;
+  /** Dyadic size (power of two): what proving time scales with. */
+  circuitSize: number;
+  /** Circuit source hash (job ids change when the circuit does). */
+  hash?: string;
+}
+
+/** Cost model as data: a circuit catalog and measured proving speed. */
+export interface CostModel {
+  circuits: CircuitCost[];
+  /** Proving ms per dyadic gate, by flavour (measured: 2^20 recursive-verifier circuit ~95 s single-threaded). */
+  msPerGate: Record<ProofFlavour, number>;
+  /** Measured proving times per circuit, preferred over the per-gate estimate. */
+  proveMs?: Record<string, number>;
+}
+
+/**
+ * Gate counts measured with acirGetCircuitSizes (bb.js 0.82.2) for the committed circuits
+ * and the issue's single-thread proving speed (~95 s for 2^20, 3.8 s for 2^15).
+ * `costModelFrom(circuits)` builds the same from compiled artifacts.
+ */
+export const DEFAULT_COST_MODEL: CostModel = {
+  circuits: [
+    { name: 'single_1', kind: 'single', capacity: 1, gates: 96_822, circuitSize: 1 << 17 },
+    { name: 'single_8', kind: 'single', capacity: 8, gates: 212_732, circuitSize: 1 << 18 },
+    { name: 'single_32', kind: 'single', capacity: 32, gates: 686_442, circuitSize: 1 << 20 },
+    { name: 'first_32', kind: 'first', capacity: 32, gates: 648_119, circuitSize: 1 << 20 },
+    { name: 'rec_8', kind: 'rec', capacity: 8, gates: 938_364, circuitSize: 1 << 20 },
+    { name: 'final_8', kind: 'final', capacity: 8, gates: 943_133, circuitSize: 1 << 20 },
+  ],
+  msPerGate: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
+};
+
+export function costModelFrom(circuits: readonly CompiledCircuit[], base: CostModel = DEFAULT_COST_MODEL): CostModel {
+  return {
+    ...base,
+    circuits: circuits.map((c) => ({ name: c.name, kind: c.kind, capacity: c.capacity, gates: c.gates, circuitSize: c.circuitSize, hash: c.hash })),
+  };
+}
+
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+const flavourOf = (k: SegmentKind): ProofFlavour => (k === 'single' || k === 'final' ? 'l1' : 'recursive');
+
+export function estimateMs(model: CostModel, c: CircuitCost): number {
+  return model.proveMs?.[c.name] ?? Math.round(c.circuitSize * model.msPerGate[flavourOf(c.kind)]);
+}
+
+interface Shape { steps: { c: CircuitCost; txs: number }[]; ms: number }
+
+function candidateShapes(n: number, model: CostModel): Shape[] {
+  const by = (k: SegmentKind) => model.circuits.filter((c) => c.kind === k).sort((a, b) => a.capacity - b.capacity);
+  const shapes: Shape[] = [];
+  for (const s of by('single')) {
+    if (s.capacity >= n) shapes.push({ steps: [{ c: s, txs: n }], ms: estimateMs(model, s) });
+  }
+  for (const f of by('first')) {
+    for (const r of by('rec')) {
+      for (const fin of by('final')) {
+        if (n <= f.capacity) {
+          // the first segment partial, the final one empty (when no single circuit may be used)
+          if (f.capacity % fin.capacity === 0) {
+            const steps = [{ c: f, txs: n }, { c: fin, txs: 0 }];
+            shapes.push({ steps, ms: steps.reduce((t, s) => t + estimateMs(model, s.c), 0) });
+          }
+          continue;
+        }
+        const rest = n - f.capacity;
+        // k full rec segments then the final one with 1..fin.capacity txs
+        const k = Math.max(0, Math.ceil((rest - fin.capacity) / r.capacity));
+        const steps = [{ c: f, txs: f.capacity }];
+        let pos = f.capacity;
+        let aligned = true;
+        for (let i = 0; i < k; i++) {
+          if (pos % r.capacity !== 0) aligned = false;
+          steps.push({ c: r, txs: r.capacity });
+          pos += r.capacity;
+        }
+        if (pos % fin.capacity !== 0 || pos + fin.capacity > MAX_TXS_PER_BLOCK) aligned = false;
+        if (!aligned) continue;
+        steps.push({ c: fin, txs: n - pos });
+        shapes.push({ steps, ms: steps.reduce((t, s) => t + estimateMs(model, s.c), 0) });
+      }
+    }
+  }
+  return shapes;
+}
+
+function jobId(parts: (string | number)[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
+export interface PlanBlockInput {
+  blockHash: string;
+  slot: bigint | number;
+  /** Number of txs (or the txs themselves). */
+  txCount?: number;
+  txs?: readonly unknown[];
+}
+
+/** The cheapest plan (estimated proving time) for a block of n txs. */
+export function planBlock(block: PlanBlockInput, model: CostModel = DEFAULT_COST_MODEL): ProofPlan {
+  const n = block.txCount ?? block.txs?.length;
+  if (n === undefined || !Number.isInteger(n) || n < 0) throw new PlanError('planBlock needs txCount or txs');
+  if (n > MAX_TXS_PER_BLOCK) throw new PlanError(`a block holds at most ${MAX_TXS_PER_BLOCK} txs, got ${n}`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(block.blockHash)) throw new PlanError(`blockHash must be 0x + 64 hex digits, got ${block.blockHash}`);
+  const shapes = candidateShapes(n, model);
+  if (shapes.length === 0) throw new PlanError(`no circuit combination in the cost model proves a block of ${n} txs`);
+  const best = shapes.reduce((a, b) => (b.ms < a.ms || (b.ms === a.ms && b.steps.length < a.steps.length) ? b : a));
+  const jobs: ProofJob[] = [];
+  let pos = 0;
+  for (const { c, txs } of best.steps) {
+    const deps = jobs.length ? [jobs[jobs.length - 1].id] : [];
+    const txRange: [number, number] = [pos, pos + txs];
+    jobs.push({
+      id: jobId([block.blockHash.toLowerCase(), c.name, c.hash ?? '', txRange[0], txRange[1], ...deps]),
+      kind: c.kind, circuit: c.name, txRange, deps, flavour: flavourOf(c.kind), estimatedMs: estimateMs(model, c),
+    });
+    pos += txs;
+  }
+  return { blockHash: block.blockHash, slot: BigInt(block.slot), txCount: n, jobs, root: jobs[jobs.length - 1].id, estimatedMs: best.ms };
+}
+
+/** Jobs in dependency order (deps first). */
+export function topoOrder(plan: ProofPlan): ProofJob[] {
+  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  const seen = new Set<string>();
+  const out: ProofJob[] = [];
+  const visit = (j: ProofJob, stack: Set<string>) => {
+    if (seen.has(j.id)) return;
+    if (stack.has(j.id)) throw new PlanError(`plan has a cycle at job ${j.id}`);
+    stack.add(j.id);
+    for (const d of j.deps) {
+      const dj = byId.get(d);
+      if (!dj) throw new PlanError(`job ${j.id} depends on unknown job ${d}`);
+      visit(dj, stack);
+    }
+    stack.delete(j.id);
+    seen.add(j.id);
+    out.push(j);
+  };
+  for (const j of plan.jobs) visit(j, new Set());
+  return out;
+}
+
+// ---- circuit inputs -------------------------------------------------------------------
+
+/** A block executed against its pre-state: what every segment's inputs derive from. */
+export interface BlockWitness {
+  slot: bigint;
+  startRoot: bigint;
+  endRoot: bigint;
+  txsCommitment: bigint;
+  bodies: Uint8Array[];
+  execution: BlockExecution;
+}
+
+/**
+ * Execute `txs` on a copy of `preState` (which is not modified). With validate=false an
+ * invalid tx still yields a witness, so the circuit reports the failure (how a prover learns
+ * a revealed block is unprovable).
+ */
+export function blockWitness(preState: WorldState, slot: bigint | number, txs: readonly SignedTx[], opts: { validate?: boolean } = {}): BlockWitness {
+  const execution = preState.clone().applyBlock(txs, opts);
+  const bodies = txs.map((t) => encodeTxBody(t.tx));
+  return { slot: BigInt(slot), startRoot: execution.startRoot, endRoot: execution.endRoot, txsCommitment: txsCommitment(bodies), bodies, execution };
+}
+
+/** The vk hashes the chain's carry names (final circuits pin them: CompiledCircuit.vkHashes). */
+export interface ChainVkHashes { first: bigint; rec: bigint }
+
+/** The previous segment's proof in the recursive flavour, as fields. */
+export interface PrevProof {
+  /** 456 fields (bb.js 0.82.2 UltraHonk, pairing points included), public inputs excluded. */
+  proof: readonly (bigint | string)[];
+  /** 128 vk fields (acirVkAsFieldsUltraHonk(new RawBuffer(vk))). */
+  vk: readonly (bigint | string)[];
+}
+
+export interface SegmentInputs {
+  inputs: InputMap;
+  /** The job's public inputs in circuit order: [slot, startRoot, endRoot, acc | txsCommitment]. */
+  publicInputs: bigint[];
+}
+
+interface SegState { frontier: TxsFrontier; acc: bigint; endRoot: bigint }
+
+function carryHash(f: TxsFrontier, vk: ChainVkHashes): bigint {
+  const fields: bigint[] = [];
+  for (const n of f.nodes) fields.push(...digestHalves(n));
+  fields.push(BigInt(f.count), vk.first, vk.rec);
+  return poseidon2(fields);
+}
+
+function noirCarry(f: TxsFrontier, vk: ChainVkHashes) {
+  return {
+    frontier: { nodes: f.nodes.map((n) => digestWords(n).map(String)), count: String(f.count) },
+    first_vk_hash: toHex(vk.first),
+    rec_vk_hash: toHex(vk.rec),
+  };
+}
+
+const HONK_PROOF_FIELDS = 456;
+const HONK_VK_FIELDS = 128;
+const fieldHex = (x: bigint | string) => (typeof x === 'bigint' ? toHex(x) : x);
+
+/**
+ * Circuit inputs for `job` of `plan`. `capacityOf(circuit)` gives segment sizes (compiled
+ * circuits or the cost model). For rec/final jobs pass the previous job's proof and vk as
+ * fields; chains need `vkHashes` (any consistent values work at witness level; the final
+ * circuit accepts only its pinned ones).
+ */
+export function segmentInputs(
+  plan: ProofPlan,
+  job: ProofJob,
+  block: BlockWitness,
+  opts: { prevProof?: PrevProof; vkHashes?: ChainVkHashes; capacityOf?: (circuit: string) => number } = {},
+): SegmentInputs {
+  const capacityOf = opts.capacityOf ?? ((name: string) => {
+    const c = DEFAULT_COST_MODEL.circuits.find((x) => x.name === name);
+    if (!c) throw new PlanError(`unknown circuit ${name}: pass capacityOf`);
+    return c.capacity;
+  });
+  if (block.bodies.length !== plan.txCount) throw new PlanError(`plan is for ${plan.txCount} txs, block has ${block.bodies.length}`);
+  const order = topoOrder(plan);
+  const idx = order.findIndex((j) => j.id === job.id);
+  if (idx < 0) throw new PlanError(`job ${job.id} is not in the plan`);
+  if (job.kind === 'merge') throw new PlanError('merge jobs need a backend that verifies two proofs (not available under WASM)');
+  const vk = opts.vkHashes ?? { first: 0n, rec: 0n };
+  const slot = toHex(block.slot);
+  const [a, b] = job.txRange;
+  const witnesses = block.execution.witnesses.slice(a, b);
+  const segStart = a === 0 ? block.startRoot : block.execution.witnesses[a - 1].rootAfter;
+  const segEnd = b === 0 ? block.startRoot : block.execution.witnesses[b - 1].rootAfter;
+  const cap = capacityOf(job.circuit);
+  const txs = noirTxs(witnesses, cap);
+  const sub = txsSubtreeRoot(block.bodies.slice(a, b), cap);
+
+  // the carry before this job: replay the chain's earlier segments
+  const before = new TxsFrontier();
+  let prevJob: ProofJob | undefined;
+  for (const j of order.slice(0, idx)) {
+    before.append(txsSubtreeRoot(block.bodies.slice(j.txRange[0], j.txRange[1]), capacityOf(j.circuit)), capacityOf(j.circuit));
+    prevJob = j;
+  }
+  const prevState: SegState | undefined = prevJob && {
+    frontier: before, acc: carryHash(before, vk),
+    endRoot: prevJob.txRange[1] === 0 ? block.startRoot : block.execution.witnesses[prevJob.txRange[1] - 1].rootAfter,
+  };
+
+  switch (job.kind) {
+    case 'single':
+      return {
+        inputs: { slot, start_root: toHex(block.startRoot), end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), txs, n_active: String(b - a) },
+        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment],
+      };
+    case 'first': {
+      const after = new TxsFrontier();
+      after.append(sub, cap);
+      const acc = carryHash(after, vk);
+      return {
+        inputs: {
+          slot, start_root: toHex(block.startRoot), end_root: toHex(segEnd), acc: toHex(acc), txs, n_active: String(b - a),
+          first_vk_hash: toHex(vk.first), rec_vk_hash: toHex(vk.rec),
+        },
+        publicInputs: [block.slot, block.startRoot, segEnd, acc],
+      };
+    }
+    case 'rec':
+    case 'final': {
+      if (!prevState || !prevJob) throw new PlanError(`${job.kind} job ${job.id} has no previous segment`);
+      const prev = opts.prevProof;
+      if (!prev) throw new PlanError(`${job.kind} job needs the previous segment's proof (prevProof)`);
+      if (prev.proof.length !== HONK_PROOF_FIELDS) throw new PlanError(`previous proof must be ${HONK_PROOF_FIELDS} fields, got ${prev.proof.length}`);
+      if (prev.vk.length !== HONK_VK_FIELDS) throw new PlanError(`previous vk must be ${HONK_VK_FIELDS} fields, got ${prev.vk.length}`);
+      const common = {
+        slot, start_root: toHex(block.startRoot),
+        segment_start_root: toHex(segStart), prev_end_root: toHex(prevState.endRoot), prev_acc: toHex(prevState.acc),
+        prev: noirCarry(prevState.frontier, vk), prev_is_first: prevJob.kind === 'first',
+        prev_vk: prev.vk.map(fieldHex), prev_proof: prev.proof.map(fieldHex), txs, n_active: String(b - a),
+      };
+      if (job.kind === 'rec') {
+        const after = prevState.frontier.clone();
+        after.append(sub, cap);
+        const acc = carryHash(after, vk);
+        return { inputs: { ...common, end_root: toHex(segEnd), acc: toHex(acc) }, publicInputs: [block.slot, block.startRoot, segEnd, acc] };
+      }
+      return {
+        inputs: { ...common, end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment) },
+        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment],
+      };
+    }
+  }
+}
+
+/** A plan as one line per job (logs, reports). */
+export function describePlan(plan: ProofPlan): string {
+  return plan.jobs.map((j) => `${j.circuit}[${j.txRange[0]},${j.txRange[1]})`).join(' -> ') + ` ~${(plan.estimatedMs / 1000).toFixed(0)} s`;
+}
