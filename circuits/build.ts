@@ -133,7 +133,8 @@ function writeAtomic(file: string, data: string): void {
   renameSync(tmp, file);
 }
 
-async function noirCompile(name: string, projectDir: string): Promise<{ bytecode: string; abi: CircuitAbi }> {
+/** Compile one Noir package directory (absolute path) with noir_wasm. */
+export async function noirCompile(name: string, projectDir: string): Promise<{ bytecode: string; abi: CircuitAbi }> {
   const { compile, createFileManager } = await import('@noir-lang/noir_wasm');
   const noop = () => {};
   // noir_wasm prints "Compiling at ..." with console.log whatever logFn says: keep stdout clean

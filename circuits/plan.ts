@@ -74,8 +74,8 @@ export const DEFAULT_COST_MODEL: CostModel = {
     { name: 'single_8', kind: 'single', capacity: 8, gates: 212_732, circuitSize: 1 << 18 },
     { name: 'single_32', kind: 'single', capacity: 32, gates: 686_442, circuitSize: 1 << 20 },
     { name: 'first_32', kind: 'first', capacity: 32, gates: 648_119, circuitSize: 1 << 20 },
-    { name: 'rec_8', kind: 'rec', capacity: 8, gates: 938_364, circuitSize: 1 << 20 },
-    { name: 'final_8', kind: 'final', capacity: 8, gates: 943_133, circuitSize: 1 << 20 },
+    { name: 'rec_8', kind: 'rec', capacity: 8, gates: 935_884, circuitSize: 1 << 20 },
+    { name: 'final_8', kind: 'final', capacity: 8, gates: 943_135, circuitSize: 1 << 20 },
   ],
   msPerGate: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
 };

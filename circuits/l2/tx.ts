@@ -1,7 +1,7 @@
 // L2 transfers: the 32-byte body of docs/design.md, the signed message, signatures on the
 // wire (64 bytes: e ‖ s, big-endian) and typed decoding errors.
 import { createHash } from 'node:crypto';
-import { GRUMPKIN_ORDER, MAX_ACCOUNTS, R, U32_MAX, U64_MAX, bigIntToBytes32, bytesToBigInt } from './field.js';
+import { GRUMPKIN_ORDER, R, U32_MAX, U64_MAX, bigIntToBytes32, bytesToBigInt } from './field.js';
 import { schnorrSign, schnorrVerify, type Point, type Signature } from './grumpkin.js';
 
 export interface Tx {
@@ -30,9 +30,6 @@ export function checkTxFields(tx: Tx): void {
   for (const k of ['from', 'to', 'nonce'] as const) {
     const v = tx[k];
     if (!Number.isInteger(v) || v < 0 || BigInt(v) > U32_MAX) throw new TxFormatError('out-of-range', `tx.${k} must be a u32, got ${v}`);
-  }
-  if (tx.from >= MAX_ACCOUNTS || tx.to >= MAX_ACCOUNTS) {
-    throw new TxFormatError('out-of-range', `account index must be below ${MAX_ACCOUNTS} (tree depth 20)`);
   }
   if (typeof tx.amount !== 'bigint' || tx.amount < 0n || tx.amount > U64_MAX) {
     throw new TxFormatError('out-of-range', `tx.amount must be a u64, got ${String(tx.amount)}`);
