@@ -78,6 +78,8 @@ export const DEFAULT_COST_MODEL: CostModel = {
     { name: 'final_8', kind: 'final', capacity: 8, gates: 943_135, circuitSize: 1 << 20 },
   ],
   msPerGate: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
+  // measured here (single thread, keccak, circuits/README.md)
+  proveMs: { single_1: 12_676, single_8: 29_810, single_32: 89_796 },
 };
 
 export function costModelFrom(circuits: readonly CompiledCircuit[], base: CostModel = DEFAULT_COST_MODEL): CostModel {

@@ -64,8 +64,10 @@ test('the cost model decides: measured times override, a restricted catalog stil
   const chainOnly: CostModel = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.kind !== 'single') };
   assert.deepEqual(shape(1, chainOnly), ['first_32:0-1', 'final_8:1-1']);
   assert.deepEqual(shape(45, chainOnly), ['first_32:0-32', 'rec_8:32-40', 'final_8:40-45']);
-  const c = DEFAULT_COST_MODEL.circuits.find((x) => x.name === 'single_8')!;
-  assert.equal(estimateMs(DEFAULT_COST_MODEL, c), Math.round(c.circuitSize * DEFAULT_COST_MODEL.msPerGate.l1));
+  const rec = DEFAULT_COST_MODEL.circuits.find((x) => x.name === 'rec_8')!;
+  assert.equal(estimateMs(DEFAULT_COST_MODEL, rec), Math.round(rec.circuitSize * DEFAULT_COST_MODEL.msPerGate.recursive));
+  const s8 = DEFAULT_COST_MODEL.circuits.find((x) => x.name === 'single_8')!;
+  assert.equal(estimateMs(DEFAULT_COST_MODEL, s8), DEFAULT_COST_MODEL.proveMs!.single_8);
 });
 
 test('bad plan requests are typed errors', () => {
