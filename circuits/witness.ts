@@ -43,8 +43,10 @@ export function toWitnessError(circuit: string, e: unknown): WitnessError {
   const msg = raw.replace(/^Circuit execution failed:\s*/, '').trim();
   const tx = /tx (\d+): ([^\n]*)/.exec(msg);
   const detail = tx ? `tx ${tx[1]}: ${tx[2]}` : msg;
-  const reason = REASONS.find(([re]) => re.test(detail))?.[1] ?? (/input|ABI|abi|type/.test(msg) && !/assert/i.test(msg) ? 'bad-input' : 'constraint');
-  return new WitnessError(circuit, reason, detail, tx ? Number(tx[1]) : undefined);
+  const badInput = /Expected argument|value passed for parameter|does not match the specified type|cannot be parsed|Invalid (input|value)/i;
+  const reason = REASONS.find(([re]) => re.test(detail))?.[1] ?? (badInput.test(msg) ? 'bad-input' : 'constraint');
+  const short = detail.length > 400 ? `${detail.slice(0, 400)}...` : detail;
+  return new WitnessError(circuit, reason, short, tx ? Number(tx[1]) : undefined);
 }
 
 const programs = new Map<string, Noir>();

@@ -85,6 +85,13 @@ test('a wrong declared end root or txs commitment is refused', async () => {
   await assert.rejects(executeSegment(circuits.single_8, { ...inputs, txs_commitment: toHex(5n) }), (e: unknown) => e instanceof WitnessError && e.reason === 'txs-commitment-mismatch');
 });
 
+test('malformed inputs are a bad-input WitnessError, not a crash', async () => {
+  const { inputs } = singleInputs(transfers(1));
+  const { end_root: _missing, ...noEndRoot } = inputs;
+  await assert.rejects(executeSegment(circuits.single_8, noEndRoot), (e: unknown) => e instanceof WitnessError && e.reason === 'bad-input' && /end_root/.test(e.message));
+  await assert.rejects(executeSegment(circuits.single_8, { ...inputs, txs: [] }), (e: unknown) => e instanceof WitnessError && e.reason === 'bad-input');
+});
+
 test('unknown account is a typed validation error (no witness exists for it)', () => {
   const t = signTx({ from: idx(0), to: 77, amount: 1n, nonce: 0 }, keys[0].secretKey);
   assert.throws(() => genesis.clone().applyBlock([t]), (e: unknown) => e instanceof TxValidationError && e.code === 'unknown-account' && e.txIndex === 0);
