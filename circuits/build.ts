@@ -77,6 +77,11 @@ export interface BuildOptions {
   crsPath?: string;
   /** Rebuild even when cached. */
   force?: boolean;
+  /**
+   * Build final circuits under another artifact name (`<name>.<variant>.json`), e.g. tests
+   * that pin dummy vk hashes without touching the real artifact.
+   */
+  variant?: string;
 }
 
 export function parseCircuitName(name: string): { kind: SegmentKind; capacity: number } {
@@ -113,13 +118,13 @@ function sourceHash(name: string, extra: string): string {
   return h.digest('hex').slice(0, 32);
 }
 
-export function artifactPath(name: string): string {
-  return path.join(BUILD_DIR, `${name}.json`);
+export function artifactPath(name: string, variant?: string): string {
+  return path.join(BUILD_DIR, `${variant ? `${name}.${variant}` : name}.json`);
 }
 
-function readArtifact(name: string): CompiledCircuit | undefined {
+function readArtifact(name: string, variant?: string): CompiledCircuit | undefined {
   try {
-    const c = JSON.parse(readFileSync(artifactPath(name), 'utf8')) as CompiledCircuit;
+    const c = JSON.parse(readFileSync(artifactPath(name, variant), 'utf8')) as CompiledCircuit;
     return typeof c.bytecode === 'string' && typeof c.hash === 'string' ? c : undefined;
   } catch {
     return undefined;
@@ -222,13 +227,14 @@ async function buildOne(name: string, opts: BuildOptions): Promise<CompiledCircu
   let extra = '';
   if (kind === 'final') {
     const parts = chainParts(name);
-    const [first, rec] = await Promise.all([ensureBuilt(parts.first, opts), ensureBuilt(parts.rec, opts)]);
+    const base = { ...opts, variant: undefined };
+    const [first, rec] = await Promise.all([ensureBuilt(parts.first, base), ensureBuilt(parts.rec, base)]);
     const source = opts.vkSource ?? defaultVkSource(name);
     const [fh, rh] = [await source.vkHash(first), await source.vkHash(rec)];
     vkHashes = { first: toHex(fh), rec: toHex(rh), source: source.label };
     extra = `${vkHashes.first}:${vkHashes.rec}`;
     // compile a copy with the generated constants (never written into the source tree)
-    const gen = path.join(BUILD_DIR, 'src');
+    const gen = path.join(BUILD_DIR, opts.variant ? `src.${opts.variant}` : 'src');
     rmSync(path.join(gen, name), { recursive: true, force: true });
     cpSync(path.join(NOIR_DIR, 'lib'), path.join(gen, 'lib'), { recursive: true });
     cpSync(path.join(NOIR_DIR, name), path.join(gen, name), { recursive: true });
@@ -238,13 +244,14 @@ async function buildOne(name: string, opts: BuildOptions): Promise<CompiledCircu
     projectDir = path.join(gen, name);
   }
   const hash = sourceHash(name, extra);
-  const cached = opts.force ? undefined : readArtifact(name);
+  const variant = kind === 'final' ? opts.variant : undefined;
+  const cached = opts.force ? undefined : readArtifact(name, variant);
   if (cached && cached.hash === hash) return cached;
   const t0 = Date.now();
   const { bytecode, abi } = await noirCompile(name, projectDir);
   const sizes = await circuitSizes(bytecode, flavour === 'recursive');
   const c: CompiledCircuit = { name, kind, capacity, recursive, flavour, hash, noirVersion: NOIR_VERSION, bytecode, abi, ...sizes, vkHashes };
-  writeAtomic(artifactPath(name), JSON.stringify(c));
+  writeAtomic(artifactPath(name, variant), JSON.stringify(c));
   log.info({ circuit: name, gates: c.gates, circuitSize: c.circuitSize, ms: Date.now() - t0 }, 'compiled circuit');
   return c;
 }
@@ -257,14 +264,16 @@ function defaultVkSource(name: string): VkHashSource {
   return bbVkSource(crsPath);
 }
 
+const memoKey = (name: string, opts: BuildOptions) => (opts.variant && name.startsWith('final_') ? `${name}.${opts.variant}` : name);
+
 async function ensureBuilt(name: string, opts: BuildOptions): Promise<CompiledCircuit> {
-  const key = name;
+  const key = memoKey(name, opts);
   const running = inflight.get(key);
   if (running) return running;
   const p = buildOne(name, opts).finally(() => inflight.delete(key));
   inflight.set(key, p);
   const c = await p;
-  memo.set(name, c);
+  memo.set(key, c);
   return c;
 }
 
@@ -282,7 +291,7 @@ export async function buildCircuits(opts: BuildOptions = {}): Promise<CompiledCi
  * call in a process (source hashes are checked once per process per circuit).
  */
 export async function loadCircuit(name: string, opts: BuildOptions = {}): Promise<CompiledCircuit> {
-  const hit = memo.get(name);
+  const hit = memo.get(memoKey(name, opts));
   if (hit && !opts.force) return hit;
   const [c] = await buildCircuits({ ...opts, only: [name] });
   return c;

@@ -136,3 +136,40 @@ test('chain: first_32 then rec_8 execute with the carried roots and txs tree', a
   const badVk = { ...rec.inputs, prev_vk: dummyPrev.vk.map((x) => toHex(x + 1n)) };
   await assert.rejects(executeSegment(circuits.rec_8, badVk), (e: unknown) => e instanceof WitnessError && e.reason === 'bad-previous-proof');
 });
+
+test('chain of three: first_32 -> rec_8 -> final_8 ends with the L1 public inputs', async () => {
+  const { vkHashOfFields } = await import('../../../circuits/build.js');
+  // final_8 built with vk hashes pinned to the dummy vks (a test variant, not the real artifact)
+  const firstVk = dummyPrev.vk;
+  const recVk = dummyPrev.vk.map((x) => x + 7n);
+  const vkHashes = { first: await vkHashOfFields(firstVk), rec: await vkHashOfFields(recVk) };
+  const finalC = await loadCircuit('final_8', {
+    variant: 'unit-dummy-vk',
+    vkSource: { label: 'unit-test dummy vks', vkHash: async (c) => (c.kind === 'first' ? vkHashes.first : vkHashes.rec) },
+  });
+  assert.equal(finalC.vkHashes?.first, toHex(vkHashes.first));
+  const txs = transfers(45);
+  const block = blockWitness(genesis, 11n, txs);
+  const plan = planBlock({ blockHash: '0x' + 'ef'.repeat(32), slot: 11n, txCount: 45 }, costModelFrom([circuits.first_32, circuits.rec_8, finalC]));
+  assert.deepEqual(plan.jobs.map((j) => j.circuit), ['first_32', 'rec_8', 'final_8']);
+  const [j0, j1, j2] = plan.jobs;
+  const s0 = segmentInputs(plan, j0, block, { vkHashes });
+  await executeSegment(circuits.first_32, s0.inputs);
+  const s1 = segmentInputs(plan, j1, block, { vkHashes, prevProof: { proof: dummyPrev.proof, vk: firstVk } });
+  await executeSegment(circuits.rec_8, s1.inputs);
+  assert.equal(s1.publicInputs[1], block.startRoot, 'the block start root is carried');
+  const s2 = segmentInputs(plan, j2, block, { vkHashes, prevProof: { proof: dummyPrev.proof, vk: recVk } });
+  await executeSegment(finalC, s2.inputs);
+  assert.deepEqual(s2.publicInputs, [11n, block.startRoot, block.endRoot, block.txsCommitment]);
+
+  // the final circuit refuses a chain whose carry names other circuits' vks
+  const other = { first: vkHashes.first, rec: await vkHashOfFields(recVk.map((x) => x + 1n)) };
+  const s2bad = segmentInputs(plan, j2, block, { vkHashes: other, prevProof: { proof: dummyPrev.proof, vk: recVk.map((x) => x + 1n) } });
+  await assert.rejects(executeSegment(finalC, s2bad.inputs), (e: unknown) => e instanceof WitnessError && e.reason === 'bad-previous-proof');
+  // and a wrong tx in the last segment is reported with its index in the block
+  const badTxs = [...txs];
+  badTxs[43] = { ...badTxs[43], sig: { ...badTxs[43].sig, e: badTxs[43].sig.e ^ 1n } };
+  const badBlock = blockWitness(genesis, 11n, badTxs, { validate: false });
+  const s2tx = segmentInputs(plan, j2, badBlock, { vkHashes, prevProof: { proof: dummyPrev.proof, vk: recVk } });
+  await assert.rejects(executeSegment(finalC, s2tx.inputs), (e: unknown) => e instanceof WitnessError && e.reason === 'bad-signature' && e.txIndex === 43);
+});
