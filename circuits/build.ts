@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { createLogger } from '../node/log.js';
 import { poseidon2, initPoseidon2 } from './l2/poseidon2.js';
 import { toHex } from './l2/field.js';
@@ -158,10 +159,14 @@ export async function noirCompile(name: string, projectDir: string): Promise<{ b
 
 async function circuitSizes(bytecode: string, recursive: boolean): Promise<{ gates: number; circuitSize: number }> {
   const { BarretenbergSync } = await import('@aztec/bb.js');
-  const { decompressSync } = await import('fflate');
   const bb = await BarretenbergSync.initSingleton();
-  const [gates, circuitSize] = bb.acirGetCircuitSizes(decompressSync(Buffer.from(bytecode, 'base64')), recursive, true);
+  const [gates, circuitSize] = bb.acirGetCircuitSizes(acirOf(bytecode), recursive, true);
   return { gates, circuitSize };
+}
+
+/** The uncompressed ACIR bb.js takes, from the artifact's base64 gzipped bytecode. */
+export function acirOf(bytecode: string): Uint8Array {
+  return new Uint8Array(gunzipSync(Buffer.from(bytecode, 'base64')));
 }
 
 /** Poseidon2::hash(vk, 128) as the recursive segment circuits compute it (lib: vk_hash). */
@@ -183,11 +188,10 @@ export function bbVkSource(crsPath: string): VkHashSource {
       const cacheFile = path.join(BUILD_DIR, 'vkhash', `${c.hash}-${createHash('sha256').update(path.resolve(crsPath)).digest('hex').slice(0, 12)}.json`);
       if (existsSync(cacheFile)) return BigInt(JSON.parse(readFileSync(cacheFile, 'utf8')).vkHash);
       const { Barretenberg, RawBuffer } = await import('@aztec/bb.js');
-      const { decompressSync } = await import('fflate');
       log.info({ circuit: c.name, circuitSize: c.circuitSize, crsPath }, 'computing vk for the final circuits (one-off, cached)');
       const api = await Barretenberg.new({ crsPath, threads: 1 });
       try {
-        const acir = decompressSync(Buffer.from(c.bytecode, 'base64'));
+        const acir = acirOf(c.bytecode);
         await api.acirInitSRS(acir, true, true);
         const vk = await api.acirWriteVkUltraHonk(acir, true);
         const fields = (await api.acirVkAsFieldsUltraHonk(new RawBuffer(vk))).map((f) => BigInt(f.toString()));
