@@ -108,3 +108,27 @@ export function decodeSignedTx(b: Uint8Array): SignedTx {
 export function txHash(s: SignedTx): string {
   return '0x' + createHash('sha256').update(encodeSignedTx(s)).digest('hex');
 }
+
+// ---- a block's txs as revealed on L1 -----------------------------------------------------
+
+/** A block's `witnessData`: the txs' signatures in tx order, 64 bytes each (docs/design.md). */
+export function encodeWitnessData(txs: readonly SignedTx[]): Uint8Array {
+  const out = new Uint8Array(txs.length * SIGNATURE_BYTES);
+  txs.forEach((t, i) => out.set(encodeSignature(t.sig), i * SIGNATURE_BYTES));
+  return out;
+}
+
+/** The revealed txs (32-byte bodies) and witnessData back into signed txs, with typed errors. */
+export function decodeBlockTxs(bodies: readonly Uint8Array[], witnessData: Uint8Array): SignedTx[] {
+  if (witnessData.length !== bodies.length * SIGNATURE_BYTES) {
+    throw new TxFormatError('bad-length', `witnessData must hold ${bodies.length} signatures of ${SIGNATURE_BYTES} bytes (${bodies.length * SIGNATURE_BYTES} bytes), got ${witnessData.length}`);
+  }
+  return bodies.map((b, i) => {
+    try {
+      return { tx: decodeTxBody(b), sig: decodeSignature(witnessData.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES)) };
+    } catch (e) {
+      if (e instanceof TxFormatError) throw new TxFormatError(e.code, `tx ${i}: ${e.message}`);
+      throw e;
+    }
+  });
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   AccountsTree, G, TxFormatError, TxValidationError, WorldState, decodeSignedTx, decodeTxBody, encodeSignedTx,
   encodeTxBody, generateKeyPair, initPoseidon2, isOnCurve, mul, rootFromPath, schnorrSign, schnorrVerify, signTx,
-  txHash, GRUMPKIN_ORDER, type KeyPair,
+  txHash, GRUMPKIN_ORDER, encodeWitnessData, decodeBlockTxs, type KeyPair,
 } from '../../../circuits/l2/index.js';
 
 let alice: KeyPair, bob: KeyPair;
@@ -87,4 +87,14 @@ test('WorldState: mempool validation names the problem; applyBlock is all or not
   const c = s.clone();
   c.applyBlock([signTx({ from: 0, to: 9, amount: 1n, nonce: 1 }, alice.secretKey)]);
   assert.notEqual(c.root(), s.root(), 'clones are independent');
+});
+
+test('a block revealed on L1: bodies + witnessData round trip, with typed errors', () => {
+  const txs = [signTx({ from: 0, to: 9, amount: 1n, nonce: 0 }, alice.secretKey), signTx({ from: 9, to: 0, amount: 2n, nonce: 0 }, bob.secretKey)];
+  const wd = encodeWitnessData(txs);
+  assert.equal(wd.length, 128);
+  assert.deepEqual(decodeBlockTxs(txs.map((t) => encodeTxBody(t.tx)), wd), txs);
+  assert.throws(() => decodeBlockTxs(txs.map((t) => encodeTxBody(t.tx)), wd.subarray(0, 64)), (e: unknown) => e instanceof TxFormatError && e.code === 'bad-length');
+  const badBody = encodeTxBody(txs[1].tx); badBody[31] = 1;
+  assert.throws(() => decodeBlockTxs([encodeTxBody(txs[0].tx), badBody], wd), (e: unknown) => e instanceof TxFormatError && /^tx 1: /.test(e.message));
 });
