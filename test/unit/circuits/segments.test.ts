@@ -92,6 +92,15 @@ test('malformed inputs are a bad-input WitnessError, not a crash', async () => {
   await assert.rejects(executeSegment(circuits.single_8, { ...inputs, txs: [] }), (e: unknown) => e instanceof WitnessError && e.reason === 'bad-input');
 });
 
+test('the default cost model carries the compiled circuits\' gate counts', async () => {
+  const { DEFAULT_COST_MODEL } = await import('../../../circuits/plan.js');
+  for (const name of ['single_1', 'single_8', 'single_32', 'first_32', 'rec_8']) {
+    const c = await loadCircuit(name);
+    const m = DEFAULT_COST_MODEL.circuits.find((x) => x.name === name);
+    assert.deepEqual(m && [m.kind, m.capacity, m.gates, m.circuitSize], [c.kind, c.capacity, c.gates, c.circuitSize], name);
+  }
+});
+
 test('unknown account is a typed validation error (no witness exists for it)', () => {
   const t = signTx({ from: idx(0), to: 77, amount: 1n, nonce: 0 }, keys[0].secretKey);
   assert.throws(() => genesis.clone().applyBlock([t]), (e: unknown) => e instanceof TxValidationError && e.code === 'unknown-account' && e.txIndex === 0);
