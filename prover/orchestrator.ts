@@ -1,0 +1,483 @@
+// The orchestrator: turns blocks' proof plans (DAGs of jobs, circuits/plan.ts) into final
+// proofs on an Executor (the worker pool, or a remote agent). Every job starts the moment
+// its deps' proofs exist; ready jobs are ordered by their block's proving deadline, then
+// nearest-root first (the job with the fewest steps left to its block's root, so a block
+// close to done finishes first), then submission order. Up to `executor.capacity` jobs run
+// at once, across any number of blocks. Cheap main-thread work (`prepare`: executing the
+// block, building segment inputs) runs ahead for every job while earlier jobs prove.
+// Jobs are persisted (JobStore): a finished proof is reused (counted), a job id seen twice
+// (same inputs) runs once, failures retry with backoff, a timeout aborts the attempt, and a
+// block's AbortSignal (reorg, slash) stops its queued and running jobs.
+import { EventEmitter } from 'node:events';
+import { topoOrder, type ProofJob, type ProofPlan } from '../circuits/plan.js';
+import { createLogger, type Logger } from '../node/log.js';
+import type { JobStore } from './jobs.js';
+import { JobError, type BlockProof, type JobResult, type ProveRequest } from './types.js';
+
+/** Something that proves requests: the local pool, a remote agent. */
+export interface Executor {
+  /** Jobs it runs at once (the orchestrator never queues more than this on it). */
+  readonly capacity: number;
+  /** Proves `req`; aborting `signal` stops the attempt (the promise then rejects). */
+  run(req: ProveRequest, signal: AbortSignal): Promise<JobResult>;
+}
+
+/** One block to prove. */
+export interface BlockTask {
+  plan: ProofPlan;
+  /** The block's proving deadline on L1 (block number or ms; smaller = sooner). Default: Infinity. */
+  deadline?: number;
+  /** Aborting it (reorg, slash) cancels the block's queued and running jobs. */
+  signal?: AbortSignal;
+  /** Cheap work ahead of proving, done for each job as soon as the block is submitted (main thread). */
+  prepare?(job: ProofJob): unknown | Promise<unknown>;
+  /** The job's request from its deps' results (in `job.deps` order) and what `prepare` returned. */
+  request(job: ProofJob, deps: JobResult[], prepared: unknown): ProveRequest | Promise<ProveRequest>;
+  /** Checks a result before anything uses it (e.g. the expected public inputs); throw to reject it. */
+  check?(job: ProofJob, result: JobResult): void;
+}
+
+export interface OrchestratorOptions {
+  executor: Executor;
+  store?: JobStore;
+  /** Per attempt. Default 30 min (a 2^20 proof takes ~95 s single-threaded). */
+  jobTimeoutMs?: number;
+  /** Attempts per job for retryable failures. Default 3. */
+  maxAttempts?: number;
+  /** Backoff before retry n is backoffMs * 2^(n-1). Default 1 s. */
+  backoffMs?: number;
+  log?: Logger;
+}
+
+export interface OrchestratorCounters {
+  jobsStarted: number;
+  jobsFinished: number;
+  jobsFailed: number;
+  jobsRetried: number;
+  jobsTimedOut: number;
+  jobsCancelled: number;
+  /** Jobs whose proof came from the store (a restart) instead of being proven. */
+  jobsReusedFromStore: number;
+  /** Job ids submitted again while known (in flight or done in this process): run once. */
+  jobsDeduplicated: number;
+  workerCrashes: number;
+  blocksDone: number;
+  blocksFailed: number;
+  blocksCancelled: number;
+}
+
+export interface JobEvent { jobId: string; blockHashes: string[]; circuit: string; attempt: number }
+
+type JobPhase = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'cancelled';
+
+interface JobState {
+  job: ProofJob;
+  blocks: Set<string>;
+  phase: JobPhase;
+  result?: JobResult;
+  prepared?: unknown;
+  isPrepared: boolean;
+  attempts: number;
+  /** Steps from this job to its block's root (root = 0). */
+  toRoot: number;
+  seq: number;
+  notBefore: number;
+  abort?: AbortController;
+  abortReason?: 'timeout' | 'cancelled';
+}
+
+interface BlockState {
+  task: BlockTask;
+  plan: ProofPlan;
+  deadline: number;
+  jobs: string[];
+  startedAt: number;
+  proven: number;
+  reused: number;
+  settled: boolean;
+  promise: Promise<BlockProof>;
+  resolve(p: BlockProof): void;
+  reject(e: Error): void;
+  unlisten?: () => void;
+}
+
+export class Orchestrator extends EventEmitter {
+  readonly counters: OrchestratorCounters = {
+    jobsStarted: 0, jobsFinished: 0, jobsFailed: 0, jobsRetried: 0, jobsTimedOut: 0, jobsCancelled: 0,
+    jobsReusedFromStore: 0, jobsDeduplicated: 0, workerCrashes: 0, blocksDone: 0, blocksFailed: 0, blocksCancelled: 0,
+  };
+  private readonly executor: Executor;
+  private readonly store?: JobStore;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly log: Logger;
+  private readonly jobs = new Map<string, JobState>();
+  private readonly blocks = new Map<string, BlockState>();
+  private running = 0;
+  private seq = 0;
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+  private prepQueue: Promise<void> = Promise.resolve();
+
+  constructor(opts: OrchestratorOptions) {
+    super();
+    this.executor = opts.executor;
+    this.store = opts.store;
+    this.timeoutMs = opts.jobTimeoutMs ?? 30 * 60_000;
+    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.backoffMs = opts.backoffMs ?? 1000;
+    this.log = opts.log ?? createLogger('prover:orchestrator');
+  }
+
+  /** Jobs queued (waiting for deps or ready) and running, blocks in flight. */
+  stats(): { waiting: number; ready: number; running: number; blocks: number } {
+    let waiting = 0, ready = 0;
+    for (const j of this.jobs.values()) {
+      if (j.phase === 'waiting') waiting++;
+      else if (j.phase === 'ready') ready++;
+    }
+    return { waiting, ready, running: this.running, blocks: [...this.blocks.values()].filter((b) => !b.settled).length };
+  }
+
+  /**
+   * Proves a block. Resolves with its final proof, rejects with a JobError naming the job
+   * and block when a job fails for good, or with code 'cancelled' when `task.signal` aborts.
+   * Submitting a block already in flight returns the same promise.
+   */
+  submit(task: BlockTask): Promise<BlockProof> {
+    if (this.closed) return Promise.reject(new Error('orchestrator is closed'));
+    const plan = task.plan;
+    const live = this.blocks.get(plan.blockHash);
+    if (live && !live.settled) return live.promise;
+    let order: ProofJob[];
+    try {
+      order = topoOrder(plan);
+      if (!plan.jobs.some((j) => j.id === plan.root)) throw new Error(`plan root ${plan.root} is not one of its jobs`);
+    } catch (e) {
+      return Promise.reject(new JobError('bad-input', `block ${plan.blockHash}: bad plan: ${(e as Error).message}`));
+    }
+    let resolve!: (p: BlockProof) => void, reject!: (e: Error) => void;
+    const promise = new Promise<BlockProof>((res, rej) => { resolve = res; reject = rej; });
+    const b: BlockState = {
+      task, plan, deadline: task.deadline ?? Number.POSITIVE_INFINITY, jobs: order.map((j) => j.id), startedAt: Date.now(),
+      proven: 0, reused: 0, settled: false, promise, resolve, reject,
+    };
+    this.blocks.set(plan.blockHash, b);
+    if (task.signal) {
+      const onAbort = () => this.cancel(plan.blockHash, String(task.signal?.reason ?? 'aborted'));
+      if (task.signal.aborted) queueMicrotask(onAbort);
+      else {
+        task.signal.addEventListener('abort', onAbort, { once: true });
+        b.unlisten = () => task.signal?.removeEventListener('abort', onAbort);
+      }
+    }
+    this.admit(b, order).catch((e) => this.failBlock(b, e instanceof JobError ? e : new JobError('bad-input', `block ${plan.blockHash}: ${(e as Error).message}`)));
+    return promise;
+  }
+
+  /** Cancels a block: its queued jobs are dropped and its running jobs aborted (unless another live block shares them). */
+  cancel(blockHash: string, reason = 'cancelled'): boolean {
+    const b = this.blocks.get(blockHash);
+    if (!b || b.settled) return false;
+    this.counters.blocksCancelled++;
+    this.settle(b, new JobError('cancelled', `block ${blockHash} cancelled: ${reason}`), 'cancelled');
+    return true;
+  }
+
+  /** Cancels everything in flight and stops scheduling. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const h of [...this.blocks.keys()]) this.cancel(h, 'orchestrator closed');
+    if (this.timer) clearTimeout(this.timer);
+    await this.prepQueue.catch(() => {});
+  }
+
+  // ---- admission -----------------------------------------------------------------------
+
+  private async admit(b: BlockState, order: ProofJob[]): Promise<void> {
+    const { plan } = b;
+    const toRoot = distancesToRoot(plan);
+    await this.store?.putBlock({ blockHash: plan.blockHash, slot: plan.slot, deadline: Number.isFinite(b.deadline) ? b.deadline : Number.MAX_SAFE_INTEGER, plan });
+    const fresh: JobState[] = [];
+    for (const job of order) {
+      if (b.settled) return;
+      const known = this.jobs.get(job.id);
+      if (known && known.phase !== 'failed' && known.phase !== 'cancelled') {
+        known.blocks.add(plan.blockHash);
+        this.counters.jobsDeduplicated++;
+        if (known.phase === 'done') b.reused++;
+        continue;
+      }
+      const stored = await this.store?.getResult(job.id);
+      const s: JobState = {
+        job, blocks: new Set([plan.blockHash]), phase: stored ? 'done' : 'waiting', result: stored, isPrepared: false,
+        attempts: 0, toRoot: toRoot.get(job.id) ?? 0, seq: this.seq++, notBefore: 0,
+      };
+      this.jobs.set(job.id, s);
+      if (stored) {
+        this.counters.jobsReusedFromStore++;
+        b.reused++;
+        this.emit('job:reused', { jobId: job.id, blockHashes: [plan.blockHash], circuit: job.circuit, attempt: 0 } satisfies JobEvent);
+      } else {
+        await this.store?.ensureJob(job, plan.blockHash);
+        fresh.push(s);
+      }
+    }
+    if (b.settled) return;
+    // prepare ahead, one job at a time on the main thread, in dependency order
+    for (const s of fresh) this.enqueuePrepare(b, s);
+    this.checkBlockDone(b);
+    this.promoteReady(b);
+  }
+
+  private enqueuePrepare(b: BlockState, s: JobState): void {
+    const run = async () => {
+      if (b.settled || s.phase === 'cancelled' || s.phase === 'failed') return;
+      try {
+        s.prepared = b.task.prepare ? await b.task.prepare(s.job) : undefined;
+        s.isPrepared = true;
+      } catch (e) {
+        const err = e instanceof JobError ? e : new JobError('bad-input', `preparing ${s.job.circuit} job: ${(e as Error).message}`, { jobId: s.job.id, circuit: s.job.circuit });
+        this.failJob(s, err);
+        return;
+      }
+      this.promoteReady(b);
+    };
+    this.prepQueue = this.prepQueue.then(run, run);
+  }
+
+  // ---- scheduling ----------------------------------------------------------------------
+
+  private promoteReady(b: BlockState): void {
+    for (const id of b.jobs) {
+      const s = this.jobs.get(id);
+      if (!s || s.phase !== 'waiting') continue;
+      if (!s.isPrepared && b.task.prepare) continue;
+      if (s.job.deps.every((d) => this.jobs.get(d)?.phase === 'done')) s.phase = 'ready';
+    }
+    this.pump();
+  }
+
+  private deadlineOf(s: JobState): number {
+    let d = Number.POSITIVE_INFINITY;
+    for (const h of s.blocks) {
+      const b = this.blocks.get(h);
+      if (b && !b.settled) d = Math.min(d, b.deadline);
+    }
+    return d;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    while (this.running < this.executor.capacity) {
+      let best: JobState | undefined;
+      let bestKey: [number, number, number] | undefined;
+      let soonest = Number.POSITIVE_INFINITY;
+      for (const s of this.jobs.values()) {
+        if (s.phase !== 'ready') continue;
+        if (s.notBefore > now) { soonest = Math.min(soonest, s.notBefore); continue; }
+        const key: [number, number, number] = [this.deadlineOf(s), s.toRoot, s.seq];
+        if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+          best = s;
+          bestKey = key;
+        }
+      }
+      if (!best) {
+        if (Number.isFinite(soonest)) {
+          if (this.timer) clearTimeout(this.timer);
+          this.timer = setTimeout(() => { this.timer = undefined; this.pump(); }, Math.max(1, soonest - now));
+        }
+        return;
+      }
+      this.start(best);
+    }
+  }
+
+  private start(s: JobState): void {
+    s.phase = 'running';
+    s.attempts++;
+    this.running++;
+    const ac = new AbortController();
+    s.abort = ac;
+    s.abortReason = undefined;
+    const timer = setTimeout(() => { s.abortReason = 'timeout'; ac.abort(new Error('timeout')); }, this.timeoutMs);
+    const ev: JobEvent = { jobId: s.job.id, blockHashes: [...s.blocks], circuit: s.job.circuit, attempt: s.attempts };
+    this.counters.jobsStarted++;
+    this.emit('job:started', ev);
+    const t0 = Date.now();
+    const attempt = async (): Promise<JobResult> => {
+      await this.store?.markRunning(s.job.id);
+      const deps = s.job.deps.map((d) => {
+        const r = this.jobs.get(d)?.result;
+        if (!r) throw new JobError('bad-input', `dependency ${d} of job ${s.job.id} has no proof`);
+        return r;
+      });
+      const b = this.blockOf(s);
+      if (!b) throw new JobError('cancelled', 'no live block');
+      const req = await b.task.request(s.job, deps, s.prepared);
+      if (ac.signal.aborted) throw ac.signal.reason;
+      const result = await this.executor.run(req, ac.signal);
+      b.task.check?.(s.job, result);
+      return result;
+    };
+    attempt().then(
+      async (result) => {
+        clearTimeout(timer);
+        this.running--;
+        s.abort = undefined;
+        if (s.phase !== 'running') return this.pump(); // cancelled meanwhile
+        s.result = result;
+        s.phase = 'done';
+        try {
+          await this.store?.saveResult(s.job.id, result);
+        } catch (e) {
+          this.log.error({ err: e, jobId: s.job.id }, 'could not persist a proof (kept in memory)');
+        }
+        this.counters.jobsFinished++;
+        this.emit('job:finished', { ...ev, ms: Date.now() - t0, result });
+        for (const h of s.blocks) {
+          const b = this.blocks.get(h);
+          if (!b || b.settled) continue;
+          b.proven++;
+          this.checkBlockDone(b);
+          this.promoteReady(b);
+        }
+        this.pump();
+      },
+      (e) => {
+        clearTimeout(timer);
+        this.running--;
+        s.abort = undefined;
+        if (s.phase !== 'running') return this.pump();
+        const err = this.classify(s, e);
+        if (err.retryable && s.attempts < this.maxAttempts) {
+          const delay = this.backoffMs * 2 ** (s.attempts - 1);
+          this.counters.jobsRetried++;
+          if (err.code === 'timeout') this.counters.jobsTimedOut++;
+          if (err.code === 'worker-crash') this.counters.workerCrashes++;
+          this.log.warn({ jobId: s.job.id, circuit: s.job.circuit, attempt: s.attempts, code: err.code, err: err.message, retryInMs: delay }, 'proving job failed, retrying');
+          this.emit('job:failed', { ...ev, error: err, willRetry: true });
+          void this.store?.markError(s.job.id, err.code, err.message, 'queued').catch(() => {});
+          s.phase = 'ready';
+          s.notBefore = Date.now() + delay;
+          this.pump();
+          return;
+        }
+        if (err.code === 'timeout') this.counters.jobsTimedOut++;
+        if (err.code === 'worker-crash') this.counters.workerCrashes++;
+        this.failJob(s, err);
+        this.pump();
+      },
+    );
+  }
+
+  private classify(s: JobState, e: unknown): JobError {
+    const detail = { jobId: s.job.id, circuit: s.job.circuit };
+    if (s.abortReason === 'timeout') return new JobError('timeout', `${s.job.circuit} job ${s.job.id.slice(0, 12)} timed out after ${this.timeoutMs} ms (attempt ${s.attempts})`, detail);
+    if (e instanceof JobError) return e.detail.jobId ? e : new JobError(e.code, e.message, { ...e.detail, ...detail });
+    return new JobError('prove', `${s.job.circuit} job ${s.job.id.slice(0, 12)}: ${(e as Error)?.message ?? String(e)}`, detail);
+  }
+
+  private blockOf(s: JobState): BlockState | undefined {
+    for (const h of s.blocks) {
+      const b = this.blocks.get(h);
+      if (b && !b.settled) return b;
+    }
+    return undefined;
+  }
+
+  private failJob(s: JobState, err: JobError): void {
+    s.phase = 'failed';
+    this.counters.jobsFailed++;
+    this.log.error({ jobId: s.job.id, circuit: s.job.circuit, code: err.code, err: err.message }, 'proving job failed');
+    this.emit('job:failed', { jobId: s.job.id, blockHashes: [...s.blocks], circuit: s.job.circuit, attempt: s.attempts, error: err, willRetry: false });
+    void this.store?.markError(s.job.id, err.code, err.message, 'failed').catch(() => {});
+    for (const h of s.blocks) {
+      const b = this.blocks.get(h);
+      if (b && !b.settled) this.failBlock(b, err);
+    }
+  }
+
+  private failBlock(b: BlockState, err: JobError): void {
+    if (b.settled) return;
+    this.counters.blocksFailed++;
+    const e = new JobError(err.code, `block ${b.plan.blockHash} (slot ${b.plan.slot}) cannot be proven: ${err.message}`, err.detail);
+    this.settle(b, e, 'failed');
+  }
+
+  private checkBlockDone(b: BlockState): void {
+    if (b.settled) return;
+    const root = this.jobs.get(b.plan.root);
+    if (root?.phase !== 'done' || !root.result) return;
+    const proof: BlockProof = {
+      blockHash: b.plan.blockHash, slot: b.plan.slot, rootJob: b.plan.root, proof: root.result.proof, publicInputs: root.result.publicInputs,
+      proven: b.proven, reused: b.reused, elapsedMs: Date.now() - b.startedAt,
+    };
+    b.settled = true;
+    b.unlisten?.();
+    this.counters.blocksDone++;
+    this.release(b);
+    const persisted = this.store?.setBlockStatus(b.plan.blockHash, 'done').catch((e) => this.log.error({ err: e }, 'could not persist a block status')) ?? Promise.resolve();
+    void persisted.then(() => {
+      this.emit('block:done', proof);
+      b.resolve(proof);
+    });
+  }
+
+  private settle(b: BlockState, err: JobError, status: 'failed' | 'cancelled'): void {
+    b.settled = true;
+    b.unlisten?.();
+    void this.store?.setBlockStatus(b.plan.blockHash, status, err.message).catch(() => {});
+    this.emit('block:failed', { blockHash: b.plan.blockHash, error: err });
+    b.reject(err);
+    // stop this block's jobs that no other live block needs
+    for (const id of b.jobs) {
+      const s = this.jobs.get(id);
+      if (!s) continue;
+      s.blocks.delete(b.plan.blockHash);
+      if (s.blocks.size > 0 || s.phase === 'done' || s.phase === 'failed') continue;
+      if (s.phase === 'running') {
+        s.abortReason = 'cancelled';
+        s.abort?.abort(new JobError('cancelled', err.message));
+      }
+      if (s.phase !== 'cancelled') {
+        s.phase = 'cancelled';
+        this.counters.jobsCancelled++;
+        void this.store?.setStatus(id, 'cancelled').catch(() => {});
+      }
+    }
+    this.release(b);
+  }
+
+  /** Drops finished jobs no live block references (their proofs stay in the store). */
+  private release(b: BlockState): void {
+    for (const id of b.jobs) {
+      const s = this.jobs.get(id);
+      if (!s) continue;
+      s.blocks.delete(b.plan.blockHash);
+      if (s.blocks.size === 0 && s.phase !== 'running') this.jobs.delete(id);
+    }
+    this.blocks.delete(b.plan.blockHash);
+  }
+}
+
+/** Steps from each job to the plan's root along dependents. */
+export function distancesToRoot(plan: ProofPlan): Map<string, number> {
+  const dependents = new Map<string, string[]>();
+  for (const j of plan.jobs) for (const d of j.deps) dependents.set(d, [...(dependents.get(d) ?? []), j.id]);
+  const out = new Map<string, number>([[plan.root, 0]]);
+  const queue = [plan.root];
+  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  while (queue.length) {
+    const id = queue.shift()!;
+    for (const d of byId.get(id)?.deps ?? []) {
+      if (!out.has(d)) {
+        out.set(d, out.get(id)! + 1);
+        queue.push(d);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+// The tiny fixture circuit (fixtures/tiny) and plans of it, for the prover's scheduling and
+// recovery tests: each job's input is its deps' outputs, so a wrong order or a lost proof
+// changes the final value (checked against `expectedRoot`, computed in TS).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Noir } from '@noir-lang/noir_js';
+import { BUILD_DIR, noirCompile, type CompiledCircuit } from '../../../circuits/build.js';
+import { R } from '../../../circuits/l2/field.js';
+import type { ProofJob, ProofPlan } from '../../../circuits/plan.js';
+import type { BlockTask, Executor } from '../../../prover/orchestrator.js';
+import { JobError, type JobResult, type ProveRequest } from '../../../prover/types.js';
+
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny');
+export const TINY_ARTIFACT = path.join(BUILD_DIR, 'test', 'tiny.json');
+
+/** Compiles the fixture (cached by source hash) to an artifact file the workers load. */
+export async function tinyArtifact(): Promise<{ file: string; circuit: CompiledCircuit }> {
+  const src = readFileSync(path.join(FIXTURE, 'src', 'main.nr'));
+  const hash = createHash('sha256').update(src).update(readFileSync(path.join(FIXTURE, 'Nargo.toml'))).digest('hex').slice(0, 32);
+  if (existsSync(TINY_ARTIFACT)) {
+    const c = JSON.parse(readFileSync(TINY_ARTIFACT, 'utf8')) as CompiledCircuit;
+    if (c.hash === hash) return { file: TINY_ARTIFACT, circuit: c };
+  }
+  const { bytecode, abi } = await noirCompile('tiny', FIXTURE);
+  const circuit: CompiledCircuit = {
+    name: 'tiny', kind: 'single', capacity: 1, recursive: false, flavour: 'l1', hash, noirVersion: '1.0.0-beta.3', bytecode, abi, gates: 0, circuitSize: 0,
+  };
+  mkdirSync(path.dirname(TINY_ARTIFACT), { recursive: true });
+  writeFileSync(TINY_ARTIFACT, JSON.stringify(circuit));
+  return { file: TINY_ARTIFACT, circuit };
+}
+
+/** The circuit's function in TS. */
+export function tinyValue(seed: bigint, d0: bigint, d1: bigint): bigint {
+  let x = (seed + d0 * 3n + d1 * 5n) % R;
+  for (let i = 0; i < 8; i++) x = (x * x + 7n) % R;
+  return x;
+}
+
+const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`;
+
+/**
+ * A plan over the tiny circuit. `shape`: 'chain:N' (N jobs in a row) or 'tree:N' (N leaves
+ * merged pairwise up to one root).
+ */
+export function tinyPlan(blockHash: string, shape: string, slot = 1n): ProofPlan {
+  const [kind, nStr] = shape.split(':');
+  const n = Number(nStr);
+  const jobs: ProofJob[] = [];
+  const mk = (name: string, deps: string[]): ProofJob => {
+    const j: ProofJob = {
+      id: createHash('sha256').update(`${blockHash}\0${name}\0${deps.join(',')}`).digest('hex'),
+      kind: deps.length === 2 ? 'merge' : deps.length ? 'rec' : 'first', circuit: 'tiny', txRange: [0, 0], deps, flavour: 'l1', estimatedMs: 1000,
+    };
+    jobs.push(j);
+    return j;
+  };
+  if (kind === 'chain') {
+    let prev: ProofJob | undefined;
+    for (let i = 0; i < n; i++) prev = mk(`c${i}`, prev ? [prev.id] : []);
+  } else if (kind === 'tree') {
+    let level = Array.from({ length: n }, (_, i) => mk(`l${i}`, []));
+    let depth = 0;
+    while (level.length > 1) {
+      const next: ProofJob[] = [];
+      for (let i = 0; i < level.length; i += 2) next.push(level[i + 1] ? mk(`m${depth}.${i}`, [level[i].id, level[i + 1].id]) : level[i]);
+      level = next;
+      depth++;
+    }
+  } else throw new Error(`unknown shape ${shape}`);
+  return { blockHash, slot, txCount: 0, jobs, root: jobs[jobs.length - 1].id, estimatedMs: 1000 * jobs.length };
+}
+
+/** Seed of a job: from its id, so each job's output is distinct. */
+export const seedOf = (job: ProofJob): bigint => BigInt(`0x${job.id.slice(0, 8)}`);
+
+/** The job's output from the circuit's public outputs (last public input). */
+export const outputOf = (r: JobResult): bigint => BigInt(r.publicInputs[r.publicInputs.length - 1]);
+
+/** The root's expected output, computed in TS. */
+export function expectedRoot(plan: ProofPlan): bigint {
+  const out = new Map<string, bigint>();
+  for (const j of plan.jobs) {
+    const d = j.deps.map((id) => out.get(id)!);
+    out.set(j.id, tinyValue(seedOf(j), d[0] ?? 0n, d[1] ?? 0n));
+  }
+  return out.get(plan.root)!;
+}
+
+/** A block task for a tiny plan; `failJob` makes that job's witness fail. */
+export function tinyTask(plan: ProofPlan, artifact: string, opts: Partial<BlockTask> & { failJob?: string } = {}): BlockTask {
+  return {
+    plan,
+    ...opts,
+    request(job, deps): ProveRequest {
+      const d = deps.map(outputOf);
+      return {
+        jobId: job.id, circuit: { name: 'tiny', artifact }, flavour: 'l1',
+        inputs: { seed: hex(seedOf(job)), deps: [hex(d[0] ?? 0n), hex(d[1] ?? 0n)], fail: job.id === opts.failJob ? '1' : '0' },
+      };
+    },
+  };
+}
+
+/**
+ * An in-process executor that executes the tiny circuit for real (noir_js) but does not
+ * prove: for the orchestrator's scheduling logic, fast and deterministic. The pool tests
+ * prove for real. `hold` lets a test decide when each job finishes.
+ */
+export class WitnessExecutor implements Executor {
+  readonly started: string[] = [];
+  readonly finished: string[] = [];
+  readonly aborted: string[] = [];
+  failNext: { code: JobError['code']; times: number } | undefined;
+  private noir?: Noir;
+  constructor(readonly capacity: number, private readonly circuit: CompiledCircuit, private readonly hold?: (jobId: string) => Promise<void>) {}
+
+  async run(req: ProveRequest, signal: AbortSignal): Promise<JobResult> {
+    this.started.push(req.jobId);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    this.noir ??= new Noir({ bytecode: this.circuit.bytecode, abi: this.circuit.abi } as any);
+    const aborted = new Promise<never>((_, rej) => {
+      const f = () => { this.aborted.push(req.jobId); rej(signal.reason ?? new Error('aborted')); };
+      if (signal.aborted) f();
+      else signal.addEventListener('abort', f, { once: true });
+    });
+    aborted.catch(() => {});
+    const t0 = Date.now();
+    await Promise.race([this.hold?.(req.jobId) ?? new Promise((r) => setTimeout(r, 5)), aborted]);
+    if (this.failNext && this.failNext.times > 0) {
+      this.failNext.times--;
+      throw new JobError(this.failNext.code, `injected ${this.failNext.code}`);
+    }
+    let ret: string;
+    try {
+      ret = (await this.noir.execute(req.inputs as never)).returnValue as string;
+    } catch (e) {
+      throw new JobError('witness', `witness for tiny failed: ${(e as Error).message}`);
+    }
+    this.finished.push(req.jobId);
+    return { proof: new Uint8Array(32), publicInputs: [String(req.inputs.seed), ret], witnessMs: Date.now() - t0, proveMs: 0 };
+  }
+}
