@@ -26,9 +26,11 @@ export interface CompileOptions {
   includeProtocol?: boolean;
   /** extra sources by unit name, e.g. { 'generated/HonkVerifier_final_8.sol': text } */
   extraSources?: Record<string, string>;
-  /** default 'auto': retry with viaIR only on "Stack too deep" */
+  /** default 'auto' (true when foundry.toml says via_ir = true): retry with viaIR only on "Stack too deep" */
   viaIR?: boolean | 'auto';
+  /** default: contracts/foundry.toml optimizer_runs, else 200 */
   optimizerRuns?: number;
+  /** default: contracts/foundry.toml evm_version, else cancun */
   evmVersion?: string;
   /** default <repo>/.build/contracts; null disables the cache */
   cacheDir?: string | null;
@@ -104,12 +106,37 @@ function walkSol(dir: string): string[] {
   });
 }
 
-/** forge-style remappings (contracts/remappings.txt), targets relative to contractsDir. */
-function readRemappings(contractsDir: string): [string, string][] {
-  const f = path.join(contractsDir, 'remappings.txt');
-  if (!existsSync(f)) return [];
-  return readFileSync(f, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && l.includes('='))
+/**
+ * The settings forge uses (contracts/foundry.toml [profile.default]: optimizer_runs,
+ * evm_version, via_ir, remappings; plus contracts/remappings.txt), so both compile the same
+ * bytecode and measure the same gas. Remapping targets are relative to contractsDir.
+ */
+export function foundrySettings(contractsDir: string): { optimizerRuns?: number; evmVersion?: string; viaIR?: boolean; remappings: [string, string][] } {
+  const lines: string[] = [];
+  const toml = path.join(contractsDir, 'foundry.toml');
+  let runs: number | undefined;
+  let evm: string | undefined;
+  let viaIR: boolean | undefined;
+  if (existsSync(toml)) {
+    let section = '';
+    for (const raw of readFileSync(toml, 'utf8').split('\n')) {
+      const l = raw.replace(/#.*$/, '').trim();
+      const sec = /^\[(.+)\]$/.exec(l);
+      if (sec) { section = sec[1]; continue; }
+      if (section !== 'profile.default') continue;
+      const kv = /^(\w+)\s*=\s*(.+)$/.exec(l);
+      if (!kv) continue;
+      if (kv[1] === 'optimizer_runs') runs = Number(kv[2]);
+      if (kv[1] === 'evm_version') evm = kv[2].replace(/["']/g, '');
+      if (kv[1] === 'via_ir') viaIR = kv[2] === 'true';
+      if (kv[1] === 'remappings') lines.push(...[...kv[2].matchAll(/"([^"]+)"/g)].map((m) => m[1]));
+    }
+  }
+  const txt = path.join(contractsDir, 'remappings.txt');
+  if (existsSync(txt)) lines.push(...readFileSync(txt, 'utf8').split('\n'));
+  const remappings = lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && l.includes('='))
     .map((l) => { const i = l.indexOf('='); return [l.slice(0, i), l.slice(i + 1)] as [string, string]; });
+  return { optimizerRuns: Number.isFinite(runs) ? runs : undefined, evmVersion: evm, viaIR, remappings };
 }
 
 function sha256(s: string | Uint8Array): string {
@@ -152,13 +179,14 @@ export function compileContracts(opts: CompileOptions = {}): CompileResult {
   }
   if (Object.keys(sources).length === 0) throw new Error(`no Solidity sources: ${path.join(contractsDir, 'src')} has no .sol files and no extra sources were given`);
 
-  const viaIROpt = opts.viaIR ?? 'auto';
+  const forge = foundrySettings(contractsDir);
+  const viaIROpt = opts.viaIR ?? (forge.viaIR ? true : 'auto');
   const settingsBase = {
-    optimizer: { enabled: true, runs: opts.optimizerRuns ?? 200 },
-    evmVersion: opts.evmVersion ?? 'cancun',
+    optimizer: { enabled: true, runs: opts.optimizerRuns ?? forge.optimizerRuns ?? 200 },
+    evmVersion: opts.evmVersion ?? forge.evmVersion ?? 'cancun',
     outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   };
-  const remappings = readRemappings(contractsDir);
+  const remappings = forge.remappings;
   const version = solcPackageVersion();
   const key = sha256(JSON.stringify({
     format: CACHE_FORMAT, version, viaIROpt, settingsBase, remappings,
