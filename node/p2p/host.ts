@@ -1,0 +1,443 @@
+// The node's libp2p host (SPEC §6): TCP + Noise + Yamux, identify, ping, bootstrap, a
+// persistent peer key, gossipsub topics with validation before forwarding, bounded per-topic
+// queues to the node's handlers, peer scoring with disconnect-and-ban, and req/resp.
+//
+//   const p2p = await P2PNode.create({ dataDir, listen, bootstrap, validation, providers, registry });
+//   p2p.subscribe('blocks', async (block, { from }) => { ... });
+//   p2p.addValidator('blocks', (block) => known(block) ? ACCEPT : ignore('unknown-proposal'));
+//   await p2p.start();
+//   await p2p.publish('txs', signedTxMsg);
+//   const block = await p2p.fetchBlock(peerId, hash);
+//   await p2p.registerProtocol('prove_job/1', handler, { timeoutMs, maxResponseBytes, rateLimit });
+import { createHash } from 'node:crypto';
+import { bootstrap } from '@libp2p/bootstrap';
+import { gossipsub, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub';
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerId } from '@libp2p/interface';
+import { noise } from '@libp2p/noise';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import type { Registry } from 'prom-client';
+import { bytesToBigInt, initPoseidon2, txsCommitment } from '../../circuits/l2/index.js';
+import { blockHash } from '../l1/block.js';
+import { createLogger, type Logger } from '../log.js';
+import {
+  BlockSsz, ProofSsz, StatusSsz, decodeSsz, encodeMessage, fromHex, hex,
+  type BlockMsg, type ProofMsg, type StatusMsg, type TopicMessages,
+} from './codec.js';
+import { P2PMetrics } from './metrics.js';
+import { loadOrCreatePeerKey } from './peer-key.js';
+import { BoundedQueue } from './queue.js';
+import { HandlerError, ReqResp, ReqRespError, type ProtocolHandler, type ProtocolLimits } from './reqresp.js';
+import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type TopicKind } from './topics.js';
+import { ACCEPT, checkMessage, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
+
+/** Context of a received message, for validators and handlers. */
+export interface MessageInfo { from: string; msgId: string; data: Uint8Array }
+
+/** A node-side (semantic) validator; runs after p2p's structural checks accepted the message. */
+export type NodeValidator<K extends TopicKind> = (value: TopicMessages[K], info: MessageInfo) => Verdict | Promise<Verdict>;
+export type MessageHandler<K extends TopicKind> = (value: TopicMessages[K], info: MessageInfo) => void | Promise<void>;
+
+/** What this node serves to req/resp peers. Each may be set later with `setProviders`. */
+export interface Providers {
+  /** A block by its hash (0x-hex), or undefined when unknown. */
+  block?: (hash: string) => Promise<BlockMsg | undefined> | BlockMsg | undefined;
+  /** A proof by its id (0x-hex), or undefined when unknown. */
+  proof?: (id: string) => Promise<ProofMsg | undefined> | ProofMsg | undefined;
+  /** This node's status for the handshake. */
+  status?: () => StatusMsg;
+}
+
+export interface ScoringOptions {
+  /** Gossipsub score below which a peer is disconnected and banned (default -50). */
+  disconnectThreshold: number;
+  /** How long a banned peer is refused (default 10 min). */
+  banMs: number;
+  /** Per-topic weight of invalid (rejected) messages; the penalty is weight * count^2 (default -20). */
+  invalidMessageWeight: number;
+  /** Weight of IP colocation (several peers on one IP); 0 for loopback tests (default -5). */
+  ipColocationWeight: number;
+}
+
+export interface P2POptions {
+  /** Holds the persistent peer key (<dataDir>/p2p/peer-key). */
+  dataDir: string;
+  /** Listen multiaddrs (config p2pListen). */
+  listen: string[];
+  /** Multiaddrs with /p2p/<peer id> (config bootstrap). */
+  bootstrap?: string[];
+  validation?: ValidationContext;
+  providers?: Providers;
+  /** Per-topic queue overrides. */
+  queues?: Partial<Record<TopicKind, { capacity?: number; policy?: DropPolicy }>>;
+  scoring?: Partial<ScoringOptions>;
+  /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
+  heartbeatMs?: number;
+  /** Registry of the node's metrics (node/metrics.ts `NodeMetrics.registry`). */
+  registry?: Registry;
+  logger?: Logger;
+}
+
+export const BLOCK_BY_HASH = 'block_by_hash/1';
+export const PROOF_BY_ID = 'proof_by_id/1';
+export const STATUS_PROTOCOL = 'status/1';
+
+const HASH_REQUEST_BYTES = 32;
+
+interface Queued { kind: TopicKind; value: unknown; info: MessageInfo }
+interface Stashed { value: unknown; from: string }
+
+type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
+
+export class P2PNode {
+  readonly metrics: P2PMetrics;
+  readonly log: Logger;
+  readonly reqresp: ReqResp;
+  /** Status each peer reported in the handshake. */
+  readonly peerStatus = new Map<string, StatusMsg>();
+  private readonly scoring: ScoringOptions;
+  private readonly validators = new Map<TopicKind, NodeValidator<TopicKind>[]>();
+  private readonly handlers = new Map<TopicKind, MessageHandler<TopicKind>[]>();
+  private readonly queues = new Map<TopicKind, BoundedQueue<Queued>>();
+  private readonly draining = new Set<TopicKind>();
+  private readonly accepted = new WeakMap<Message, Stashed>();
+  private readonly banned = new Map<string, { until: number; reason: string }>();
+  private providers: Providers;
+  private started = false;
+  private stopping = false;
+
+  private constructor(readonly libp2p: Libp2p<Services>, private readonly opts: P2POptions, scoring: ScoringOptions, log: Logger) {
+    this.log = log;
+    this.scoring = scoring;
+    this.providers = { ...opts.providers };
+    this.metrics = new P2PMetrics(opts.registry, {
+      queueDepths: () => Object.fromEntries([...this.queues].map(([k, q]) => [topicName(k), q.length])),
+      peers: () => this.libp2p.getPeers().length,
+    });
+    this.reqresp = new ReqResp(libp2p, log.child({ sub: 'reqresp' }), this.metrics);
+    for (const kind of TOPIC_KINDS) {
+      const o = opts.queues?.[kind] ?? {};
+      const policy = o.policy ?? TOPICS[kind].dropPolicy;
+      this.queues.set(kind, new BoundedQueue<Queued>(o.capacity ?? TOPICS[kind].queueCapacity, policy, () => {
+        this.metrics.queueDropped.inc({ topic: topicName(kind), policy });
+      }));
+    }
+  }
+
+  /** Builds the host (not started). Loads or creates the peer key in `dataDir`. */
+  static async create(opts: P2POptions): Promise<P2PNode> {
+    const log = opts.logger ?? createLogger('p2p');
+    const { key, created } = await loadOrCreatePeerKey(opts.dataDir);
+    const scoring: ScoringOptions = { disconnectThreshold: -50, banMs: 10 * 60_000, invalidMessageWeight: -20, ipColocationWeight: -5, ...opts.scoring };
+    // The gater consults the ban list, which lives on the P2PNode created below.
+    let self: P2PNode | undefined;
+    const isBanned = (peer: PeerId) => self?.isBanned(peer.toString()) ?? false;
+    const topics = Object.fromEntries(TOPIC_KINDS.map((k) => [topicName(k), {
+      topicWeight: 1,
+      timeInMeshWeight: 0.01, timeInMeshQuantum: 1000, timeInMeshCap: 100,
+      firstMessageDeliveriesWeight: 1, firstMessageDeliveriesDecay: 0.9, firstMessageDeliveriesCap: 20,
+      // Quiet topics are normal here (one block a slot): no penalty for few deliveries.
+      meshMessageDeliveriesWeight: 0, meshMessageDeliveriesDecay: 0.5, meshMessageDeliveriesCap: 1,
+      meshMessageDeliveriesThreshold: 1, meshMessageDeliveriesWindow: 10, meshMessageDeliveriesActivation: 5000,
+      meshFailurePenaltyWeight: 0, meshFailurePenaltyDecay: 0.5,
+      invalidMessageDeliveriesWeight: scoring.invalidMessageWeight, invalidMessageDeliveriesDecay: 0.99,
+    }]));
+    const libp2p = await createLibp2p({
+      privateKey: key,
+      addresses: { listen: opts.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: opts.bootstrap?.length ? [bootstrap({ list: opts.bootstrap })] : [],
+      connectionGater: {
+        denyDialPeer: isBanned,
+        denyInboundEncryptedConnection: isBanned,
+        denyOutboundEncryptedConnection: isBanned,
+      },
+      start: false,
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: 'StrictNoSign',
+          msgIdFn: (m) => messageId(m.topic, m.data),
+          allowPublishToZeroTopicPeers: true,
+          ignoreDuplicatePublishError: true,
+          heartbeatInterval: opts.heartbeatMs ?? 700,
+          allowedTopics: TOPIC_KINDS.map((k) => topicName(k)),
+          scoreParams: {
+            topics,
+            IPColocationFactorWeight: scoring.ipColocationWeight,
+            behaviourPenaltyWeight: -10, behaviourPenaltyDecay: 0.9,
+            decayInterval: 1000, decayToZero: 0.01, retainScore: scoring.banMs,
+          },
+          scoreThresholds: {
+            gossipThreshold: -10, publishThreshold: -40, graylistThreshold: -80,
+            acceptPXThreshold: 100, opportunisticGraftThreshold: 1,
+          },
+        }),
+      },
+    });
+    self = new P2PNode(libp2p as unknown as Libp2p<Services>, opts, scoring, log);
+    log.info({ peerId: libp2p.peerId.toString(), created }, created ? 'created a new peer key' : 'loaded the peer key');
+    return self;
+  }
+
+  get peerId(): string { return this.libp2p.peerId.toString(); }
+  get pubsub(): GossipSub { return this.libp2p.services.pubsub; }
+  /** Listen addresses with /p2p/<peer id>, for others' bootstrap lists. */
+  get addrs(): string[] { return this.libp2p.getMultiaddrs().map((a) => a.toString()); }
+
+  setProviders(p: Providers): void { this.providers = { ...this.providers, ...p }; }
+
+  /** Adds a semantic validator to a topic; validators run in order after p2p's own checks. */
+  addValidator<K extends TopicKind>(kind: K, fn: NodeValidator<K>): void {
+    const list = this.validators.get(kind) ?? [];
+    list.push(fn as unknown as NodeValidator<TopicKind>);
+    this.validators.set(kind, list);
+  }
+
+  /** Receives accepted messages of a topic, in order, through the topic's bounded queue. */
+  subscribe<K extends TopicKind>(kind: K, handler: MessageHandler<K>): void {
+    const list = this.handlers.get(kind) ?? [];
+    list.push(handler as unknown as MessageHandler<TopicKind>);
+    this.handlers.set(kind, list);
+    if (this.started) this.pubsub.subscribe(topicName(kind));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.opts.validation?.txPublicKey) await initPoseidon2();
+    for (const kind of TOPIC_KINDS) {
+      this.pubsub.topicValidators.set(topicName(kind), (peer, msg) => this.validate(kind, peer, msg));
+    }
+    this.pubsub.addEventListener('gossipsub:message', (e) => this.onMessage(e.detail));
+    this.pubsub.addEventListener('gossipsub:heartbeat', () => this.enforceScores());
+    this.libp2p.addEventListener('peer:connect', (e) => { void this.handshake(e.detail); });
+    await this.libp2p.start();
+    this.started = true;
+    for (const kind of this.handlers.keys()) this.pubsub.subscribe(topicName(kind));
+    await this.registerBuiltins();
+    this.log.info({ peerId: this.peerId, addrs: this.addrs }, 'p2p started');
+    for (const a of this.opts.bootstrap ?? []) {
+      this.libp2p.dial(multiaddr(a)).catch((e) => this.log.warn({ addr: a, err: (e as Error).message }, 'bootstrap dial failed'));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    for (const q of this.queues.values()) q.clear();
+    await this.reqresp.unregisterAll();
+    await this.libp2p.stop();
+    this.started = false;
+    this.stopping = false;
+    this.log.info({ peerId: this.peerId }, 'p2p stopped');
+  }
+
+  /**
+   * Encodes, checks (size, structure) and publishes a message. Returns how many peers it was
+   * sent to; throws when the message would be rejected by honest peers.
+   */
+  async publish<K extends TopicKind>(kind: K, value: TopicMessages[K]): Promise<{ recipients: number; msgId: string }> {
+    const data = encodeMessage(kind, value);
+    const { verdict } = checkMessage(kind, data, { ...this.opts.validation, isStaleSlot: undefined, l1BlockNumber: undefined, blockStanding: () => 'canonical' });
+    if (verdict.result === 'reject') throw new Error(`refusing to publish an invalid ${kind} message: ${verdict.code}${verdict.detail ? ` (${verdict.detail})` : ''}`);
+    const r = await this.pubsub.publish(topicName(kind), data);
+    return { recipients: r.recipients.length, msgId: Buffer.from(messageId(topicName(kind), data)).toString('hex') };
+  }
+
+  // ---- req/resp -------------------------------------------------------------------------
+
+  /** Registers a request/response protocol, e.g. `registerProtocol('prove_job/1', handler, limits)`. */
+  registerProtocol(name: string, handler: ProtocolHandler, limits: Partial<ProtocolLimits> = {}): Promise<void> {
+    return this.reqresp.registerProtocol(name, handler, limits);
+  }
+
+  request(peer: string | PeerId, name: string, body: Uint8Array, opts?: { timeoutMs?: number; maxResponseBytes?: number }): Promise<Uint8Array | null> {
+    return this.reqresp.request(typeof peer === 'string' ? peerIdFromString(peer) : peer, name, body, opts);
+  }
+
+  /** Fetches a block by its hash from one peer; null when the peer does not have it. */
+  async fetchBlock(peer: string | PeerId, hash: string): Promise<BlockMsg | null> {
+    const r = await this.request(peer, BLOCK_BY_HASH, fromHex(hash, 32));
+    if (r === null) return null;
+    const b = decodeResponse(BlockSsz, r, 'block');
+    const got = blockMsgHash(b);
+    if (got.toLowerCase() !== hash.toLowerCase()) throw new ReqRespError('bad-response', `asked for block ${hash}, got ${got}`);
+    return b;
+  }
+
+  /** Fetches a proof by its id from one peer; null when the peer does not have it. */
+  async fetchProof(peer: string | PeerId, id: string): Promise<ProofMsg | null> {
+    const r = await this.request(peer, PROOF_BY_ID, fromHex(id, 32));
+    if (r === null) return null;
+    const p = decodeResponse(ProofSsz, r, 'proof');
+    if (hex(p.id) !== id.toLowerCase()) throw new ReqRespError('bad-response', `asked for proof ${id}, got ${hex(p.id)}`);
+    return p;
+  }
+
+  /** Asks a peer for its status (the handshake does this on every connection). */
+  async status(peer: string | PeerId): Promise<StatusMsg> {
+    const r = await this.request(peer, STATUS_PROTOCOL, new Uint8Array(0));
+    if (r === null) throw new ReqRespError('not-found', 'peer serves no status');
+    return decodeResponse(StatusSsz, r, 'status');
+  }
+
+  private async registerBuiltins(): Promise<void> {
+    const byHash = (what: string, get: (h: string) => Promise<Uint8Array | null>): ProtocolHandler => async (req) => {
+      if (req.length !== HASH_REQUEST_BYTES) throw new HandlerError('bad-request', `${what} request must be ${HASH_REQUEST_BYTES} bytes`);
+      return get(hex(req));
+    };
+    await this.registerProtocol(BLOCK_BY_HASH, byHash('block', async (h) => {
+      const b = await this.providers.block?.(h);
+      return b ? BlockSsz.serialize(b) : null;
+    }), { timeoutMs: 10_000, maxRequestBytes: HASH_REQUEST_BYTES, maxResponseBytes: TOPICS.blocks.maxBytes, rateLimit: { requests: 64, windowMs: 10_000 } });
+    await this.registerProtocol(PROOF_BY_ID, byHash('proof', async (id) => {
+      const p = await this.providers.proof?.(id);
+      return p ? ProofSsz.serialize(p) : null;
+    }), { timeoutMs: 20_000, maxRequestBytes: HASH_REQUEST_BYTES, maxResponseBytes: TOPICS.proofs.maxBytes, rateLimit: { requests: 32, windowMs: 10_000 } });
+    await this.registerProtocol(STATUS_PROTOCOL, (req) => {
+      if (req.length !== 0) throw new HandlerError('bad-request', 'status request is empty');
+      const s = this.providers.status?.();
+      return s ? StatusSsz.serialize(s) : null;
+    }, { timeoutMs: 5_000, maxRequestBytes: 0, maxResponseBytes: 256, rateLimit: { requests: 10, windowMs: 10_000 } });
+  }
+
+  /** On connect: ask the peer's status; a peer of another chain or contract is disconnected. */
+  private async handshake(peer: PeerId): Promise<void> {
+    const mine = this.providers.status?.();
+    if (!mine || this.stopping) return;
+    try {
+      const theirs = await this.status(peer);
+      this.peerStatus.set(peer.toString(), theirs);
+      if (theirs.chainId !== mine.chainId || hex(theirs.contract) !== hex(mine.contract)) {
+        this.log.info({ peer: peer.toString(), chainId: String(theirs.chainId), contract: hex(theirs.contract) }, 'peer is on another network; disconnecting');
+        this.ban(peer.toString(), 'wrong-network', 60_000);
+      }
+    } catch (e) {
+      this.log.debug({ peer: peer.toString(), err: (e as Error).message }, 'status handshake failed');
+    }
+  }
+
+  // ---- gossip validation and delivery -----------------------------------------------------
+
+  private async validate(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const from = peer.toString();
+    let verdict: Verdict;
+    try {
+      if (topicKindOf(msg.topic) !== kind) verdict = reject('malformed', `unexpected topic ${msg.topic}`);
+      else {
+        const checked = checkMessage(kind, msg.data, this.opts.validation ?? {});
+        verdict = checked.verdict;
+        if (verdict.result === 'accept') {
+          const info: MessageInfo = { from, msgId: '', data: msg.data };
+          for (const v of this.validators.get(kind) ?? []) {
+            verdict = await v(checked.value as TopicMessages[TopicKind], info);
+            if (verdict.result !== 'accept') break;
+          }
+          if (verdict.result === 'accept') this.accepted.set(msg, { value: checked.value, from });
+        }
+      }
+    } catch (e) {
+      this.log.error({ topic: msg.topic, from, err: e }, 'gossip validator failed; ignoring the message');
+      verdict = ignore('validator-error', (e as Error).message);
+    }
+    const code = verdict.result === 'accept' ? '' : verdict.code;
+    this.metrics.gossip.inc({ topic: topicName(kind), outcome: verdict.result, code });
+    if (verdict.result === 'accept') return TopicValidatorResult.Accept;
+    this.log.debug({ topic: topicName(kind), from, outcome: verdict.result, code, detail: verdict.detail }, 'gossip message not accepted');
+    if (verdict.result === 'ignore') return TopicValidatorResult.Ignore;
+    // Gossipsub applies the penalty after we return; look at the score right after.
+    setTimeout(() => this.enforceScore(from), 0);
+    return TopicValidatorResult.Reject;
+  }
+
+  private onMessage({ msg, msgId, propagationSource }: GossipsubMessage): void {
+    const kind = topicKindOf(msg.topic);
+    const stash = this.accepted.get(msg);
+    if (!kind || !stash || !this.handlers.get(kind)?.length) return;
+    this.accepted.delete(msg);
+    this.queues.get(kind)!.push({ kind, value: stash.value, info: { from: propagationSource.toString(), msgId, data: msg.data } });
+    if (!this.draining.has(kind)) void this.drain(kind);
+  }
+
+  private async drain(kind: TopicKind): Promise<void> {
+    this.draining.add(kind);
+    const q = this.queues.get(kind)!;
+    try {
+      for (let item = q.shift(); item; item = q.shift()) {
+        for (const h of this.handlers.get(kind) ?? []) {
+          try {
+            await h(item.value as TopicMessages[TopicKind], item.info);
+          } catch (e) {
+            this.metrics.handlerErrors.inc({ topic: topicName(kind) });
+            this.log.error({ topic: topicName(kind), from: item.info.from, err: e }, 'gossip handler failed');
+          }
+        }
+      }
+    } finally {
+      this.draining.delete(kind);
+    }
+  }
+
+  // ---- scoring, bans -------------------------------------------------------------------
+
+  score(peer: string): number { return (this.pubsub as unknown as { getScore(p: string): number }).getScore(peer); }
+
+  isBanned(peer: string): boolean {
+    const b = this.banned.get(peer);
+    if (!b) return false;
+    if (Date.now() < b.until) return true;
+    this.banned.delete(peer);
+    return false;
+  }
+
+  /** Disconnects a peer and refuses it (dials both ways) for `ms`. */
+  ban(peer: string, reason: string, ms = this.scoring.banMs): void {
+    if (this.isBanned(peer)) return;
+    this.banned.set(peer, { until: Date.now() + ms, reason });
+    this.metrics.bans.inc({ reason });
+    this.log.warn({ peer, reason, ms }, 'banning peer');
+    this.libp2p.hangUp(peerIdFromString(peer)).catch((e) => this.log.debug({ peer, err: (e as Error).message }, 'hang up failed'));
+  }
+
+  private enforceScore(peer: string): void {
+    if (!this.started || this.isBanned(peer)) return;
+    const s = this.score(peer);
+    if (s < this.scoring.disconnectThreshold) this.ban(peer, 'low-score');
+  }
+
+  private enforceScores(): void {
+    for (const p of this.libp2p.getPeers()) this.enforceScore(p.toString());
+  }
+}
+
+/** Gossip message id: sha256(topic ‖ 0x00 ‖ data)[0..20]; equal content = same id = dropped as duplicate. */
+export function messageId(topic: string, data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(topic).update(new Uint8Array([0])).update(data).digest().subarray(0, 20);
+}
+
+function decodeResponse<T>(type: { serialize(v: T): Uint8Array; deserialize(b: Uint8Array): T }, bytes: Uint8Array, what: string): T {
+  try {
+    return decodeSsz(type, bytes, what);
+  } catch (e) {
+    throw new ReqRespError('bad-response', (e as Error).message);
+  }
+}
+
+/** The block hash (node/l1 `blockHash`, design.md) of a block message. */
+export function blockMsgHash(b: BlockMsg): string {
+  const txs = new Uint8Array(b.txs.length * 32);
+  b.txs.forEach((t, i) => txs.set(t, i * 32));
+  return blockHash({
+    slot: b.slot, startRoot: bytesToBigInt(b.startRoot), endRoot: bytesToBigInt(b.endRoot),
+    txsCommitment: txsCommitment(b.txs), txs, witnessData: b.witnessData,
+  });
+}
