@@ -117,9 +117,19 @@ abstract contract SidecarBase is Test {
         b.slot = slot;
         b.startRoot = startRoot;
         b.endRoot = keccak256(abi.encode("end", slot, salt));
+        b.txs = new bytes(nTxs * 32);
+        b.wd = new bytes(nTxs * 64);
         for (uint256 i; i < nTxs; ++i) {
-            b.txs = bytes.concat(b.txs, _body(i + salt * 7));
-            b.wd = bytes.concat(b.wd, keccak256(abi.encode(i, salt)), keccak256(abi.encode(salt, i)));
+            bytes32 body = _body(i + salt * 7);
+            bytes32 e = keccak256(abi.encode(i, salt));
+            bytes32 s = keccak256(abi.encode(salt, i));
+            bytes memory txs = b.txs;
+            bytes memory wd = b.wd;
+            assembly {
+                mstore(add(add(txs, 32), mul(i, 32)), body)
+                mstore(add(add(wd, 32), mul(i, 64)), e)
+                mstore(add(add(wd, 64), mul(i, 64)), s)
+            }
         }
         b.hash = keccak256(
             abi.encode(slot, startRoot, b.endRoot, sc.computeTxsCommitment(b.txs), keccak256(b.txs), keccak256(b.wd))
