@@ -33,6 +33,8 @@ export class L1Error extends Error {
   ) {
     super(message);
     this.name = 'L1Error';
+    // keep the raw ethers error reachable but out of logs and util.inspect (it can be huge)
+    if ('cause' in details) Object.defineProperty(details, 'cause', { enumerable: false, value: details.cause });
   }
 }
 
@@ -42,15 +44,36 @@ const PANICS: Record<number, string> = {
   0x32: 'array index out of bounds', 0x41: 'out of memory', 0x51: 'call to an uninitialised function',
 };
 
-/** One Interface holding the error fragments of every ABI given (deduplicated by selector). */
-export function errorInterface(...abis: InterfaceAbi[]): Interface {
+/** Enum labels per error selector and argument (from the JSON ABI's internalType "enum X.Name"). */
+const enumLabels = new WeakMap<Interface, Map<string, (readonly string[] | undefined)[]>>();
+
+/**
+ * One Interface holding the error fragments of every ABI given (deduplicated by selector).
+ * `enums` maps an enum's name ("Phase") to its labels, so decoded errors read
+ * `WrongPhase(slot=1, expected=Proposal, actual=Reveal)`.
+ */
+export function errorInterface(abis: InterfaceAbi[], enums: Record<string, readonly string[]> = {}): Interface {
   const seen = new Map<string, ErrorFragment>();
+  const labels = new Map<string, (readonly string[] | undefined)[]>();
   for (const abi of abis) {
     for (const f of Interface.from(abi).fragments) {
       if (f instanceof ErrorFragment && !seen.has(f.selector)) seen.set(f.selector, f);
     }
+    if (!Array.isArray(abi)) continue;
+    for (const item of abi as unknown[]) {
+      const e = item as { type?: string; inputs?: { internalType?: string }[] };
+      if (typeof item !== 'object' || e.type !== 'error' || !e.inputs) continue;
+      const frag = ErrorFragment.from(item as never);
+      const l = e.inputs.map((p) => {
+        const m = /^enum (?:\w+\.)?(\w+)$/.exec(p.internalType ?? '');
+        return m ? enums[m[1]] : undefined;
+      });
+      if (l.some(Boolean)) labels.set(frag.selector, l);
+    }
   }
-  return new Interface([...seen.values()]);
+  const iface = new Interface([...seen.values()]);
+  enumLabels.set(iface, labels);
+  return iface;
 }
 
 function fmtValue(v: unknown): string {
@@ -72,8 +95,14 @@ export function decodeRevert(iface: Interface, data: string | null | undefined, 
     return new L1Error('panic', `${where}: panic 0x${code.toString(16)} (${PANICS[code] ?? 'unknown panic'})`, { ...context, data, args: { code } });
   }
   const args: Record<string, unknown> = {};
-  parsed.fragment.inputs.forEach((p, i) => { args[p.name || String(i)] = parsed!.args[i]; });
-  const argText = parsed.fragment.inputs.map((p, i) => `${p.name ? `${p.name}=` : ''}${fmtValue(parsed!.args[i])}`).join(', ');
+  const labels = enumLabels.get(iface)?.get(parsed.selector);
+  const shown = parsed.fragment.inputs.map((_p, i) => {
+    const v = parsed!.args[i];
+    const l = labels?.[i];
+    return l && typeof v === 'bigint' && v < BigInt(l.length) ? l[Number(v)] : v;
+  });
+  parsed.fragment.inputs.forEach((p, i) => { args[p.name || String(i)] = shown[i]; });
+  const argText = parsed.fragment.inputs.map((p, i) => `${p.name ? `${p.name}=` : ''}${fmtValue(shown[i])}`).join(', ');
   return new L1Error(parsed.name, `${where}: ${parsed.name}(${argText})`, { ...context, data, args });
 }
 

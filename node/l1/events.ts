@@ -92,11 +92,13 @@ export class EventFollower {
     this.running = false;
     if (this.listener) {
       await this.opts.provider.off('block', this.listener);
-      // ethers sends eth_unsubscribe without awaiting it; one round trip lets its answer arrive
+      // ethers sends eth_unsubscribe without awaiting it; two round trips let its answer arrive
       // so a provider destroyed right after stop() leaves no cancelled request behind.
       const p = this.opts.provider as Provider & { send?: (m: string, a: unknown[]) => Promise<unknown> };
       await new Promise((r) => setImmediate(r));
-      if (typeof p.send === 'function') await p.send('eth_chainId', []).catch(() => undefined);
+      if (typeof p.send === 'function') {
+        for (let i = 0; i < 2; i++) await p.send('eth_chainId', []).catch(() => undefined);
+      }
     }
     this.listener = undefined;
     await this.busy;

@@ -53,7 +53,7 @@ export class TxSender {
   async simulate(contract: Contract, method: string, args: readonly unknown[], opts: SendOptions = {}): Promise<unknown> {
     const req = await this.request(contract, method, args, opts);
     try {
-      const out = await this.provider.call(req);
+      const out = await this.provider.call({ ...req, blockTag: 'pending' });
       const r = contract.interface.decodeFunctionResult(method, out);
       return r.length === 1 ? r[0] : r;
     } catch (e) {
@@ -78,8 +78,10 @@ export class TxSender {
     const req = await this.request(contract, method, args, opts);
     let gasLimit = opts.gasLimit;
     try {
-      if (gasLimit === undefined) gasLimit = ((await this.provider.estimateGas(req)) * BigInt(100 + this.gasMarginPct)) / 100n;
-      else await this.provider.call(req);
+      // against the pending block: the one the tx will land in (phases are counted in blocks)
+      const pre = { ...req, blockTag: 'pending' };
+      if (gasLimit === undefined) gasLimit = ((await this.provider.estimateGas(pre)) * BigInt(100 + this.gasMarginPct)) / 100n;
+      else await this.provider.call(pre);
     } catch (e) {
       throw toL1Error(this.errors, e, { method, stage: 'preflight' });
     }

@@ -60,7 +60,7 @@ describe('node/l1 basics (real anvil, OpenZeppelin ERC-20)', { timeout: 120_000 
   });
 
   test('a custom error is decoded by name and arguments before anything is sent', async () => {
-    const sender = new TxSender(wallets[1], errorInterface(iface.fragments as never));
+    const sender = new TxSender(wallets[1], errorInterface([art.abi as never]));
     const nonce = await provider.getTransactionCount(wallets[1].address);
     await assert.rejects(sender.send(token, 'transfer', [wallets[2].address, 5n]), (e: unknown) => {
       assert.ok(e instanceof L1Error);
@@ -77,7 +77,7 @@ describe('node/l1 basics (real anvil, OpenZeppelin ERC-20)', { timeout: 120_000 
 
   test('nonce recovery: a send the RPC rejects, then one whose nonce another process took', async () => {
     const w = wallets[0];
-    const sender = new TxSender(w, errorInterface(iface.fragments as never));
+    const sender = new TxSender(w, errorInterface([art.abi as never]));
     const first = await sender.send(token, 'transfer', [wallets[1].address, 1n]);
     assert.ok(first.gasUsed > 0n);
     // gas * price beyond the balance: the RPC refuses it, the NonceManager already counted it
@@ -98,7 +98,7 @@ describe('node/l1 basics (real anvil, OpenZeppelin ERC-20)', { timeout: 120_000 
   });
 
   test('event follower: catch-up from a stored cursor after a restart, malformed log skipped', async () => {
-    const sender = new TxSender(wallets[0], errorInterface(iface.fragments as never));
+    const sender = new TxSender(wallets[0], errorInterface([art.abi as never]));
     const address = await token.getAddress();
     const start = await provider.getBlockNumber();
     const seen: ContractEvent[] = [];
