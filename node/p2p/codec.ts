@@ -1,8 +1,7 @@
 // The one schema of every gossip and req/resp message: SSZ (@chainsafe/ssz). SSZ is
 // deterministic (one encoding per value), every list has a declared maximum so a decoder never
-// allocates beyond it, and decoding checks offsets and lengths. `decode` additionally
-// re-encodes and compares, so a message has exactly one accepted encoding and its content
-// hash (the gossip message id) identifies it.
+// allocates beyond it, and decoding checks offsets and lengths, so a message has exactly one
+// accepted encoding and its content hash (the gossip message id) identifies it.
 import {
   BooleanType, ByteListType, ByteVectorType, ContainerType, ListCompositeType, UintBigintType, UintNumberType,
   type ValueOf,
@@ -104,32 +103,24 @@ export const TOPIC_CODECS: { [K in TopicKind]: Codec<TopicMessages[K]> } = {
 };
 
 export class DecodeError extends Error {
-  constructor(readonly code: 'malformed' | 'non-canonical', message: string) {
+  constructor(readonly code: 'malformed', message: string) {
     super(message);
     this.name = 'DecodeError';
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-}
-
-/** Decodes bytes with an SSZ type; DecodeError when malformed or not the canonical encoding. */
+/**
+ * Decodes bytes with an SSZ type; DecodeError when malformed. For the types here (uints,
+ * booleans, byte vectors, bounded byte lists and lists of byte vectors) the SSZ decoder is
+ * strict: offsets must be exact, booleans 0 or 1, sizes within bounds and multiples of the
+ * element size; so every accepted byte string is the one encoding of its value.
+ */
 export function decodeSsz<T>(type: Codec<T>, bytes: Uint8Array, what: string): T {
-  let value: T;
   try {
-    value = type.deserialize(bytes);
+    return type.deserialize(bytes);
   } catch (e) {
     throw new DecodeError('malformed', `${what}: ${(e as Error).message}`);
   }
-  let again: Uint8Array;
-  try {
-    again = type.serialize(value);
-  } catch (e) {
-    throw new DecodeError('malformed', `${what}: ${(e as Error).message}`);
-  }
-  if (!sameBytes(again, bytes)) throw new DecodeError('non-canonical', `${what}: not the canonical SSZ encoding`);
-  return value;
 }
 
 export function encodeMessage<K extends TopicKind>(kind: K, value: TopicMessages[K]): Uint8Array {

@@ -365,11 +365,14 @@ export class P2PNode {
     if (!kind || !stash || !this.handlers.get(kind)?.length) return;
     this.accepted.delete(msg);
     this.queues.get(kind)!.push({ kind, value: stash.value, info: { from: propagationSource.toString(), msgId, data: msg.data } });
-    if (!this.draining.has(kind)) void this.drain(kind);
+    // Drain after gossipsub has forwarded the message (it forwards right after this event).
+    if (!this.draining.has(kind)) {
+      this.draining.add(kind);
+      queueMicrotask(() => void this.drain(kind));
+    }
   }
 
   private async drain(kind: TopicKind): Promise<void> {
-    this.draining.add(kind);
     const q = this.queues.get(kind)!;
     try {
       for (let item = q.shift(); item; item = q.shift()) {

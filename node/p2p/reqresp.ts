@@ -224,7 +224,7 @@ export class ReqResp {
         return resp;
       });
       const status = res[0];
-      if (status === STATUS.ok) { count('ok'); return res.subarray(1); }
+      if (status === STATUS.ok) { count('ok'); return new Uint8Array(res.buffer, res.byteOffset + 1, res.length - 1); }
       if (status === STATUS.notFound) { count('not-found'); return null; }
       const code = STATUS_NAMES[status] ?? 'bad-response';
       throw new ReqRespError(code, `${name} to ${peer}: peer answered ${code}`);

@@ -11,7 +11,7 @@ import { TOPICS, type TopicKind } from './topics.js';
 
 /** Codes p2p itself assigns; node validators may return their own (kebab-case) codes. */
 export type P2PErrorCode =
-  | 'oversized' | 'malformed' | 'non-canonical' | 'bad-signature' | 'unknown-account' | 'stale-slot'
+  | 'oversized' | 'malformed' | 'bad-signature' | 'unknown-account' | 'stale-slot'
   | 'expired' | 'unknown-block' | 'not-canonical-block' | 'bad-proof-kind' | 'no-quote-domain' | 'validator-error';
 export type ErrorCode = P2PErrorCode | (string & {});
 

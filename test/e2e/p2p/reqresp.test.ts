@@ -1,0 +1,81 @@
+// Two real nodes on 127.0.0.1: req/resp limits (timeout, sizes, rate limit, failing handlers,
+// bad responses) and the bounded gossip queue's drop policy under a slow handler.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { ReqRespError, hex, type P2PNode, type TopicMessages } from '../../../node/p2p/index.js';
+import { Fixtures } from '../../helpers/p2p-fixtures.js';
+import { useP2PCluster, waitFor } from '../../helpers/p2p.js';
+
+const code = (c: string) => (e: unknown) => e instanceof ReqRespError && e.code === c;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('p2p req/resp and queues (2 real nodes)', () => {
+  const cluster = useP2PCluster();
+  let fx: Fixtures;
+  let a: P2PNode;
+  let b: P2PNode;
+  let release: () => void = () => {};
+  const delivered: TopicMessages['txs'][] = [];
+
+  before(async () => {
+    fx = await Fixtures.create();
+    const wrong = fx.block(150n);
+    a = await cluster.add({ validation: fx.context() }, (n) => n.subscribe('txs', () => {}));
+    b = await cluster.add({ validation: fx.context(), queues: { txs: { capacity: 2 } } }, async (n) => {
+      await n.registerProtocol('echo/1', (req) => req, { maxRequestBytes: 16, maxResponseBytes: 64 });
+      await n.registerProtocol('big/1', () => new Uint8Array(100), { maxResponseBytes: 64 });
+      await n.registerProtocol('slow/1', async () => { await sleep(2000); return new Uint8Array(1); }, { timeoutMs: 3000 });
+      await n.registerProtocol('limited/1', () => new Uint8Array([1]), { rateLimit: { requests: 2, windowMs: 60_000 } });
+      await n.registerProtocol('throws/1', () => { throw new Error('handler bug'); });
+      n.setProviders({ block: () => wrong });
+      let first = true;
+      n.subscribe('txs', async (tx) => {
+        delivered.push(tx);
+        if (first) { first = false; await new Promise<void>((r) => { release = r; }); }
+        if (tx.body[15] === 13) throw new Error('handler failure on amount 13');
+      });
+    });
+    await cluster.waitForMesh([a, b], ['txs']);
+  });
+
+  it('answers a registered protocol and enforces its size limits', async () => {
+    assert.deepEqual(await a.request(b.peerId, 'echo/1', new Uint8Array([1, 2, 3])), new Uint8Array([1, 2, 3]));
+    await assert.rejects(a.request(b.peerId, 'echo/1', new Uint8Array(17)), code('request-too-large'));
+    await assert.rejects(a.request(b.peerId, 'big/1', new Uint8Array(0)), code('server-error'));
+    await assert.rejects(a.request(b.peerId, 'echo/1', new Uint8Array(16), { maxResponseBytes: 8 }), code('response-too-large'));
+  });
+
+  it('times out a slow peer, rate-limits a chatty one, survives a failing handler', async () => {
+    await assert.rejects(a.request(b.peerId, 'slow/1', new Uint8Array(0), { timeoutMs: 300 }), code('timeout'));
+    const r = [];
+    for (let i = 0; i < 3; i++) r.push(await a.request(b.peerId, 'limited/1', new Uint8Array(0)).catch((e: ReqRespError) => e.code));
+    assert.deepEqual(r, [new Uint8Array([1]), new Uint8Array([1]), 'rate-limited']);
+    await assert.rejects(a.request(b.peerId, 'throws/1', new Uint8Array(0)), code('server-error'));
+    await assert.rejects(a.request(b.peerId, 'nope/1', new Uint8Array(0)), code('unknown-protocol'));
+    assert.deepEqual(await a.request(b.peerId, 'echo/1', new Uint8Array([9])), new Uint8Array([9]), 'still serving');
+    assert.ok(await b.metrics.value(b.metrics.reqresp, { protocol: 'limited/1', side: 'server', outcome: 'rate-limited' }) >= 1);
+  });
+
+  it('refuses a fetched block that does not match the hash asked for', async () => {
+    const asked = fx.makeCanonical(fx.block(151n));
+    await assert.rejects(a.fetchBlock(b.peerId, asked), code('bad-response'));
+    await assert.rejects(a.fetchBlock(b.peerId, '0x1234'), RangeError);
+  });
+
+  it('a full queue drops by its policy (txs: oldest) and counts it; handler errors are counted', async () => {
+    const txs = Array.from({ length: 6 }, (_, i) => fx.tx(0, 1, BigInt(10 + i), i));
+    await a.publish('txs', txs[0]);
+    await waitFor(() => delivered.length === 1, 'the first tx reaches the blocked handler');
+    for (const t of txs.slice(1)) await a.publish('txs', t);
+    await waitFor(async () => await b.metrics.value(b.metrics.gossip, { topic: '/sidecar/1/txs/ssz', outcome: 'accept' }) >= 6, 'all 6 accepted');
+    assert.equal(await b.metrics.value(b.metrics.queueDropped, { topic: '/sidecar/1/txs/ssz', policy: 'drop-oldest' }), 3);
+    release();
+    await waitFor(() => delivered.length === 3, 'the queue drains');
+    assert.deepEqual(delivered.map((t) => hex(t.body)), [txs[0], txs[4], txs[5]].map((t) => hex(t.body)));
+    // amount 13 (txs[3]) was dropped; send one that makes the handler throw, then a good one.
+    await a.publish('txs', fx.tx(0, 1, 13n, 99));
+    await a.publish('txs', fx.tx(0, 1, 20n, 100));
+    await waitFor(() => delivered.length === 5, 'delivery continues after a handler error');
+    assert.equal(await b.metrics.value(b.metrics.handlerErrors, {}), 1);
+  });
+});
