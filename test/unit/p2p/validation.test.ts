@@ -85,4 +85,29 @@ describe('p2p gossip validation (structural checks)', () => {
     const empty = fx.proof(120n, hash, 1, 0, PROOF_KIND.final);
     assert.equal((verdict('proofs', encodeMessage('proofs', empty)) as { code: string }).code, 'malformed');
   });
+
+  it('never throws on random or mutated bytes: every input gets a verdict', async () => {
+    const block = fx.block(120n, 2);
+    const seeds: Record<TopicKind, Uint8Array> = {
+      txs: encodeMessage('txs', fx.tx(0, 1, 1n, 0)),
+      blocks: encodeMessage('blocks', block),
+      rfq: encodeMessage('rfq', fx.rfq(120n, hash)),
+      quotes: encodeMessage('quotes', await fx.quote(120n, hash)),
+      proofs: encodeMessage('proofs', fx.proof(120n, hash, 1, 64)),
+    };
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    const outcomes = new Set<string>();
+    for (const k of Object.keys(seeds) as TopicKind[]) {
+      for (let i = 0; i < 150; i++) {
+        const b = seeds[k].slice(0, i % 7 === 0 ? rand() % (seeds[k].length + 1) : seeds[k].length);
+        for (let j = 0; j < 1 + (rand() % 3); j++) if (b.length) b[rand() % b.length] = rand() & 0xff;
+        const v = checkMessage(k, b, fx.context()).verdict;
+        outcomes.add(v.result === 'accept' ? 'accept' : `${v.result}:${v.code}`);
+      }
+      const r = checkMessage(k, new Uint8Array(rand() % 200), fx.context()).verdict;
+      assert.ok(['accept', 'ignore', 'reject'].includes(r.result));
+    }
+    assert.ok(outcomes.has('reject:malformed') && outcomes.has('reject:bad-signature'), [...outcomes].join(' '));
+  });
 });
