@@ -3,17 +3,17 @@
 // estimate, managed nonce, custom errors decoded into L1Error); events come from an
 // EventFollower (WebSocket heads + eth_getLogs catch-up from a persisted cursor).
 // Phase boundaries, statuses and public inputs are read from the contract, never recomputed.
-import { Contract, Interface, JsonRpcProvider, Wallet, WebSocketProvider, hexlify, type InterfaceAbi, type Provider, type Signer } from 'ethers';
+import { Contract, Interface, JsonRpcProvider, Wallet, WebSocketProvider, type InterfaceAbi, type Provider, type Signer } from 'ethers';
 import { blockHash as computeBlockHash, signQuote as signQuoteWith, type L1Block, type Quote } from './block.js';
 import { compileContracts, getArtifact } from './compile.js';
 import type { Deployment } from './deploy.js';
 import { L1Error, errorInterface, toL1Error } from './errors.js';
-import { EventFollower, type ContractEvent, type FollowOptions } from './events.js';
+import { WsEventSubscription, type ContractEvent, type FollowOptions } from './events.js';
 import { TxSender, type SendOptions, type Sent } from './sender.js';
 
 export { L1Error } from './errors.js';
 export { blockHash, makeL1Block, signQuote, quoteDigest, quoteSigner, type L1Block, type Quote } from './block.js';
-export type { ContractEvent } from './events.js';
+export type { ContractEvent, WsEventSubscription } from './events.js';
 export type { Sent, SendOptions } from './sender.js';
 
 export const PHASES = ['NotStarted', 'Proposal', 'Reveal', 'Commitment', 'Proving', 'Submission', 'Closed'] as const;
@@ -99,9 +99,14 @@ export class SidecarClient {
 
   static connect(o: ConnectOptions): SidecarClient {
     const own = typeof o.rpc === 'string';
-    const provider = typeof o.rpc === 'string'
-      ? (/^wss?:/.test(o.rpc) ? new WebSocketProvider(o.rpc, Number(o.deployment.chainId)) : new JsonRpcProvider(o.rpc, Number(o.deployment.chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 }))
-      : o.rpc;
+    let provider: Provider;
+    if (typeof o.rpc !== 'string') provider = o.rpc;
+    else if (/^wss?:/.test(o.rpc)) {
+      const ws = new WebSocketProvider(o.rpc, Number(o.deployment.chainId));
+      // without a listener, a socket error would be an uncaught 'error' event; prefer http(s) for calls
+      (ws.websocket as unknown as { onerror: (e: unknown) => void }).onerror = () => {};
+      provider = ws;
+    } else provider = new JsonRpcProvider(o.rpc, Number(o.deployment.chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
     const signer = typeof o.signer === 'string' ? new Wallet(o.signer, provider) : o.signer;
     const wsUrl = o.wsUrl ?? (typeof o.rpc === 'string' ? o.rpc.replace(/^http/, 'ws') : undefined);
     return new SidecarClient(o.deployment, provider, signer, o.abis ?? protocolAbis(), wsUrl, own);
@@ -294,29 +299,23 @@ export class SidecarClient {
 
   /**
    * Follow Sidecar events in order from the persisted `cursor` (last handled block; default:
-   * the deployment block - 1). Uses a WebSocket provider of its own (closed by stop()).
+   * the deployment block - 1) over a WebSocket of its own; a dropped socket is reported through
+   * onError and reconnected, resuming after the last handled block. Resolves once caught up.
    */
-  async follow(o: Omit<FollowOptions, 'provider' | 'contracts' | 'fromBlock'> & { wsUrl?: string; provider?: Provider }): Promise<{ follower: EventFollower; stop(): Promise<void> }> {
+  async follow(o: Omit<FollowOptions, 'provider' | 'contracts' | 'fromBlock'> & { wsUrl?: string; reconnectMs?: number }): Promise<WsEventSubscription> {
     const url = o.wsUrl ?? this.wsUrl;
-    const provider = o.provider ?? (url ? new WebSocketProvider(url, Number(this.deployment.chainId)) : undefined);
-    if (!provider) throw new L1Error('rpc', 'follow() needs a WebSocket URL (wsUrl) or a provider');
-    const follower = new EventFollower({
-      ...o, provider, fromBlock: this.deployment.deployBlock,
+    if (!url || !/^wss?:/.test(url)) throw new L1Error('rpc', `follow() needs a ws:// or wss:// URL (wsUrl), got ${url ?? 'none'}`);
+    const sub = new WsEventSubscription({
+      ...o, url, chainId: this.deployment.chainId, fromBlock: this.deployment.deployBlock,
       contracts: [{ address: this.deployment.sidecar, iface: this.events }],
     });
     try {
-      await follower.start();
+      await sub.start();
     } catch (e) {
-      if (!o.provider) await (provider as WebSocketProvider).destroy();
-      throw e;
+      await sub.stop();
+      throw e instanceof L1Error ? e : new L1Error('rpc', (e as Error).message, { cause: e });
     }
-    return {
-      follower,
-      stop: async () => {
-        await follower.stop();
-        if (!o.provider) await (provider as WebSocketProvider).destroy();
-      },
-    };
+    return sub;
   }
 }
 

@@ -4,7 +4,7 @@
 // (eth_subscribe newHeads over WebSocket, or polling over HTTP), fetching each new range with
 // eth_getLogs so nothing between two heads is ever missed. A log no ABI decodes (or whose
 // handler throws) is reported through onError and skipped; the follower never crashes.
-import { Interface, type Log, type LogDescription, type Provider } from 'ethers';
+import { Interface, WebSocketProvider, type Log, type LogDescription, type Provider } from 'ethers';
 
 export interface ContractEvent {
   name: string;
@@ -158,5 +158,153 @@ export class EventFollower {
       }
       this.idleWaiters = this.idleWaiters.filter((w) => (w.block <= this.cursor ? (w.resolve(), false) : true));
     }
+  }
+}
+
+// ---- WebSocket connection and a subscription that survives a dropped socket ---------------
+
+interface WsLike {
+  readyState: number;
+  onerror: ((e: unknown) => void) | null;
+  onclose: ((e: unknown) => void) | null;
+  addEventListener?: (t: string, f: (e: unknown) => void) => void;
+}
+
+/**
+ * Open an ethers WebSocketProvider and wait until it is connected (or fail within timeoutMs
+ * with a clear error). Socket errors and closes are reported through `onDrop`, never thrown:
+ * the 'ws' socket would otherwise kill the process with an unhandled 'error' event.
+ */
+export async function connectWebSocket(url: string, o: { chainId?: bigint | number; timeoutMs?: number; onDrop?: (reason: string) => void } = {}): Promise<WebSocketProvider> {
+  const provider = new WebSocketProvider(url, o.chainId === undefined ? undefined : Number(o.chainId));
+  const ws = provider.websocket as unknown as WsLike;
+  let opened = false;
+  let settle: ((err?: Error) => void) | undefined;
+  const ready = new Promise<void>((resolve, reject) => { settle = (err) => (err ? reject(err) : resolve()); });
+  ws.onerror = (e) => {
+    const msg = (e as { message?: string; error?: Error })?.error?.message ?? (e as { message?: string })?.message ?? 'socket error';
+    if (!opened) settle?.(new Error(`cannot connect to ${url}: ${msg}`));
+    else o.onDrop?.(`WebSocket ${url} error: ${msg}`);
+  };
+  ws.onclose = () => {
+    if (!opened) settle?.(new Error(`cannot connect to ${url}: closed`));
+    else o.onDrop?.(`WebSocket ${url} closed`);
+  };
+  const timer = setTimeout(() => settle?.(new Error(`cannot connect to ${url} within ${o.timeoutMs ?? 10_000} ms`)), o.timeoutMs ?? 10_000);
+  const poll = setInterval(() => { if (ws.readyState === 1) settle?.(); }, 10);
+  try {
+    await ready;
+    opened = true;
+    // a round trip: ethers has finished its own start-up once a request is answered
+    await provider.send('eth_chainId', []);
+    return provider;
+  } catch (e) {
+    await provider.destroy().catch(() => undefined);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(poll);
+  }
+}
+
+export interface WsFollowOptions extends Omit<FollowOptions, 'provider'> {
+  url: string;
+  chainId?: bigint | number;
+  /** first reconnect delay, doubled up to 30 s (default 500 ms) */
+  reconnectMs?: number;
+}
+
+/**
+ * Follow events over a WebSocket; when the socket drops, report it and reconnect with backoff,
+ * resuming from the last handled block (so nothing is missed or repeated).
+ */
+export class WsEventSubscription {
+  private follower?: EventFollower;
+  private provider?: WebSocketProvider;
+  private stopped = false;
+  private cursor: number;
+  private reconnectTimer?: NodeJS.Timeout;
+  private delay: number;
+  /** number of (re)connections made */
+  connections = 0;
+
+  constructor(private o: WsFollowOptions) {
+    this.cursor = o.cursor ?? (o.fromBlock ?? 0) - 1;
+    this.delay = o.reconnectMs ?? 500;
+  }
+
+  get position(): number { return this.follower?.position ?? this.cursor; }
+
+  /** Connect and catch up; rejects if the first connection fails. */
+  async start(): Promise<void> { await this.connect(); }
+
+  private report(e: Error): void {
+    try { this.o.onError?.(e); } catch { /* never let a handler kill the subscription */ }
+  }
+
+  private async connect(): Promise<void> {
+    const provider = await connectWebSocket(this.o.url, { chainId: this.o.chainId, onDrop: (r) => this.dropped(provider, r) });
+    if (this.stopped) { await provider.destroy(); return; }
+    this.provider = provider;
+    this.connections++;
+    const follower = new EventFollower({
+      ...this.o, provider, cursor: this.cursor,
+      onCursor: async (b) => { this.cursor = b; await this.o.onCursor?.(b); },
+    });
+    this.follower = follower;
+    await follower.start();
+    this.delay = this.o.reconnectMs ?? 500;
+  }
+
+  private dropped(provider: WebSocketProvider, reason: string): void {
+    if (this.stopped || provider !== this.provider) return;
+    this.report(new Error(`${reason}; reconnecting from block ${this.position + 1}`));
+    const old = this.follower;
+    this.follower = undefined;
+    this.provider = undefined;
+    void (async () => {
+      // destroy first: ethers then skips its un-awaited eth_unsubscribe on the dead socket
+      await provider.destroy().catch(() => undefined);
+      await old?.stop().catch(() => undefined);
+      if (old) this.cursor = Math.max(this.cursor, old.position);
+      this.scheduleReconnect();
+    })();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.connect().catch((e) => {
+        this.report(e instanceof Error ? e : new Error(String(e)));
+        this.delay = Math.min(this.delay * 2, 30_000);
+        this.scheduleReconnect();
+      });
+    }, this.delay);
+  }
+
+  /** Resolves once every block up to `block` has been handled (across reconnects). */
+  async waitFor(block: number, timeoutMs = 60_000): Promise<void> {
+    const t0 = Date.now();
+    while (this.position < block) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`events not caught up to block ${block} within ${timeoutMs} ms (at ${this.position})`);
+      if (this.follower) await Promise.race([this.follower.waitFor(block), new Promise((r) => setTimeout(r, 100))]);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const f = this.follower;
+    const p = this.provider;
+    this.follower = undefined;
+    this.provider = undefined;
+    await f?.stop().catch(() => undefined);
+    await p?.destroy().catch(() => undefined);
+  }
+
+  /** For tests: the current socket (to simulate a drop). */
+  get socket(): { close(): void } | undefined {
+    return this.provider ? (this.provider.websocket as unknown as { close(): void }) : undefined;
   }
 }

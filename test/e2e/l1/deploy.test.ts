@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SidecarClient } from '../../../node/l1/client.js';
 import { REPO_ROOT } from '../../../node/l1/compile.js';
-import { loadDeployment } from '../../../node/l1/deploy.js';
+import { deployProtocol, loadDeployment } from '../../../node/l1/deploy.js';
 import { devWallets, testProvider, useAnvil } from '../../helpers/anvil.js';
 
 const anvil = await useAnvil();
@@ -68,6 +68,15 @@ describe('deploy command (real anvil)', { timeout: 180_000 }, () => {
     assert.equal(d.verifierKind, 'address');
     assert.equal(d.testToken, false);
     assert.notEqual(d.sidecar, first.sidecar);
+  });
+
+  test('any compiled contract as the verifier (artifact kind), e.g. a generated one', async () => {
+    const d = await deployProtocol({ signer: deployer, verifier: { kind: 'artifact', name: 'SignatureVerifier', args: [other.address] } });
+    assert.equal(d.verifierKind, 'artifact');
+    assert.equal(d.verifierArtifact, 'src/verifiers/SignatureVerifier.sol:SignatureVerifier');
+    const code = await provider.getCode(d.verifier);
+    assert.ok(code.length > 2);
+    await assert.rejects(deployProtocol({ signer: deployer, verifier: { kind: 'artifact', name: 'NoSuchVerifier' } }), /no compiled contract named NoSuchVerifier/);
   });
 
   test('bad parameters fail with a clear message and write nothing', async () => {
