@@ -229,6 +229,9 @@ export class SidecarClient {
     return this.view<string>('computeBlockHash', b.slot, hexlify32(b.startRoot), hexlify32(b.endRoot), b.txs, b.witnessData);
   }
 
+  /** The contract's EIP-712 digest of a quote (to cross-check quoteDigest from block.ts). */
+  async contractQuoteDigest(q: Quote): Promise<string> { return this.view<string>('quoteDigest', q); }
+
   // ---------------------------------------------------------------- sends
 
   private send(method: string, args: unknown[], opts?: SendOptions): Promise<Sent> {

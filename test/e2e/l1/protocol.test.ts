@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { toBeHex } from 'ethers';
-import { L1Error, blockHash, type L1Block, type SidecarClient } from '../../../node/l1/client.js';
+import { L1Error, blockHash, quoteDigest, quoteSigner, type L1Block, type SidecarClient } from '../../../node/l1/client.js';
 import { signatureProof } from '../../../node/l1/signature-verifier.js';
 import { makeL2, type L2Fixture } from '../../helpers/l2.js';
 import { useProtocol } from '../../helpers/protocol.js';
@@ -114,6 +114,8 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     const t = await admin.slotTiming(s1);
     const quote = { slot: s1, blockHash: blockHash(b1), prover: Q, fee: 2n * E18, deposit: 120n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
     const sig = await proverQ.signQuote(quote);
+    assert.equal(await admin.contractQuoteDigest(quote), quoteDigest(chainId, fx.deployment.sidecar, quote), 'TS EIP-712 digest = contract digest');
+    assert.equal(quoteSigner(chainId, fx.deployment.sidecar, quote, sig), Q);
     // a quote for another block hash is refused with a readable error
     await assert.rejects(seqB.commitProverWithQuote(s1, { ...quote, blockHash: hex(1n) }, sig), (e: unknown) => e instanceof L1Error && e.code === 'QuoteMismatch');
     // a tampered fee breaks the signature
@@ -319,6 +321,18 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     assert.equal(ok.receipt?.status, 1);
     assert.equal((await admin.getProposal(slot + 1n, A))?.blockHash, hex(5n));
     await assert.rejects(seqA.propose(slot + 1n, hex(6n), 0n, 0), (e: unknown) => e instanceof L1Error && e.code === 'AlreadyProposed');
+    // staking exit through the client: refused before the delay, then the whole stake comes back
+    await assert.rejects(seqC.withdrawStake(), (e: unknown) => e instanceof L1Error && e.code === 'NoExitRequested');
+    const ex = await seqC.requestExit();
+    const exitableAt = (await admin.stakeOf(C)).exitableAt;
+    assert.equal(exitableAt, ex.blockNumber + params.exitDelay);
+    await assert.rejects(seqC.withdrawStake(), (e: unknown) => e instanceof L1Error && e.code === 'ExitDelayNotPassed');
+    assert.equal(await admin.isEligible(C, slot + 2n), false, 'an exiting sequencer is no longer eligible');
+    await fx.mineTo(exitableAt - 1);
+    const bal = await seqC.tokenBalance(C);
+    await seqC.withdrawStake();
+    assert.equal(await seqC.tokenBalance(C), bal + params.minStake);
+    assert.equal((await admin.stakeOf(C)).amount, 0n);
   });
 
   test('events: catch-up from a persisted cursor after a restart, and across a dropped socket, sees every event once, in order', async () => {
