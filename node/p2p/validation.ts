@@ -3,7 +3,7 @@
 // sender sent something no honest peer sends (it lowers the sender's gossipsub score);
 // Ignore means "not useful to us now" (stale, unknown block) without blame.
 import {
-  TxFormatError, decodeBlockTxs, decodeSignedTx, verifyTxSignature, type Point, type SignedTx,
+  TxFormatError, decodeBlockTxs, decodeSignedTx, decodeTxBody, verifyTxSignature, type Account, type Point, type SignedTx,
 } from '../../circuits/l2/index.js';
 import { quoteSigner, type Quote } from '../l1/block.js';
 import { DecodeError, PROOF_KIND, decodeMessage, hex, type TopicMessages } from './codec.js';
@@ -127,4 +127,26 @@ export function checkMessage<K extends TopicKind>(kind: K, data: Uint8Array, ctx
     }
   }
   return { verdict: reject('malformed', `unknown topic ${kind}`) };
+}
+
+/**
+ * Wires the node's L2 state into tx gossip: `txPublicKey` for the signature check, and a node
+ * validator that Ignores txs whose nonce is already used ('stale-nonce') or too far ahead of the
+ * account's nonce ('nonce-too-far'), so the mempool only carries txs that can still apply.
+ */
+export function txStateChecks(account: (index: number) => Account | undefined, maxNonceAhead = 64): {
+  txPublicKey: (index: number) => Point | undefined;
+  validator: (tx: TopicMessages['txs']) => Verdict;
+} {
+  return {
+    txPublicKey: (i) => account(i)?.publicKey,
+    validator: (m) => {
+      const tx = decodeTxBody(m.body);
+      const a = account(tx.from);
+      if (!a) return ignore('unknown-account', `account ${tx.from}`);
+      if (tx.nonce < a.nonce) return ignore('stale-nonce', `nonce ${tx.nonce} < ${a.nonce}`);
+      if (tx.nonce > a.nonce + maxNonceAhead) return ignore('nonce-too-far', `nonce ${tx.nonce} > ${a.nonce} + ${maxNonceAhead}`);
+      return ACCEPT;
+    },
+  };
 }

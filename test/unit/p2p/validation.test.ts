@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Wallet } from 'ethers';
-import { PROOF_KIND, TOPICS, checkMessage, encodeMessage, type TopicKind } from '../../../node/p2p/index.js';
+import { WorldState } from '../../../circuits/l2/index.js';
+import { PROOF_KIND, TOPICS, checkMessage, encodeMessage, txStateChecks, type TopicKind } from '../../../node/p2p/index.js';
 import { Fixtures } from '../../helpers/p2p-fixtures.js';
 
 describe('p2p gossip validation (structural checks)', () => {
@@ -109,5 +110,21 @@ describe('p2p gossip validation (structural checks)', () => {
       assert.ok(['accept', 'ignore', 'reject'].includes(r.result));
     }
     assert.ok(outcomes.has('reject:malformed') && outcomes.has('reject:bad-signature'), [...outcomes].join(' '));
+  });
+
+  it('checks txs against the L2 state: known key, nonce neither used nor too far ahead', async () => {
+    const state = await WorldState.create(fx.accounts.map((k, index) => ({ index, publicKey: k.publicKey, balance: 100n, nonce: 5 })));
+    const checks = txStateChecks((i) => state.account(i), 3);
+    const ctx = { ...fx.context(), txPublicKey: checks.txPublicKey };
+    const v = (nonce: number) => {
+      const c = checkMessage('txs', encodeMessage('txs', fx.tx(0, 1, 1n, nonce)), ctx);
+      return c.verdict.result === 'accept' ? checks.validator(c.value!) : c.verdict;
+    };
+    assert.deepEqual([v(5), v(8)].map((x) => x.result), ['accept', 'accept']);
+    assert.equal((v(4) as { code: string }).code, 'stale-nonce');
+    assert.equal((v(9) as { code: string }).code, 'nonce-too-far');
+    const unknown = fx.tx(0, 1, 1n, 5);
+    unknown.body[3] = 9; // from = account 9, which the state does not know (signature now irrelevant)
+    assert.equal((checkMessage('txs', encodeMessage('txs', unknown), ctx).verdict as { code: string }).code, 'unknown-account');
   });
 });
