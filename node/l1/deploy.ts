@@ -168,22 +168,7 @@ export async function deployProtocol(o: DeployOptions): Promise<Deployment> {
   log(`contracts ${compiled.fromCache ? 'from cache' : 'compiled'} in ${(performance.now() - t0).toFixed(0)} ms`);
   const allErrors = errorInterface(Object.values(compiled.artifacts).map((a) => a.abi as InterfaceAbi));
 
-  const deploy = async (name: string, args: unknown[]): Promise<{ address: string; block: number }> => {
-    const art = getArtifact(compiled, name, { deployable: true });
-    const f = new ContractFactory(art.abi as InterfaceAbi, art.bytecode, signer);
-    try {
-      const c = await f.deploy(...args);
-      const receipt = await c.deploymentTransaction()!.wait();
-      if (!receipt || receipt.status !== 1) throw new Error(`deployment of ${name} failed`);
-      const address = await c.getAddress();
-      log(`${art.contractName} at ${address} (gas ${receipt.gasUsed})`);
-      return { address, block: receipt.blockNumber };
-    } catch (e) {
-      signer.reset();
-      const err = toL1Error(allErrors, e, { method: `deploy ${art.contractName}`, stage: 'preflight' });
-      throw err;
-    }
-  };
+  const deploy = (name: string, args: unknown[]) => deployContract(signer, compiled, name, args, { log, errors: allErrors });
   const call = async (name: string, address: string, method: string, args: unknown[]) => {
     const iface = new Interface(getArtifact(compiled, name).abi as InterfaceAbi);
     try {
@@ -255,6 +240,31 @@ export async function deployProtocol(o: DeployOptions): Promise<Deployment> {
     },
     rewardsFunded: fund,
   });
+}
+
+/**
+ * Deploy one compiled contract (e.g. a generated HonkVerifier, or HonkVerifierRouter with its
+ * tags and verifier addresses). Failures are L1Errors with the constructor's custom error decoded.
+ */
+export async function deployContract(
+  signer: Signer, compiled: CompileResult, name: string, args: unknown[] = [],
+  o: { log?: (m: string) => void; errors?: Interface } = {},
+): Promise<{ address: string; block: number; gasUsed: bigint }> {
+  const art = getArtifact(compiled, name, { deployable: true });
+  const nm = signer instanceof NonceManager ? signer : undefined;
+  const errors = o.errors ?? errorInterface(Object.values(compiled.artifacts).map((a) => a.abi as InterfaceAbi));
+  const f = new ContractFactory(art.abi as InterfaceAbi, art.bytecode, signer);
+  try {
+    const c = await f.deploy(...args);
+    const receipt = await c.deploymentTransaction()!.wait();
+    if (!receipt || receipt.status !== 1) throw new Error(`deployment of ${name} failed`);
+    const address = await c.getAddress();
+    o.log?.(`${art.contractName} at ${address} (gas ${receipt.gasUsed})`);
+    return { address, block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+  } catch (e) {
+    nm?.reset();
+    throw toL1Error(errors, e, { method: `deploy ${art.contractName}`, stage: 'preflight' });
+  }
 }
 
 /** Constructor args by parameter name (leading/trailing underscores ignored), so small signature changes still deploy. */

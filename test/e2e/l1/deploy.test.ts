@@ -6,9 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Interface, NonceManager, concat, toBeHex } from 'ethers';
 import { SidecarClient } from '../../../node/l1/client.js';
-import { REPO_ROOT } from '../../../node/l1/compile.js';
-import { deployProtocol, loadDeployment } from '../../../node/l1/deploy.js';
+import { REPO_ROOT, compileContracts, getArtifact } from '../../../node/l1/compile.js';
+import { deployContract, deployProtocol, loadDeployment } from '../../../node/l1/deploy.js';
+import { L1Error } from '../../../node/l1/errors.js';
+import { signatureProof } from '../../../node/l1/signature-verifier.js';
 import { devWallets, testProvider, useAnvil } from '../../helpers/anvil.js';
 
 const anvil = await useAnvil();
@@ -77,6 +80,22 @@ describe('deploy command (real anvil)', { timeout: 180_000 }, () => {
     const code = await provider.getCode(d.verifier);
     assert.ok(code.length > 2);
     await assert.rejects(deployProtocol({ signer: deployer, verifier: { kind: 'artifact', name: 'NoSuchVerifier' } }), /no compiled contract named NoSuchVerifier/);
+  });
+
+  test('deployContract: a verifier router over per-circuit verifiers, constructor errors decoded', async () => {
+    const compiled = compileContracts();
+    const signer = new NonceManager(deployer);
+    const sig = await deployContract(signer, compiled, 'SignatureVerifier', [deployer.address]);
+    const router = await deployContract(signer, compiled, 'HonkVerifierRouter', [[1], [sig.address]]);
+    const iface = new Interface(getArtifact(compiled, 'IVerifier').abi as never);
+    const inputs = [toBeHex(1n, 32), toBeHex(2n, 32), toBeHex(3n, 32), toBeHex(4n, 32)];
+    const proof = await signatureProof(deployer, sig.address, 31337n, inputs);
+    const verify = async (p: string) => iface.decodeFunctionResult('verify', await provider.call({ to: router.address, data: iface.encodeFunctionData('verify', [p, inputs]) }))[0];
+    assert.equal(await verify(concat(['0x01', proof])), true, 'tag 1 routes to the signature verifier');
+    assert.equal(await verify(concat(['0x02', proof])), false, 'unknown tag');
+    assert.equal(await verify(concat(['0x01', await signatureProof(other, sig.address, 31337n, inputs)])), false, 'wrong signer');
+    await assert.rejects(deployContract(signer, compiled, 'HonkVerifierRouter', [[1, 1], [sig.address, sig.address]]),
+      (e: unknown) => e instanceof L1Error && e.code === 'DuplicateTag' && /DuplicateTag\(tag=1\)/.test(e.message));
   });
 
   test('bad parameters fail with a clear message and write nothing', async () => {
