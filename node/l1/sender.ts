@@ -4,7 +4,7 @@
 // stale nonce (another process used the key), then waits for the receipt and decodes an
 // on-chain revert.
 import { NonceManager, type Contract, type Interface, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from 'ethers';
-import { L1Error, decodeRevert, toL1Error } from './errors.js';
+import { L1Error, toL1Error } from './errors.js';
 
 export interface SendOptions {
   /** ETH value */
@@ -28,6 +28,8 @@ export interface Sent {
 
 export class TxSender {
   readonly nonces: NonceManager;
+  /** counters for metrics and tests */
+  readonly stats = { sent: 0, preflightRefused: 0, sendFailed: 0, nonceRetries: 0, reverted: 0 };
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly signer: Signer, readonly errors: Interface, private gasMarginPct = 20) {
@@ -83,6 +85,7 @@ export class TxSender {
       if (gasLimit === undefined) gasLimit = ((await this.provider.estimateGas(pre)) * BigInt(100 + this.gasMarginPct)) / 100n;
       else await this.provider.call(pre);
     } catch (e) {
+      this.stats.preflightRefused++;
       throw toL1Error(this.errors, e, { method, stage: 'preflight' });
     }
     const full: TransactionRequest = {
@@ -93,12 +96,15 @@ export class TxSender {
     const tx = await this.locked(async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.nonces.sendTransaction(full);
+          const sent = await this.nonces.sendTransaction(full);
+          this.stats.sent++;
+          return sent;
         } catch (e) {
           // The NonceManager counted this nonce although nothing was sent: forget it.
           this.nonces.reset();
           const err = toL1Error(this.errors, e, { method, stage: 'send' });
-          if (err.code === 'nonce' && attempt === 0) continue;
+          if (err.code === 'nonce' && attempt === 0) { this.stats.nonceRetries++; continue; }
+          this.stats.sendFailed++;
           throw err;
         }
       }
@@ -110,22 +116,26 @@ export class TxSender {
       receipt = await tx.wait(confirmations, opts.timeoutMs ?? 120_000);
     } catch (e) {
       const r = (e as { receipt?: TransactionReceipt }).receipt;
-      if (r && r.status === 0) throw await this.minedRevert(req, r, method);
+      if (r && r.status === 0) { this.stats.reverted++; throw await this.minedRevert(req, r, method); }
       throw toL1Error(this.errors, e, { method, stage: 'mined', txHash: tx.hash });
     }
     if (!receipt) throw new L1Error('timeout', `${method}: no receipt for ${tx.hash}`, { method, txHash: tx.hash });
-    if (receipt.status === 0) throw await this.minedRevert(req, receipt, method);
+    if (receipt.status === 0) { this.stats.reverted++; throw await this.minedRevert(req, receipt, method); }
     return { hash: tx.hash, receipt, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber };
   }
 
-  /** A tx that passed pre-flight but reverted on chain: replay it on the parent block for the reason. */
+  /**
+   * A tx that passed pre-flight but reverted on chain (the state changed in between): replay it
+   * on the state at the end of its block for the reason.
+   */
   private async minedRevert(req: TransactionRequest, r: TransactionReceipt, method: string): Promise<L1Error> {
+    const where = `(mined in block ${r.blockNumber}, tx ${r.hash})`;
     try {
-      await this.provider.call({ ...req, blockTag: r.blockNumber - 1 });
+      await this.provider.call({ ...req, blockTag: r.blockNumber });
     } catch (e) {
       const err = toL1Error(this.errors, e, { method, stage: 'mined', txHash: r.hash });
-      return new L1Error(err.code, `${err.message} (mined in block ${r.blockNumber}, tx ${r.hash})`, err.details);
+      return new L1Error(err.code, `${err.message} ${where}`, err.details);
     }
-    return decodeRevert(this.errors, undefined, { method, stage: 'mined', txHash: r.hash });
+    return new L1Error('revert', `${method} reverted on chain; replaying it does not reproduce the reason (out of gas? used ${r.gasUsed}) ${where}`, { method, stage: 'mined', txHash: r.hash });
   }
 }

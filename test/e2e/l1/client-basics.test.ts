@@ -90,11 +90,40 @@ describe('node/l1 basics (real anvil, OpenZeppelin ERC-20)', { timeout: 120_000 
     await (await other.sendTransaction({ to: wallets[2].address, value: 1n })).wait();
     const third = await sender.send(token, 'transfer', [wallets[1].address, 3n]);
     assert.equal(third.receipt?.status, 1);
+    assert.deepEqual(sender.stats, { sent: 3, preflightRefused: 0, sendFailed: 1, nonceRetries: 1, reverted: 0 });
     assert.equal(await token.balanceOf(wallets[1].address), 6n);
     // concurrent sends from one sender get consecutive nonces
     const many = await Promise.all([1n, 2n, 3n, 4n].map((v) => sender.send(token, 'transfer', [wallets[2].address, v])));
     assert.equal(new Set(many.map((m) => m.hash)).size, 4);
     assert.ok(many.every((m) => m.receipt?.status === 1));
+  });
+
+  test('a tx that passes pre-flight but reverts on chain is decoded from the mined state', async () => {
+    const w = wallets[2];
+    const sender = new TxSender(w, errorInterface([art.abi as never]));
+    const balance = (await token.balanceOf(w.address)) as bigint;
+    assert.ok(balance > 0n);
+    await provider.send('evm_setAutomine', [false]);
+    try {
+      const nonce = await provider.getTransactionCount(w.address);
+      // both pass pre-flight (each alone could spend the balance); the second one reverts when mined
+      const first = sender.send(token, 'transfer', [wallets[0].address, balance]);
+      const second = sender.send(token, 'transfer', [wallets[1].address, balance]);
+      const outcomes = Promise.allSettled([first, second]);
+      for (let i = 0; i < 200 && (await provider.getTransactionCount(w.address, 'pending')) < nonce + 2; i++) await new Promise((r) => setTimeout(r, 10));
+      await provider.send('evm_mine', []);
+      const [a, b] = await outcomes;
+      assert.equal(a.status, 'fulfilled');
+      assert.equal(b.status, 'rejected');
+      const e = (b as PromiseRejectedResult).reason;
+      assert.ok(e instanceof L1Error);
+      assert.equal(e.code, 'ERC20InsufficientBalance');
+      assert.equal(e.details.stage, 'mined');
+      assert.match(e.message, /transfer reverted: ERC20InsufficientBalance\(.*\) \(mined in block \d+, tx 0x[0-9a-f]{64}\)/);
+      assert.equal(sender.stats.reverted, 1);
+    } finally {
+      await provider.send('evm_setAutomine', [true]);
+    }
   });
 
   test('event follower: catch-up from a stored cursor after a restart, malformed log skipped', async () => {
