@@ -220,6 +220,7 @@ export class P2PNode {
     this.pubsub.addEventListener('gossipsub:message', (e) => this.onMessage(e.detail));
     this.pubsub.addEventListener('gossipsub:heartbeat', () => this.enforceScores());
     this.libp2p.addEventListener('peer:connect', (e) => { void this.handshake(e.detail); });
+    this.libp2p.addEventListener('peer:disconnect', (e) => { this.peerStatus.delete(e.detail.toString()); });
     await this.libp2p.start();
     this.started = true;
     for (const kind of this.handlers.keys()) this.pubsub.subscribe(topicName(kind));
@@ -419,6 +420,8 @@ export class P2PNode {
 
   private enforceScores(): void {
     for (const p of this.libp2p.getPeers()) this.enforceScore(p.toString());
+    const now = Date.now();
+    for (const [p, b] of this.banned) if (now >= b.until) this.banned.delete(p);
   }
 }
 

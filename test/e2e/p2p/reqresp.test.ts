@@ -78,4 +78,17 @@ describe('p2p req/resp and queues (2 real nodes)', () => {
     await waitFor(() => delivered.length === 5, 'delivery continues after a handler error');
     assert.equal(await b.metrics.value(b.metrics.handlerErrors, {}), 1);
   });
+
+  it('a ban disconnects and refuses a peer until it expires', async () => {
+    a.ban(b.peerId, 'test', 400);
+    await waitFor(() => a.libp2p.getConnections(b.libp2p.peerId).length === 0, 'disconnected');
+    await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]).catch(() => {});
+    await sleep(100);
+    assert.equal(a.libp2p.getConnections(b.libp2p.peerId).length, 0, 'refused while banned');
+    await sleep(400);
+    assert.equal(a.isBanned(b.peerId), false);
+    await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]);
+    await waitFor(() => a.libp2p.getConnections(b.libp2p.peerId).length > 0, 'reconnected after the ban');
+    assert.deepEqual(await b.request(a.peerId, 'status/1', new Uint8Array(0)), null, 'a serves no status (no provider): not-found');
+  });
 });
