@@ -35,7 +35,7 @@ import { loadOrCreatePeerKey } from './peer-key.js';
 import { BoundedQueue } from './queue.js';
 import { HandlerError, ReqResp, ReqRespError, type ProtocolHandler, type ProtocolLimits } from './reqresp.js';
 import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type TopicKind } from './topics.js';
-import { ACCEPT, checkMessage, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
+import { checkDecoded, checkMessage, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
 
 /** Context of a received message, for validators and handlers. */
 export interface MessageInfo { from: string; msgId: string; data: Uint8Array }
@@ -248,7 +248,7 @@ export class P2PNode {
    */
   async publish<K extends TopicKind>(kind: K, value: TopicMessages[K]): Promise<{ recipients: number; msgId: string }> {
     const data = encodeMessage(kind, value);
-    const { verdict } = checkMessage(kind, data, { ...this.opts.validation, isStaleSlot: undefined, l1BlockNumber: undefined, blockStanding: () => 'canonical' });
+    const { verdict } = checkDecoded(kind, value, data, { ...this.opts.validation, isStaleSlot: undefined, l1BlockNumber: undefined, blockStanding: () => 'canonical' });
     if (verdict.result === 'reject') throw new Error(`refusing to publish an invalid ${kind} message: ${verdict.code}${verdict.detail ? ` (${verdict.detail})` : ''}`);
     const r = await this.pubsub.publish(topicName(kind), data);
     return { recipients: r.recipients.length, msgId: Buffer.from(messageId(topicName(kind), data)).toString('hex') };

@@ -65,6 +65,14 @@ export function checkMessage<K extends TopicKind>(kind: K, data: Uint8Array, ctx
     if (e instanceof DecodeError) return { verdict: reject(e.code, e.message) };
     throw e;
   }
+  return checkDecoded(kind, value, data, ctx);
+}
+
+/** The checks after decoding (`data` is the value's encoding); a publisher runs these on its own value. */
+export function checkDecoded<K extends TopicKind>(kind: K, value: TopicMessages[K], data: Uint8Array, ctx: ValidationContext): Checked<K> {
+  if (data.length > TOPICS[kind].maxBytes) {
+    return { verdict: reject('oversized', `${data.length} bytes > ${TOPICS[kind].maxBytes}`) };
+  }
   const stale = (slot: bigint) => ctx.isStaleSlot?.(slot, kind) ?? false;
   switch (kind) {
     case 'txs': {

@@ -56,6 +56,12 @@ describe('p2p req/resp and queues (2 real nodes)', () => {
     assert.ok(await b.metrics.value(b.metrics.reqresp, { protocol: 'limited/1', side: 'server', outcome: 'rate-limited' }) >= 1);
   });
 
+  it('refuses to publish what honest peers would reject', async () => {
+    await assert.rejects(a.publish('txs', fx.tx(0, 1, 1n, 0, fx.accounts[1])), /refusing to publish an invalid txs message: bad-signature/);
+    const b0 = fx.block(152n, 2);
+    await assert.rejects(a.publish('blocks', { ...b0, witnessData: new Uint8Array(64) }), /malformed/);
+  });
+
   it('refuses a fetched block that does not match the hash asked for', async () => {
     const asked = fx.makeCanonical(fx.block(151n));
     await assert.rejects(a.fetchBlock(b.peerId, asked), code('bad-response'));
