@@ -1,0 +1,114 @@
+// The local prover pool: Piscina 5 worker threads running prover/worker.ts, one bb.js
+// instance each (CRS loaded once, keys warm). An Executor for the orchestrator. Requests go
+// to the workers as JSON bytes in a transferred ArrayBuffer and proofs come back the same
+// way (no copies). A worker thread that dies rejects only its job (the orchestrator
+// retries it as 'worker-crash'); Piscina replaces the thread.
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { CrsSelection } from '../circuits/backend/crs.js';
+import { createLogger } from '../node/log.js';
+import type { Executor } from './orchestrator.js';
+import { JobError, type JobResult, type ProveRequest } from './types.js';
+import { decodeReply, encodeFrame, type VerifyRequest, type WorkerOptions, type WorkerTask } from './worker.js';
+
+const log = createLogger('prover:pool');
+const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+
+/** Peak memory of one worker proving a 2^20 circuit (circuits/README.md: 2.3-2.4 GB). */
+export const WORKER_PEAK_BYTES = 2.5 * 2 ** 30;
+
+/**
+ * The default pool shape for this machine, from bench/prove.ts measurements (see
+ * prover/README.md): one single-threaded worker per core beats fewer multi-threaded
+ * workers for many blocks in flight (bb.js' WASM threads scale sub-linearly), capped by
+ * memory (a 2^20 proof peaks at ~2.4 GB per worker).
+ */
+export function defaultPoolShape(cores = os.availableParallelism(), totalMem = os.totalmem()): { workers: number; threads: number } {
+  const byMem = Math.max(1, Math.floor((totalMem * 0.8) / WORKER_PEAK_BYTES));
+  return { workers: Math.max(1, Math.min(cores, byMem)), threads: 1 };
+}
+
+export interface PoolOptions {
+  /** Worker threads (0/undefined = defaultPoolShape). */
+  workers?: number;
+  /** WASM threads per worker (0/undefined = defaultPoolShape). */
+  threads?: number;
+  crs?: CrsSelection;
+  /** Load the CRS for circuits up to this size when a worker starts (default: on first job). */
+  preloadCircuitSize?: number;
+}
+
+export class ProverPool implements Executor {
+  readonly capacity: number;
+  readonly threads: number;
+  private readonly piscina: Piscina;
+  private closed = false;
+
+  constructor(opts: PoolOptions = {}) {
+    const d = defaultPoolShape();
+    this.capacity = opts.workers || d.workers;
+    this.threads = opts.threads || d.threads;
+    const workerData: WorkerOptions = { threads: this.threads, crs: opts.crs, preloadCircuitSize: opts.preloadCircuitSize };
+    this.piscina = new Piscina({
+      filename: ENTRY,
+      minThreads: this.capacity,
+      maxThreads: this.capacity,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // the parent's --import flags (tsx, polyfills) do not apply in a worker: the entry registers tsx
+      execArgv: [],
+      workerData,
+    });
+    this.piscina.on('error', (e) => log.error({ err: e }, 'prover worker error'));
+    log.info({ workers: this.capacity, threadsPerWorker: this.threads }, 'prover pool started');
+  }
+
+  /** Worker threads currently alive (tests kill one to simulate a crash). */
+  get workerThreads() {
+    return this.piscina.threads;
+  }
+
+  /** Starts bb.js and loads the CRS in every worker now (not on the first job). */
+  async warm(): Promise<void> {
+    await Promise.all(Array.from({ length: this.capacity }, () => this.piscina.run({ op: 'warm' } satisfies WorkerTask)));
+  }
+
+  async run(req: ProveRequest, signal: AbortSignal): Promise<JobResult> {
+    if (this.closed) throw new JobError('cancelled', 'prover pool is closed', { jobId: req.jobId });
+    const buf = encodeFrame(req);
+    let reply: ArrayBuffer;
+    try {
+      reply = await this.piscina.run({ op: 'prove', buf } satisfies WorkerTask, { transferList: [buf], signal });
+    } catch (e) {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new JobError('cancelled', String(signal.reason ?? 'aborted'), { jobId: req.jobId });
+      throw new JobError('worker-crash', `prover worker died while proving ${req.circuit.name}: ${(e as Error)?.message ?? e}`, { jobId: req.jobId, circuit: req.circuit.name });
+    }
+    const { header, proof } = decodeReply(reply);
+    if (!header.ok) {
+      const err = header.error ?? { code: 'prove' as const, message: 'worker replied without a proof' };
+      throw new JobError(err.code, err.message, { jobId: req.jobId, circuit: req.circuit.name, txIndex: err.txIndex, reason: err.reason });
+    }
+    return {
+      proof, publicInputs: header.publicInputs ?? [], proofFields: header.proofFields, vkFields: header.vkFields,
+      witnessMs: header.witnessMs ?? 0, proveMs: header.proveMs ?? 0, peakRssMB: header.peakRssMB, worker: header.worker,
+    };
+  }
+
+  /**
+   * Verifies a proof in a worker with the circuit's cached vk (bb.js runs in the workers
+   * only: the node's main thread stays free). Throws JobError when it cannot verify at all.
+   */
+  async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]): Promise<boolean> {
+    const buf = encodeFrame({ circuit, publicInputs: [...publicInputs] } satisfies VerifyRequest, proof);
+    const { header } = decodeReply(await this.piscina.run({ op: 'verify', buf } satisfies WorkerTask, { transferList: [buf] }));
+    if (header.error) throw new JobError(header.error.code, `verifying a ${circuit.name} proof: ${header.error.message}`, { circuit: circuit.name });
+    return header.ok;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,174 @@
+// A prover worker (one Piscina thread): one ProvingBackend (circuits/backend: bb.js WASM, the
+// CRS loaded once, vks and circuits kept warm) for the thread's lifetime. A task is one
+// ProveRequest as JSON bytes in a transferred ArrayBuffer; the reply is one ArrayBuffer
+// (a JSON header, then the proof bytes) transferred back. Known failures (unsatisfied
+// witness, out of memory, CRS) come back as a typed error in the reply; only a crash of the
+// thread rejects the task.
+import { readFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { move, workerData } from 'piscina';
+import type { CompiledCircuit } from '../circuits/build.js';
+import { BackendError, ProvingBackend, WitnessError, prevProofOf } from '../circuits/backend/prover.js';
+import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { JobErrorCode, ProveRequest } from './types.js';
+
+export interface WorkerOptions {
+  /** WASM threads of this worker's bb.js instance. */
+  threads: number;
+  crs?: CrsSelection;
+  /** Load the CRS for circuits up to this size when the thread starts. */
+  preloadCircuitSize?: number;
+}
+
+/** The reply header (the proof bytes follow it in the same buffer). */
+export interface WorkerReplyHeader {
+  ok: boolean;
+  error?: { code: JobErrorCode; message: string; txIndex?: number; reason?: string };
+  publicInputs?: string[];
+  proofFields?: string[];
+  vkFields?: string[];
+  witnessMs?: number;
+  proveMs?: number;
+  peakRssMB?: number;
+  worker: number;
+  /** Test hook result: the worker was asked to exit. */
+}
+
+const opts: WorkerOptions = { threads: 1, ...(workerData as Partial<WorkerOptions> | undefined) };
+let backend: Promise<ProvingBackend> | undefined;
+const artifacts = new Map<string, CompiledCircuit>();
+let peakRss = 0;
+
+function getBackend(): Promise<ProvingBackend> {
+  backend ??= ProvingBackend.create({ threads: opts.threads, crs: opts.crs, preloadCircuitSize: opts.preloadCircuitSize });
+  backend.catch(() => { backend = undefined; });
+  return backend;
+}
+
+async function circuitOf(b: ProvingBackend, ref: ProveRequest['circuit']): Promise<CompiledCircuit> {
+  if (!ref.artifact) return b.circuit(ref.name);
+  let c = artifacts.get(ref.artifact);
+  if (!c) {
+    c = JSON.parse(readFileSync(ref.artifact, 'utf8')) as CompiledCircuit;
+    artifacts.set(ref.artifact, c);
+  }
+  return c;
+}
+
+const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`;
+
+function sampleRss(): number {
+  const mb = process.memoryUsage.rss() / 2 ** 20;
+  if (mb > peakRss) peakRss = mb;
+  return peakRss;
+}
+
+/** A task for the worker: one ArrayBuffer (`encodeFrame`) moved to the thread. */
+export type WorkerTask =
+  | { op: 'warm' }
+  | { op: 'prove'; buf: ArrayBuffer } // frame: ProveRequest header, no bytes
+  | { op: 'verify'; buf: ArrayBuffer }; // frame: VerifyRequest header, proof bytes
+
+export interface VerifyRequest {
+  circuit: ProveRequest['circuit'];
+  publicInputs: string[];
+}
+
+/** A JSON header and a byte payload in one ArrayBuffer (what crosses threads, transferred). */
+export function encodeFrame(header: unknown, payload: Uint8Array = new Uint8Array(0)): ArrayBuffer {
+  const h = new TextEncoder().encode(JSON.stringify(header, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
+  const buf = new ArrayBuffer(4 + h.length + payload.length);
+  new DataView(buf).setUint32(0, h.length);
+  new Uint8Array(buf, 4, h.length).set(h);
+  new Uint8Array(buf, 4 + h.length).set(payload);
+  return buf;
+}
+
+export function decodeFrame<H>(buf: ArrayBuffer): { header: H; payload: Uint8Array } {
+  const n = new DataView(buf).getUint32(0);
+  return { header: JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as H, payload: new Uint8Array(buf, 4 + n) };
+}
+
+/** Encodes a header and the proof into one ArrayBuffer. */
+export function encodeReply(header: WorkerReplyHeader, proof: Uint8Array = new Uint8Array(0)): ArrayBuffer {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const buf = new ArrayBuffer(4 + h.length + proof.length);
+  new DataView(buf).setUint32(0, h.length);
+  new Uint8Array(buf, 4, h.length).set(h);
+  new Uint8Array(buf, 4 + h.length).set(proof);
+  return buf;
+}
+
+export function decodeReply(buf: ArrayBuffer): { header: WorkerReplyHeader; proof: Uint8Array } {
+  const n = new DataView(buf).getUint32(0);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as WorkerReplyHeader;
+  return { header, proof: new Uint8Array(buf, 4 + n) };
+}
+
+function errorReply(e: unknown): WorkerReplyHeader {
+  const base = { ok: false, worker: threadId };
+  if (e instanceof WitnessError) {
+    const code: JobErrorCode = e.reason === 'bad-input' ? 'bad-input' : 'witness';
+    return { ...base, error: { code, message: e.message, txIndex: e.txIndex, reason: e.reason } };
+  }
+  if (e instanceof BackendError) {
+    const code: JobErrorCode = e.code === 'out-of-memory' ? 'out-of-memory' : e.code === 'crs' ? 'bad-input' : 'prove';
+    return { ...base, error: { code, message: e.message, reason: e.code } };
+  }
+  if (e instanceof RangeError && /memory|allocation/i.test(e.message)) return { ...base, error: { code: 'out-of-memory', message: e.message } };
+  return { ...base, error: { code: 'prove', message: (e as Error)?.message ?? String(e) } };
+}
+
+/** Piscina handler: a task frame in, one reply frame out (both transferred). */
+export default async function handle(task: WorkerTask): Promise<unknown> {
+  if (task.op === 'warm') {
+    // start bb.js and load the CRS before the first job
+    await getBackend();
+    return move(encodeReply({ ok: true, worker: threadId, peakRssMB: sampleRss() }));
+  }
+  if (task.op === 'verify') return move(await verify(task.buf));
+  let req: ProveRequest;
+  try {
+    req = decodeFrame<ProveRequest>(task.buf).header;
+  } catch (e) {
+    return move(encodeReply({ ok: false, worker: threadId, error: { code: 'bad-input', message: `request is not a frame: ${(e as Error).message}` } }));
+  }
+  try {
+    const b = await getBackend();
+    const c = await circuitOf(b, req.circuit);
+    if (c.flavour !== req.flavour) throw new BackendError('backend', c.name, `request asks for the ${req.flavour} flavour, the circuit is ${c.flavour}`);
+    const t0 = performance.now();
+    const witness = await b.execute(c, req.inputs as never);
+    const witnessMs = performance.now() - t0;
+    sampleRss();
+    const p = await b.prove(c, witness);
+    let proofFields: string[] | undefined, vkFields: string[] | undefined;
+    if (c.flavour === 'recursive') {
+      const prev = prevProofOf(p, await b.vk(c));
+      proofFields = prev.proof.map((f) => (typeof f === 'bigint' ? hex(f) : f));
+      vkFields = prev.vk.map((f) => (typeof f === 'bigint' ? hex(f) : f));
+    }
+    const header: WorkerReplyHeader = {
+      ok: true, worker: threadId, publicInputs: p.publicInputFields.map(hex), proofFields, vkFields,
+      witnessMs: Math.round(witnessMs), proveMs: p.ms, peakRssMB: Math.round(sampleRss()),
+    };
+    return move(encodeReply(header, p.proof));
+  } catch (e) {
+    return move(encodeReply(errorReply(e)));
+  }
+}
+
+/** Verifies a proof with the circuit's cached vk; the reply's `ok` is the verdict. */
+async function verify(buf: ArrayBuffer): Promise<ArrayBuffer> {
+  try {
+    const { header, payload } = decodeFrame<VerifyRequest>(buf);
+    const b = await getBackend();
+    const c = await circuitOf(b, header.circuit);
+    const pi = new Uint8Array(header.publicInputs.length * 32);
+    header.publicInputs.forEach((f, i) => pi.set(Buffer.from(BigInt(f).toString(16).padStart(64, '0'), 'hex'), i * 32));
+    const ok = await b.verify(c, { proof: payload, publicInputs: pi });
+    return encodeReply({ ok, worker: threadId });
+  } catch (e) {
+    return encodeReply(errorReply(e));
+  }
+}
