@@ -64,12 +64,16 @@ abstract contract SidecarBase is Test {
         c.submissionReward = uint96(SUB_REWARD);
     }
 
+    function _newToken() internal virtual returns (TestToken) {
+        return new TestToken("Sidecar Test Token", "SCT");
+    }
+
     function setUp() public virtual {
         vm.roll(1000);
         signer = vm.addr(SIGNER_PK);
         prover = vm.addr(PROVER_PK);
         prover2 = vm.addr(PROVER2_PK);
-        token = new TestToken("Sidecar Test Token", "SCT");
+        token = _newToken();
         verifier = new SignatureVerifier(signer);
         sc = new Sidecar(_config());
         address[7] memory actors = [seqA, seqB, seqC, prover, prover2, submitter, deployer];
