@@ -1,0 +1,294 @@
+// ChainSync against a real anvil with the real Sidecar contract (stand-in SignatureVerifier) and
+// real L2 blocks (signed Grumpkin transfers): a slot synced up the tx status ladder, a restart on
+// the same LevelDB dir, invalid revealed blocks, a slash and its rollback, an L1 reorg, and a
+// damaged stored value. The tests run in order on one chain (each syncs its own data dir).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { signTx, toHex, type SignedTx, type WorldState } from '../../../circuits/l2/index.js';
+import { ChainSync } from '../../../node/chain/index.js';
+import { makeL1Block, SidecarClient, type L1Block } from '../../../node/l1/client.js';
+import { signatureProof } from '../../../node/l1/signature-verifier.js';
+import { Store, StorageError, bytesCodec } from '../../../node/storage/index.js';
+import { testProvider } from '../../helpers/anvil.js';
+import { makeL2 } from '../../helpers/l2.js';
+import { useProtocol } from '../../helpers/protocol.js';
+
+const E18 = 10n ** 18n;
+const params = {
+  proposalBlocks: 4, revealBlocks: 4, commitBlocks: 4, provingBlocks: 16, submissionBlocks: 4,
+  earlyProofs: true, reorgWindow: 8, minStake: 1000n * E18, activationDelay: 1, exitDelay: 16,
+  minProverDeposit: 100n * E18, blockReward: 10n * E18, submissionReward: 1n * E18,
+};
+const FINALITY = 3;
+const l2 = await makeL2(4);
+const genesis = l2.keys.map((k, index) => ({ index, publicKey: k.publicKey, balance: 1_000_000n }));
+const fx = await useProtocol({ params: { ...params, genesisRoot: l2.genesisRoot }, accounts: 6 });
+const [admin, seqA, seqB, seqC, prover, submitter] = fx.clients;
+const [, A, B, C, P] = await Promise.all(fx.clients.map((c) => c.address()));
+for (const s of [seqA, seqB, seqC]) await s.stake(params.minStake);
+await fx.mine(2);
+
+const root = mkdtempSync(path.join(tmpdir(), 'sidecar-chain-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const reader = SidecarClient.connect({ deployment: fx.deployment, rpc: testProvider(fx.anvil.rpcUrl) });
+const hex = (x: bigint) => toHex(x).toLowerCase();
+
+async function openSync(name: string) {
+  const store = await Store.open(path.join(root, name));
+  const sync = await ChainSync.open({ store, client: reader, genesis, finalityDepth: FINALITY });
+  await sync.start();
+  return { store, sync, async close() { await sync.stop(); await store.close(); } };
+}
+
+async function nextSlot(): Promise<bigint> { return (await admin.currentSlot()) + 1n; }
+
+/** propose + reveal + commit `block` by `seq`; mines to the end of the commitment phase. */
+async function runSlot(seq: SidecarClient, block: L1Block, o: { commit?: boolean; finish?: boolean } = {}): Promise<void> {
+  await fx.nextTxAt(block.slot, 'proposalStart');
+  await seq.propose(block.slot, block, 1n * E18, 2000);
+  await fx.nextTxAt(block.slot, 'revealStart');
+  await seq.reveal(block);
+  if (o.commit === false) return;
+  await fx.nextTxAt(block.slot, 'commitStart');
+  await seq.commitProver(block.slot, P, 100n * E18);
+  if (o.finish !== false) await fx.nextTxAt(block.slot, 'commitEnd', 1);
+}
+
+async function prove(slot: bigint): Promise<void> {
+  const proof = await signatureProof(fx.deployer, fx.deployment.verifier, fx.deployment.chainId, await admin.publicInputs(slot));
+  await submitter.submitProof(slot, proof);
+}
+
+const hashesOf = (b: { signed: SignedTx[] }, sync: ChainSync) => Promise.all(b.signed.map(async (s) => {
+  const { txHash } = await import('../../../circuits/l2/index.js');
+  return (await sync.txStatus(txHash(s)))!;
+}));
+
+describe('ChainSync on anvil', { timeout: 120_000 }, () => {
+  let provenState: WorldState = l2.state.clone();
+  let happySlot = 0n;
+
+  test('a happy slot: synced block and state root, txs climb the ladder to verified and finalized', async () => {
+    const node = await openSync('happy');
+    try {
+      const slot = await nextSlot();
+      const block = l2.buildBlock(slot, 3);
+      await runSlot(seqA, block);
+      await node.sync.syncTo();
+      const b = await node.sync.block(Number(slot));
+      assert.ok(b, 'canonical block synced');
+      assert.equal(b.status, 'pending');
+      assert.equal(b.provable, true);
+      assert.equal(b.sequencer, A);
+      assert.equal(b.revealed?.endRoot, hex(block.endRoot));
+      assert.equal(b.txHashes.length, 3);
+      const head = node.sync.head();
+      assert.equal(head.pending.slot, Number(slot));
+      assert.equal(head.pending.root, hex(block.endRoot), 'pending state root = the revealed end root');
+      assert.equal(node.sync.pendingState().root(), block.endRoot);
+      assert.equal(head.proven.slot, 0);
+      assert.equal(head.proven.root, hex(l2.genesisRoot));
+      assert.deepEqual(await node.sync.canProve(Number(slot), A), { ok: true, blockHash: b.blockHash });
+      assert.equal((await node.sync.canProve(Number(slot), B)).ok, false);
+      assert.equal((await node.sync.preState(Number(slot)))?.root(), l2.genesisRoot, "the prover's pre-state");
+      for (const t of await hashesOf(block, node.sync)) assert.equal(t.status, 'committed');
+
+      await node.sync.noteProofOnP2p(Number(slot));
+      for (const t of await hashesOf(block, node.sync)) assert.equal(t.status, 'proof-on-p2p');
+      await node.sync.notePublished(Number(slot));
+      await prove(slot);
+      await node.sync.syncTo();
+      const p = await node.sync.block(Number(slot));
+      assert.equal(p?.status, 'proven');
+      assert.equal(p?.submitter, await submitter.address());
+      assert.equal(node.sync.head().proven.root, hex(block.endRoot));
+      assert.equal(node.sync.provenState().root(), block.endRoot);
+      assert.deepEqual(await node.sync.provenChain(), [{ slot: Number(slot), blockHash: b.blockHash }]);
+      assert.deepEqual(await node.sync.pendingChain(), []);
+      for (const t of await hashesOf(block, node.sync)) {
+        assert.equal(t.status, 'verified');
+        for (const s of ['proposed', 'revealed', 'committed', 'proof-on-p2p', 'published', 'verified'] as const) assert.ok(t.at[s], `${s} time recorded`);
+        assert.equal(t.slot, Number(slot));
+      }
+      await fx.mine(FINALITY);
+      await node.sync.syncTo();
+      for (const t of await hashesOf(block, node.sync)) assert.equal(t.status, 'finalized');
+      assert.equal((await node.sync.block(Number(slot)))?.finalized, true);
+      provenState = l2.state.clone();
+      happySlot = slot;
+    } finally {
+      await node.close();
+    }
+  });
+
+  test('restart: a fresh ChainSync on the same dir resumes from the cursor without re-applying', async () => {
+    const node = await openSync('restart');
+    const first = node.sync.stats.events;
+    assert.ok(first > 0);
+    const before = node.sync.head();
+    await node.close();
+    // slots happen while the node is down
+    const slots: bigint[] = [];
+    for (let i = 0; i < 2; i++) {
+      const slot = await nextSlot();
+      await runSlot(i ? seqB : seqA, l2.buildBlock(slot, 2));
+      slots.push(slot);
+      if (i === 0) await prove(slot);
+    }
+    provenState = l2.state.clone();
+    const again = await openSync('restart');
+    try {
+      assert.equal(again.sync.stats.events, 9, 'only the 9 new events (2 × propose/reveal/commit/canonical + proven), nothing re-applied');
+      assert.ok(again.sync.head().l1Block > before.l1Block);
+      assert.equal(again.sync.head().pending.root, hex(l2.state.root()));
+      assert.equal(again.sync.head().proven.slot, Number(slots[0]));
+      assert.equal((await again.sync.block(Number(happySlot)))?.status, 'proven');
+      assert.deepEqual((await again.sync.pendingChain()).map((x) => x.slot), [Number(slots[1])]);
+      // a sync from scratch derives exactly the same
+      const scratch = await openSync('restart-scratch');
+      try {
+        assert.deepEqual({ ...scratch.sync.head(), l1Block: 0 }, { ...again.sync.head(), l1Block: 0 });
+      } finally {
+        await scratch.close();
+      }
+      await prove(slots[1]);
+      provenState = l2.state.clone();
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('invalid revealed blocks are flagged unprovable and never touch the state; the slash rolls the pending chain back', async () => {
+    const node = await openSync('invalid');
+    try {
+      // slot a: a valid block on the proven tip
+      const a = await nextSlot();
+      const good = l2.buildBlock(a, 2);
+      await runSlot(seqA, good, { finish: false });
+      await node.sync.syncTo();
+      assert.equal(node.sync.head().pending.root, hex(good.endRoot));
+
+      // slot b: three revealed proposals on top of a, each invalid in its own way
+      const b = a + 1n;
+      const base = l2.state.clone();
+      const valid = l2.buildBlock(b, 2, base.clone());
+      const badRoot = makeL1Block(b, valid.startRoot, valid.endRoot ^ 1n, valid.signed);
+      const n0 = base.account(0)!.nonce;
+      const forged = signTx({ from: 0, to: 1, amount: 5n, nonce: n0 }, l2.keys[2].secretKey);
+      const w1 = base.clone();
+      const badSig = makeL1Block(b, w1.root(), w1.applyBlock([forged], { validate: false }).endRoot, [forged]);
+      const skipped = signTx({ from: 1, to: 2, amount: 5n, nonce: base.account(1)!.nonce + 3 }, l2.keys[1].secretKey);
+      const w2 = base.clone();
+      const badNonce = makeL1Block(b, w2.root(), w2.applyBlock([skipped], { validate: false }).endRoot, [skipped]);
+      await fx.nextTxAt(b, 'proposalStart');
+      await seqA.propose(b, badRoot, 1n, 0);
+      await seqB.propose(b, badSig, 1n, 0);
+      await seqC.propose(b, badNonce, 1n, 0);
+      await fx.nextTxAt(b, 'revealStart');
+      await seqA.reveal(badRoot);
+      await seqB.reveal(badSig);
+      await seqC.reveal(badNonce);
+      await node.sync.syncTo();
+      const checks: [string, RegExp][] = [[A, /^bad-end-root/], [B, /^bad-signature/], [C, /^wrong-nonce/]];
+      for (const [who, reason] of checks) {
+        const cp = await node.sync.canProve(Number(b), who);
+        assert.equal(cp.ok, false, `${who}'s block must not be committed on`);
+        assert.match(cp.reason ?? '', reason);
+      }
+      assert.equal((await node.sync.revealedAt(Number(b))).length, 3);
+      // the bad-root block becomes canonical anyway (its sequencer commits): the state stays at a's end
+      await fx.nextTxAt(b, 'commitStart');
+      await seqA.commitProver(b, P, 100n * E18);
+      await fx.nextTxAt(b, 'commitEnd', 1);
+      await node.sync.syncTo();
+      const head = node.sync.head();
+      assert.equal(head.pending.root, hex(good.endRoot), 'the pending state is untouched by the invalid block');
+      assert.equal(head.pending.provable, false);
+      assert.equal(head.pending.brokenAt, Number(b));
+      assert.equal((await node.sync.block(Number(b)))?.provable, false);
+      assert.equal(await node.sync.preState(Number(b)).then((s) => s?.root()), good.endRoot);
+
+      // nobody proves a in time: slash a, b is invalidated, the chain resumes on the proven tip
+      const goodTxs = await hashesOf(good, node.sync);
+      assert.ok(goodTxs.every((t) => t.status === 'committed'));
+      await fx.nextTxAt(a, 'deadline');
+      await prover.slash(a);
+      await node.sync.syncTo();
+      assert.equal((await node.sync.block(Number(a)))?.status, 'slashed');
+      assert.equal((await node.sync.block(Number(b)))?.status, 'invalidated');
+      assert.deepEqual(await node.sync.pendingChain(), []);
+      const h2 = node.sync.head();
+      assert.equal(h2.pending.root, hex(provenState.root()), 'pending state restored to the proven tip');
+      assert.equal(h2.pending.root, h2.proven.root);
+      assert.equal(h2.pending.provable, true);
+      assert.ok(h2.killedUpTo >= Number(b));
+      for (const t of await hashesOf(good, node.sync)) assert.equal(t.status, 'reorged');
+      assert.equal((await node.sync.canProve(Number(a), A)).ok, false, 'a void slot');
+      l2.state = provenState.clone();
+    } finally {
+      await node.close();
+    }
+  });
+
+  test('an L1 reorg (the cursor block replaced) rewinds the derived chain and derives it again', async () => {
+    const node = await openSync('reorg');
+    try {
+      await node.sync.syncTo();
+      const before = node.sync.head();
+      const revert = await fx.snapshot();
+      const slot = await nextSlot();
+      const block = l2.buildBlock(slot, 2, l2.state.clone());
+      const { txHash } = await import('../../../circuits/l2/index.js');
+      // these txs were already in the slashed block of the previous test: their records must come back as they were
+      const prior = await Promise.all(block.signed.map((s) => node.sync.txStatus(txHash(s))));
+      await runSlot(seqB, block);
+      await node.sync.syncTo();
+      assert.equal(node.sync.head().pending.root, hex(block.endRoot));
+      assert.equal((await node.sync.txStatus(txHash(block.signed[0])))?.slot, Number(slot));
+      // the blocks with the slot are replaced by a longer chain without them
+      await revert();
+      await fx.mine(40);
+      await node.sync.syncTo();
+      const deadline = Date.now() + 10_000;
+      while ((await node.sync.block(Number(slot))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await node.sync.syncTo();
+      assert.equal(await node.sync.block(Number(slot)), undefined, 'the reorged-out block is gone');
+      assert.equal(node.sync.head().pending.root, before.pending.root);
+      assert.equal(node.sync.stats.reorgs, 1);
+      assert.ok((await node.sync.txStatus(txHash(block.signed[0])))?.at.committed);
+      assert.deepEqual(await Promise.all(block.signed.map((s) => node.sync.txStatus(txHash(s)))), prior, 'tx records restored');
+    } finally {
+      await node.close();
+    }
+  });
+
+  test('a damaged stored value is a clear StorageError naming the key', async () => {
+    const dir = path.join(root, 'happy');
+    const raw = await Store.open(dir);
+    await raw.repository('chain.state', bytesCodec).put('pending', new TextEncoder().encode('{"slot": "x"'));
+    await raw.close();
+    const store = await Store.open(dir);
+    try {
+      await assert.rejects(ChainSync.open({ store, client: reader, genesis }), (e: unknown) => {
+        assert.ok(e instanceof StorageError);
+        assert.equal(e.code, 'bad-value');
+        assert.match(e.message, /chain\.state\/pending/);
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('wrong genesis accounts are refused with a clear error', async () => {
+    const store = await Store.open(path.join(root, 'genesis'));
+    try {
+      await assert.rejects(ChainSync.open({ store, client: reader, genesis: genesis.slice(1) }), /genesis accounts give L2 root .* genesisRoot is/);
+    } finally {
+      await store.close();
+    }
+  });
+});
