@@ -1,4 +1,4 @@
-// `npm run bench -- gossip [--nodes 5] [--rounds 40] [--rounds-kib 60] [--heartbeat-ms 700]`
+// `npm run bench -- gossip [--nodes 5] [--rounds 60] [--rounds-kib 150] [--heartbeat-ms 700]`
 // Propagation latency of a 1 MiB and a 1 KiB message across N nodes on 127.0.0.1, through the
 // project's p2p layer (node/p2p: SSZ proof messages, validation, content ids, queues) and
 // through a bare libp2p + gossipsub setup (default options) in the same run. Rounds alternate
@@ -143,7 +143,7 @@ function pct(xs: number[], p: number): number {
 }
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-async function measure(stacks: Stack[], size: number, rounds: number, label: string): Promise<Record<string, { p50Ms: number; p99Ms: number; samples: number }>> {
+async function measure(stacks: Stack[], size: number, rounds: number, label: string): Promise<Record<string, { p50Ms: number; p90Ms: number; p99Ms: number; samples: number }>> {
   const samples = new Map<string, number[]>(stacks.map((s) => [s.name, []]));
   const warmup = 3;
   const progress = new Progress(label, rounds + warmup);
@@ -159,14 +159,14 @@ async function measure(stacks: Stack[], size: number, rounds: number, label: str
   }
   return Object.fromEntries(stacks.map((s) => {
     const xs = samples.get(s.name)!;
-    return [s.name, { p50Ms: r2(pct(xs, 50)), p99Ms: r2(pct(xs, 99)), samples: xs.length }];
+    return [s.name, { p50Ms: r2(pct(xs, 50)), p90Ms: r2(pct(xs, 90)), p99Ms: r2(pct(xs, 99)), samples: xs.length }];
   }));
 }
 
 export async function main(args: string[]): Promise<void> {
   const n = opt(args, 'nodes', 5);
-  const rounds = opt(args, 'rounds', 40);
-  const roundsKib = opt(args, 'rounds-kib', 100);
+  const rounds = opt(args, 'rounds', 60);
+  const roundsKib = opt(args, 'rounds-kib', 150);
   const heartbeatMs = opt(args, 'heartbeat-ms', 700);
   log(`starting ${n} project nodes and ${n} bare libp2p + gossipsub nodes on 127.0.0.1`);
   const stacks: Stack[] = [];
@@ -182,7 +182,7 @@ export async function main(args: string[]): Promise<void> {
       bytes: MIB,
       project: mib.project, bare: mib.bare, p99Ratio: ratio(mib, 'p99Ms'), p50Ratio: ratio(mib, 'p50Ms'),
       kib1: { bytes: KIB, project: kib.project, bare: kib.bare, p99Ratio: ratio(kib, 'p99Ms'), p50Ratio: ratio(kib, 'p50Ms') },
-      rounds: { mib1: rounds, kib1: roundsKib }, heartbeatMs,
+      rounds: { mib1: rounds, kib1: roundsKib }, heartbeatMs, loadAvg1m: r2(os.loadavg()[0]),
     });
   } finally {
     await Promise.allSettled(stacks.map((s) => s.stop()));

@@ -96,7 +96,7 @@ export interface TopicMessages {
   proofs: ProofMsg;
 }
 
-interface Codec<T> { serialize(v: T): Uint8Array; deserialize(b: Uint8Array): T }
+interface Codec<T> { serialize(v: T): Uint8Array; deserialize(b: Uint8Array, opts?: { reuseBytes?: boolean }): T }
 
 export const TOPIC_CODECS: { [K in TopicKind]: Codec<TopicMessages[K]> } = {
   txs: SignedTxSsz, blocks: BlockSsz, rfq: RfqSsz, quotes: QuoteSsz, proofs: ProofSsz,
@@ -117,7 +117,8 @@ export class DecodeError extends Error {
  */
 export function decodeSsz<T>(type: Codec<T>, bytes: Uint8Array, what: string): T {
   try {
-    return type.deserialize(bytes);
+    // Byte fields are views into `bytes` (no copy of a 1 MiB proof): received bytes are never mutated.
+    return type.deserialize(bytes, { reuseBytes: true });
   } catch (e) {
     throw new DecodeError('malformed', `${what}: ${(e as Error).message}`);
   }
