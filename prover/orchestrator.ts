@@ -34,7 +34,7 @@ export interface BlockTask {
   /** The job's request from its deps' results (in `job.deps` order) and what `prepare` returned. */
   request(job: ProofJob, deps: JobResult[], prepared: unknown): ProveRequest | Promise<ProveRequest>;
   /** Checks a result before anything uses it (e.g. the expected public inputs); throw to reject it. */
-  check?(job: ProofJob, result: JobResult): void;
+  check?(job: ProofJob, result: JobResult, prepared: unknown): void;
 }
 
 export interface OrchestratorOptions {
@@ -319,7 +319,7 @@ export class Orchestrator extends EventEmitter {
       const req = await b.task.request(s.job, deps, s.prepared);
       if (ac.signal.aborted) throw ac.signal.reason;
       const result = await this.executor.run(req, ac.signal);
-      b.task.check?.(s.job, result);
+      b.task.check?.(s.job, result, s.prepared);
       return result;
     };
     attempt().then(
@@ -412,7 +412,7 @@ export class Orchestrator extends EventEmitter {
     const root = this.jobs.get(b.plan.root);
     if (root?.phase !== 'done' || !root.result) return;
     const proof: BlockProof = {
-      blockHash: b.plan.blockHash, slot: b.plan.slot, rootJob: b.plan.root, proof: root.result.proof, publicInputs: root.result.publicInputs,
+      blockHash: b.plan.blockHash, slot: b.plan.slot, rootJob: b.plan.root, circuit: root.job.circuit, proof: root.result.proof, publicInputs: root.result.publicInputs,
       proven: b.proven, reused: b.reused, elapsedMs: Date.now() - b.startedAt,
     };
     b.settled = true;

@@ -10,7 +10,7 @@ import type { CrsSelection } from '../circuits/backend/crs.js';
 import { createLogger } from '../node/log.js';
 import type { Executor } from './orchestrator.js';
 import { JobError, type JobResult, type ProveRequest } from './types.js';
-import { decodeReply, encodeFrame, type VerifyRequest, type WorkerOptions, type WorkerTask } from './worker.js';
+import { decodeReply, encodeFrame, type CircuitInfo, type VerifyRequest, type WorkerOptions, type WorkerTask } from './worker.js';
 
 const log = createLogger('prover:pool');
 const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
@@ -44,6 +44,7 @@ export class ProverPool implements Executor {
   readonly threads: number;
   private readonly piscina: Piscina;
   private closed = false;
+  private readonly infos = new Map<string, Promise<CircuitInfo>>();
 
   constructor(opts: PoolOptions = {}) {
     const d = defaultPoolShape();
@@ -104,6 +105,21 @@ export class ProverPool implements Executor {
     const { header } = decodeReply(await this.piscina.run({ op: 'verify', buf } satisfies WorkerTask, { transferList: [buf] }));
     if (header.error) throw new JobError(header.error.code, `verifying a ${circuit.name} proof: ${header.error.message}`, { circuit: circuit.name });
     return header.ok;
+  }
+
+  /** A circuit's metadata as the workers' backend builds it (final circuits pin this CRS's vk hashes). */
+  circuitInfo(name: string): Promise<CircuitInfo> {
+    let p = this.infos.get(name);
+    if (!p) {
+      p = this.piscina.run({ op: 'circuit', name } satisfies WorkerTask).then((buf: ArrayBuffer) => {
+        const { header } = decodeReply(buf);
+        if (!header.ok || !header.circuit) throw new JobError(header.error?.code ?? 'prove', `circuit ${name}: ${header.error?.message ?? 'no metadata'}`, { circuit: name });
+        return header.circuit;
+      });
+      this.infos.set(name, p);
+      p.catch(() => this.infos.delete(name));
+    }
+    return p;
   }
 
   async close(): Promise<void> {

@@ -62,8 +62,9 @@ export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 export interface BlockProof {
   blockHash: string;
   slot: bigint;
-  /** The root job's id and result. */
+  /** The root job's id and circuit (the L1 verifier to use: circuits/backend/verifier.ts routerProof). */
   rootJob: string;
+  circuit: string;
   proof: Uint8Array;
   publicInputs: string[];
   /** Jobs proven in this run, and jobs whose persisted/in-flight proof was reused. */

@@ -31,7 +31,8 @@ export interface WorkerReplyHeader {
   proveMs?: number;
   peakRssMB?: number;
   worker: number;
-  /** Test hook result: the worker was asked to exit. */
+  /** Reply to op 'circuit'. */
+  circuit?: CircuitInfo;
 }
 
 const opts: WorkerOptions = { threads: 1, ...(workerData as Partial<WorkerOptions> | undefined) };
@@ -67,7 +68,11 @@ function sampleRss(): number {
 export type WorkerTask =
   | { op: 'warm' }
   | { op: 'prove'; buf: ArrayBuffer } // frame: ProveRequest header, no bytes
-  | { op: 'verify'; buf: ArrayBuffer }; // frame: VerifyRequest header, proof bytes
+  | { op: 'verify'; buf: ArrayBuffer } // frame: VerifyRequest header, proof bytes
+  | { op: 'circuit'; name: string }; // the compiled circuit's metadata for this CRS (vk hashes of final circuits)
+
+/** A compiled circuit without its bytecode and ABI. */
+export type CircuitInfo = Omit<CompiledCircuit, 'bytecode' | 'abi'> & { crsId: string };
 
 export interface VerifyRequest {
   circuit: ProveRequest['circuit'];
@@ -127,6 +132,15 @@ export default async function handle(task: WorkerTask): Promise<unknown> {
     return move(encodeReply({ ok: true, worker: threadId, peakRssMB: sampleRss() }));
   }
   if (task.op === 'verify') return move(await verify(task.buf));
+  if (task.op === 'circuit') {
+    try {
+      const b = await getBackend();
+      const { bytecode: _b, abi: _a, ...info } = await b.circuit(task.name);
+      return move(encodeReply({ ok: true, worker: threadId, circuit: { ...info, crsId: b.crsId } }));
+    } catch (e) {
+      return move(encodeReply(errorReply(e)));
+    }
+  }
   let req: ProveRequest;
   try {
     req = decodeFrame<ProveRequest>(task.buf).header;

@@ -1,0 +1,106 @@
+// The node's prover: a worker pool, the orchestrator and the job store behind one object.
+//
+//   const prover = await Prover.start({ store, workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs } });
+//   const final = await prover.proveBlock({ blockHash, slot, preState, txs, deadline, signal });
+//   // final.proof, final.publicInputs, final.circuit → routerProof / submitProof on L1
+//
+// After a restart, `prover.unfinishedBlocks()` lists the blocks whose proving had not
+// finished; resubmitting them with proveBlock reuses every persisted proof.
+import type { CostModel } from '../circuits/plan.js';
+import type { CrsSelection } from '../circuits/backend/crs.js';
+import { createLogger } from '../node/log.js';
+import type { NodeMetrics } from '../node/metrics.js';
+import type { Store } from '../node/storage/index.js';
+import { JobStore, type BlockRecord } from './jobs.js';
+import { Orchestrator, type JobEvent } from './orchestrator.js';
+import { ProverPool } from './pool.js';
+import { rollupBlockTask, rollupPlan, type RollupBlock } from './rollup.js';
+import type { BlockProof, JobError, JobResult } from './types.js';
+
+export { JobStore, Orchestrator, ProverPool, rollupBlockTask, rollupPlan };
+export type { BlockProof, BlockRecord, RollupBlock };
+
+export interface ProverOptions {
+  /** Persist jobs and proofs here (node/storage). Without it nothing survives a restart. */
+  store?: Store;
+  /** Pool size and WASM threads per worker (0 = measured default: prover/pool.ts defaultPoolShape). */
+  workers?: number;
+  threads?: number;
+  crs?: CrsSelection;
+  costModel?: CostModel;
+  jobTimeoutMs?: number;
+  maxAttempts?: number;
+  metrics?: NodeMetrics;
+}
+
+export class Prover {
+  private constructor(
+    readonly pool: ProverPool,
+    readonly orchestrator: Orchestrator,
+    readonly jobs: JobStore | undefined,
+    private readonly opts: ProverOptions,
+  ) {}
+
+  static async start(opts: ProverOptions = {}): Promise<Prover> {
+    const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
+    const jobs = opts.store ? new JobStore(opts.store) : undefined;
+    const orchestrator = new Orchestrator({ executor: pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts });
+    if (opts.metrics) bindMetrics(orchestrator, opts.metrics);
+    return new Prover(pool, orchestrator, jobs, opts);
+  }
+
+  /** Proves a rollup block; resolves with its final (L1-flavour) proof. */
+  async proveBlock(block: RollupBlock): Promise<BlockProof> {
+    const plan = rollupPlan(block, this.opts.costModel);
+    const chain = plan.jobs.some((j) => j.kind === 'final');
+    const vkHashes = chain ? await this.chainVkHashes(plan.jobs.find((j) => j.kind === 'final')!.circuit) : undefined;
+    return this.orchestrator.submit(rollupBlockTask(block, { plan, vkHashes }));
+  }
+
+  private async chainVkHashes(finalCircuit: string) {
+    const info = await this.pool.circuitInfo(finalCircuit);
+    if (!info.vkHashes) throw new Error(`circuit ${finalCircuit} has no pinned vk hashes`);
+    return { first: BigInt(info.vkHashes.first), rec: BigInt(info.vkHashes.rec) };
+  }
+
+  /** Verifies a block's final proof with bb.js (in a worker, cached vk). */
+  verify(p: Pick<BlockProof, 'circuit' | 'proof' | 'publicInputs'>): Promise<boolean> {
+    return this.pool.verify({ name: p.circuit }, p.proof, p.publicInputs);
+  }
+
+  cancel(blockHash: string, reason?: string): boolean {
+    return this.orchestrator.cancel(blockHash, reason);
+  }
+
+  async unfinishedBlocks(): Promise<BlockRecord[]> {
+    return (await this.jobs?.unfinishedBlocks()) ?? [];
+  }
+
+  async close(): Promise<void> {
+    await this.orchestrator.close();
+    await this.pool.close();
+  }
+}
+
+const log = createLogger('prover');
+
+/** Feeds the orchestrator's events into the node's Prometheus metrics. */
+export function bindMetrics(orch: Orchestrator, m: NodeMetrics): void {
+  orch.on('job:started', (e: JobEvent) => m.proofsStarted.inc({ circuit: e.circuit }));
+  orch.on('job:finished', (e: JobEvent & { ms: number; result: JobResult }) => {
+    m.proofsFinished.inc({ circuit: e.circuit });
+    m.proofSeconds.observe({ circuit: e.circuit }, e.result.proveMs / 1000);
+  });
+  orch.on('job:failed', (e: JobEvent & { error: JobError; willRetry: boolean }) => m.proofsFailed.inc({ circuit: e.circuit, code: e.error.code }));
+  m.gaugeFrom('sidecar_prover_jobs', 'proving jobs by state', () => {
+    const s = orch.stats();
+    return [
+      { labels: { state: 'waiting' }, value: s.waiting },
+      { labels: { state: 'ready' }, value: s.ready },
+      { labels: { state: 'running' }, value: s.running },
+    ];
+  }, ['state']);
+  m.gaugeFrom('sidecar_prover_counter', 'orchestrator counters (jobs reused from the store, retries, crashes, ...)', () =>
+    Object.entries(orch.counters).map(([k, v]) => ({ labels: { counter: k }, value: v })), ['counter']);
+  log.debug('prover metrics bound');
+}
