@@ -265,8 +265,11 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         _requirePhase(slot, Phase.Commitment);
         Chain memory c = _chain;
         if (slot <= c.killedUpTo) revert SlotVoid(slot);
-        if (!p.exists) revert NoProposal(slot, msg.sender);
-        if (p.txsCommitment == 0) revert NotRevealed(slot, msg.sender);
+        if (p.txsCommitment == 0) {
+            // revealed implies proposed: read `exists` only to name the refusal
+            if (!p.exists) revert NoProposal(slot, msg.sender);
+            revert NotRevealed(slot, msg.sender);
+        }
         if (p.prover != address(0)) revert AlreadyCommitted(slot, msg.sender);
         if (prover == address(0)) revert ZeroProver();
         if (deposit < MIN_PROVER_DEPOSIT) revert DepositTooLow(deposit, MIN_PROVER_DEPOSIT);
