@@ -37,11 +37,17 @@ import { HandlerError, ReqResp, ReqRespError, type ProtocolHandler, type Protoco
 import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type TopicKind } from './topics.js';
 import { checkDecoded, checkMessage, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
 
-/** Context of a received message, for validators and handlers. */
-export interface MessageInfo { from: string; msgId: string; data: Uint8Array }
+/** Context of a received message for validators: the peer it came from and its bytes. */
+export interface ValidatorInfo { from: string; data: Uint8Array }
+/** Context of a delivered message; msgId is the hex message id (as `publish` returns). */
+export interface MessageInfo extends ValidatorInfo { msgId: string }
 
-/** A node-side (semantic) validator; runs after p2p's structural checks accepted the message. */
-export type NodeValidator<K extends TopicKind> = (value: TopicMessages[K], info: MessageInfo) => Verdict | Promise<Verdict>;
+/**
+ * A node-side (semantic) validator; runs after p2p's structural checks accepted the message.
+ * Keep it fast (gossip waits for it): past `validatorTimeoutMs` the message is Ignored.
+ * Byte fields of `value` are views into the received bytes: never mutate them.
+ */
+export type NodeValidator<K extends TopicKind> = (value: TopicMessages[K], info: ValidatorInfo) => Verdict | Promise<Verdict>;
 export type MessageHandler<K extends TopicKind> = (value: TopicMessages[K], info: MessageInfo) => void | Promise<void>;
 
 /** What this node serves to req/resp peers. Each may be set later with `setProviders`. */
@@ -77,6 +83,8 @@ export interface P2POptions {
   /** Per-topic queue overrides. */
   queues?: Partial<Record<TopicKind, { capacity?: number; policy?: DropPolicy }>>;
   scoring?: Partial<ScoringOptions>;
+  /** A node validator that takes longer Ignores the message ('validator-timeout'; default 2000 ms). */
+  validatorTimeoutMs?: number;
   /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
   heartbeatMs?: number;
   /** Registry of the node's metrics (node/metrics.ts `NodeMetrics.registry`). */
@@ -167,6 +175,7 @@ export class P2PNode {
         pubsub: gossipsub({
           globalSignaturePolicy: 'StrictNoSign',
           msgIdFn: (m) => messageId(m.topic, m.data),
+          msgIdToStrFn: (id) => Buffer.from(id).toString('hex'),
           allowPublishToZeroTopicPeers: true,
           ignoreDuplicatePublishError: true,
           heartbeatInterval: opts.heartbeatMs ?? 700,
@@ -338,9 +347,9 @@ export class P2PNode {
         const checked = checkMessage(kind, msg.data, this.opts.validation ?? {});
         verdict = checked.verdict;
         if (verdict.result === 'accept') {
-          const info: MessageInfo = { from, msgId: '', data: msg.data };
+          const info: ValidatorInfo = { from, data: msg.data };
           for (const v of this.validators.get(kind) ?? []) {
-            verdict = await v(checked.value as TopicMessages[TopicKind], info);
+            verdict = await this.runValidator(v, checked.value as TopicMessages[TopicKind], info);
             if (verdict.result !== 'accept') break;
           }
           if (verdict.result === 'accept') this.accepted.set(msg, { value: checked.value, from });
@@ -358,6 +367,20 @@ export class P2PNode {
     // Gossipsub applies the penalty after we return; look at the score right after.
     setTimeout(() => this.enforceScore(from), 0);
     return TopicValidatorResult.Reject;
+  }
+
+  private async runValidator(v: NodeValidator<TopicKind>, value: TopicMessages[TopicKind], info: ValidatorInfo): Promise<Verdict> {
+    const r = v(value, info);
+    if (!(r instanceof Promise)) return r;
+    const ms = this.opts.validatorTimeoutMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Verdict>((res) => { timer = setTimeout(() => res(ignore('validator-timeout', `no verdict within ${ms} ms`)), ms); });
+    r.catch(() => {}); // a late failure after the timeout is moot
+    try {
+      return await Promise.race([r, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private onMessage({ msg, msgId, propagationSource }: GossipsubMessage): void {

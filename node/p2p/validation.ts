@@ -12,7 +12,7 @@ import { TOPICS, type TopicKind } from './topics.js';
 /** Codes p2p itself assigns; node validators may return their own (kebab-case) codes. */
 export type P2PErrorCode =
   | 'oversized' | 'malformed' | 'bad-signature' | 'unknown-account' | 'stale-slot'
-  | 'expired' | 'unknown-block' | 'not-canonical-block' | 'bad-proof-kind' | 'no-quote-domain' | 'validator-error';
+  | 'expired' | 'unknown-block' | 'not-canonical-block' | 'bad-proof-kind' | 'no-quote-domain' | 'validator-error' | 'validator-timeout';
 export type ErrorCode = P2PErrorCode | (string & {});
 
 export type Verdict =

@@ -2,7 +2,7 @@
 // bad responses) and the bounded gossip queue's drop policy under a slow handler.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ReqRespError, hex, type P2PNode, type TopicMessages } from '../../../node/p2p/index.js';
+import { ACCEPT, ReqRespError, hex, reject, type P2PNode, type TopicMessages } from '../../../node/p2p/index.js';
 import { Fixtures } from '../../helpers/p2p-fixtures.js';
 import { useP2PCluster, waitFor } from '../../helpers/p2p.js';
 
@@ -16,12 +16,19 @@ describe('p2p req/resp and queues (2 real nodes)', () => {
   let b: P2PNode;
   let release: () => void = () => {};
   const delivered: TopicMessages['txs'][] = [];
+  const rfqs: { slot: bigint; msgId: string }[] = [];
 
   before(async () => {
     fx = await Fixtures.create();
     const wrong = fx.block(150n);
-    a = await cluster.add({ validation: fx.context() }, (n) => n.subscribe('txs', () => {}));
-    b = await cluster.add({ validation: fx.context(), queues: { txs: { capacity: 2 } } }, async (n) => {
+    a = await cluster.add({ validation: fx.context() }, (n) => { n.subscribe('txs', () => {}); n.subscribe('rfq', () => {}); });
+    b = await cluster.add({ validation: fx.context(), queues: { txs: { capacity: 2 } }, validatorTimeoutMs: 200 }, async (n) => {
+      n.addValidator('rfq', async (r) => {
+        if (r.slot === 200n) throw new Error('validator bug');
+        if (r.slot === 201n) await sleep(5000);
+        return r.slot === 202n ? reject('unknown-proposal', 'no such proposal on L1') : ACCEPT;
+      });
+      n.subscribe('rfq', (r, info) => { rfqs.push({ slot: r.slot, msgId: info.msgId }); });
       await n.registerProtocol('echo/1', (req) => req, { maxRequestBytes: 16, maxResponseBytes: 64 });
       await n.registerProtocol('big/1', () => new Uint8Array(100), { maxResponseBytes: 64 });
       await n.registerProtocol('slow/1', async () => { await sleep(2000); return new Uint8Array(1); }, { timeoutMs: 3000 });
@@ -35,7 +42,7 @@ describe('p2p req/resp and queues (2 real nodes)', () => {
         if (tx.body[15] === 13) throw new Error('handler failure on amount 13');
       });
     });
-    await cluster.waitForMesh([a, b], ['txs']);
+    await cluster.waitForMesh([a, b], ['txs', 'rfq']);
   });
 
   it('answers a registered protocol and enforces its size limits', async () => {
@@ -54,6 +61,18 @@ describe('p2p req/resp and queues (2 real nodes)', () => {
     await assert.rejects(a.request(b.peerId, 'nope/1', new Uint8Array(0)), code('unknown-protocol'));
     assert.deepEqual(await a.request(b.peerId, 'echo/1', new Uint8Array([9])), new Uint8Array([9]), 'still serving');
     assert.ok(await b.metrics.value(b.metrics.reqresp, { protocol: 'limited/1', side: 'server', outcome: 'rate-limited' }) >= 1);
+  });
+
+  it("runs the node's validators after p2p's checks: custom codes, failures and slow validators are contained", async () => {
+    const count = (outcome: string, code: string) => b.metrics.value(b.metrics.gossip, { topic: '/sidecar/1/rfq/ssz', outcome, code });
+    for (const slot of [200n, 201n, 202n]) await a.publish('rfq', fx.rfq(slot, '0x' + '01'.repeat(32)));
+    const ok = await a.publish('rfq', fx.rfq(203n, '0x' + '01'.repeat(32)));
+    await waitFor(() => rfqs.length === 1, 'the good rfq');
+    assert.deepEqual(rfqs, [{ slot: 203n, msgId: ok.msgId }]);
+    await waitFor(async () => await count('ignore', 'validator-timeout') === 1, 'the slow validator times out');
+    assert.equal(await count('ignore', 'validator-error'), 1);
+    assert.equal(await count('reject', 'unknown-proposal'), 1);
+    assert.equal(await count('accept', ''), 1);
   });
 
   it('refuses to publish what honest peers would reject', async () => {
