@@ -135,9 +135,25 @@ export function generateG1RangeNaive(tau: bigint, start: number, count: number):
 const WORKER_SHIM = fileURLToPath(new URL('./ts-worker.mjs', import.meta.url));
 const CRS_WORKER = fileURLToPath(new URL('./crs-worker.ts', import.meta.url));
 
+/**
+ * execArgv for worker_threads Workers: the process's, minus `--import <file>.ts` (Node 20
+ * workers cannot load .ts through execArgv; the test runner preloads ./node/polyfills.ts).
+ */
+export function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if ((a === '--import' || a === '--require' || a === '-r') && /\.[cm]?ts$/.test(argv[i + 1] ?? '')) { i++; continue; }
+    if (/^--(import|require)=.*\.[cm]?ts$/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 function runSlice(tau: bigint, start: number, count: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_SHIM, { workerData: { tsEntry: CRS_WORKER, tau: tau.toString(), start, count } });
+    const w = new Worker(WORKER_SHIM, { execArgv: workerExecArgv(), workerData: { tsEntry: CRS_WORKER, tau: tau.toString(), start, count } });
     let done = false;
     w.once('message', (m: { bytes: Uint8Array }) => {
       done = true;

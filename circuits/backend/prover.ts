@@ -12,15 +12,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { InputMap } from '@noir-lang/noir_js';
 import type { Barretenberg } from '@aztec/bb.js';
 import { createLogger } from '../../node/log.js';
 import { BUILD_DIR, acirOf, loadCircuit, vkHashOfFields, type CompiledCircuit, type VkHashSource } from '../build.js';
 import { executeSegment, WitnessError } from '../witness.js';
 import type { PrevProof } from '../plan.js';
-import { CrsError, checkDevCrs, crsTag, resolveCrs, type CrsInfo, type CrsSelection } from './crs.js';
+import { CrsError, checkDevCrs, workerExecArgv, crsTag, resolveCrs, type CrsInfo, type CrsSelection } from './crs.js';
 
 const log = createLogger('circuits:backend');
+const requireCjs = createRequire(import.meta.url);
 
 /** bb.js 0.82.2 UltraHonk sizes (checked at run time). */
 export const HONK_PROOF_FIELDS = 456;
@@ -128,6 +130,32 @@ export async function vkAsFields(api: Barretenberg, vk: Uint8Array, circuit: Pic
   return fields;
 }
 
+/**
+ * bb.js starts its WASM in a worker_threads Worker created without options, so it inherits the
+ * process's original execArgv. A `--import ./x.ts` there (e.g. the test runner's
+ * `--import ./node/polyfills.ts`) cannot load in a Node 20 worker (tsx does not register
+ * itself in workers): the worker dies and Barretenberg.new never resolves. For the duration of
+ * `fn` (bb.js creates its worker synchronously when called), worker_threads.Worker defaults
+ * execArgv to `workerExecArgv()` (node:module syncBuiltinESMExports updates bb.js' import).
+ */
+export async function withWorkerSafeExecArgv<T>(fn: () => Promise<T>): Promise<T> {
+  const wt = requireCjs('node:worker_threads') as typeof import('node:worker_threads');
+  const Orig = wt.Worker;
+  const execArgv = workerExecArgv();
+  wt.Worker = class extends Orig {
+    constructor(file: string | URL, options: import('node:worker_threads').WorkerOptions = {}) {
+      super(file, { execArgv, ...options });
+    }
+  } as typeof Orig;
+  syncBuiltinESMExports();
+  try {
+    return await fn();
+  } finally {
+    wt.Worker = Orig;
+    syncBuiltinESMExports();
+  }
+}
+
 export class ProvingBackend {
   private api?: Barretenberg;
   private srsPoints = 0;
@@ -162,7 +190,7 @@ export class ProvingBackend {
   private async instance(): Promise<Barretenberg> {
     if (!this.api) {
       const { Barretenberg } = await import('@aztec/bb.js');
-      this.api = await Barretenberg.new({ threads: this.opts.threads ?? 1, crsPath: this.crs.dir });
+      this.api = await withWorkerSafeExecArgv(() => Barretenberg.new({ threads: this.opts.threads ?? 1, crsPath: this.crs.dir }));
       this.srsPoints = 0;
     }
     return this.api;
@@ -336,7 +364,9 @@ export class ProvingBackend {
     if (c.flavour !== 'l1') throw new BackendError('backend', c.name, 'only L1-flavour circuits get a Solidity verifier');
     const vk = await this.vk(c);
     const { RawBuffer } = await import('@aztec/bb.js');
-    return this.guarded(c, (api) => api.acirHonkSolidityVerifier(acirOf(c.bytecode), new RawBuffer(vk.bytes)));
+    // typed as string, but bb.js 0.82.2 returns the UTF-8 bytes
+    const out: string | Uint8Array = await this.guarded(c, (api) => api.acirHonkSolidityVerifier(acirOf(c.bytecode), new RawBuffer(vk.bytes)));
+    return typeof out === 'string' ? out : Buffer.from(out).toString('utf8');
   }
 
   /** Free the WASM instance. */
