@@ -152,6 +152,17 @@ describe('p2p network (5 real nodes on 127.0.0.1)', () => {
     }
   });
 
+  it('disconnects a peer of another network after the status handshake', async () => {
+    const honestNodes = cluster.running();
+    const other = await cluster.add({ validation: fx.context(), providers: { status: () => ({ ...status(120n), chainId: 1n }) } });
+    try {
+      for (const n of honestNodes) await waitFor(() => n.isBanned(other.peerId), 'wrong-network ban');
+      assert.ok(await honestNodes[0].metrics.value(honestNodes[0].metrics.bans, { reason: 'wrong-network' }) >= 1);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('restarts with the same data dir: same peer id, rejoins the mesh', async () => {
     const dir = await cluster.dataDir();
     const first = await honest(dir);
