@@ -4,6 +4,26 @@ pragma solidity ^0.8.27;
 import {SidecarBase} from "./SidecarBase.sol";
 import {ISidecar} from "../src/interfaces/ISidecar.sol";
 import {Sidecar} from "../src/Sidecar.sol";
+import {TestToken} from "../src/TestToken.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+/// A minimal ERC-1271 contract prover: signatures by its owner are its signatures.
+contract Wallet1271 {
+    address internal immutable owner;
+
+    constructor(address owner_) {
+        owner = owner_;
+    }
+
+    function approve(TestToken t, address spender, uint256 amount) external {
+        t.approve(spender, amount);
+    }
+
+    function isValidSignature(bytes32 hash, bytes calldata sig) external view returns (bytes4) {
+        (address r, ECDSA.RecoverError e,) = ECDSA.tryRecover(hash, sig);
+        return e == ECDSA.RecoverError.NoError && r == owner ? bytes4(0x1626ba7e) : bytes4(0xffffffff);
+    }
+}
 
 /// The protocol's rules end to end: phases, canonical selection, quotes, proofs, payouts, refunds.
 contract SidecarTest is SidecarBase {
@@ -318,6 +338,23 @@ contract SidecarTest is SidecarBase {
         vm.prank(seqA);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.QuoteExpired.selector, block.number - 1));
         sc.commitProverWithQuote(1, q, sig);
+    }
+
+    function test_quote_contractProver_erc1271() public {
+        Blk memory b = _revealed(1, seqA, 5e18);
+        Wallet1271 wallet = new Wallet1271(prover2);
+        token.mint(address(wallet), DEPOSIT);
+        wallet.approve(token, address(sc), DEPOSIT);
+        ISidecar.Quote memory q = _quote(1, b.hash, address(wallet), 0, DEPOSIT, true, block.number);
+        bytes memory sig = _signQuote(PROVER2_PK, q); // the wallet's owner signs
+        bytes memory wrong = _signQuote(PROVER_PK, q);
+        vm.prank(seqA);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidQuoteSignature.selector, address(wallet)));
+        sc.commitProverWithQuote(1, q, wrong);
+        vm.prank(seqA);
+        sc.commitProverWithQuote(1, q, sig);
+        assertEq(token.balanceOf(address(wallet)), 0, "deposit pulled from the contract prover");
+        assertEq(sc.getBlock(1).depositor, address(wallet));
     }
 
     function test_quote_proverWithoutAllowance_reverts() public {

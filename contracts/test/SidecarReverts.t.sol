@@ -61,6 +61,22 @@ contract SidecarRevertsTest is SidecarBase {
         assertEq(uint256(sc.stakeOf(s).amount), 0);
     }
 
+    function test_fundRewards_reverts() public {
+        vm.prank(deployer);
+        vm.expectRevert(ISidecar.ZeroAmount.selector);
+        sc.fundRewards(0);
+        uint256 tooMuch = uint256(type(uint120).max) - POOL + 1;
+        vm.prank(deployer);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.AmountTooLarge.selector, tooMuch));
+        sc.fundRewards(tooMuch);
+        token.mint(deployer, 5);
+        vm.expectEmit(true, true, true, true, address(sc));
+        emit ISidecar.RewardsFunded(deployer, 5);
+        vm.prank(deployer);
+        sc.fundRewards(5);
+        assertEq(sc.rewardPool(), POOL + 5);
+    }
+
     function test_eligibility_seedBlock() public {
         address s = address(0x778);
         token.mint(s, STAKE);
