@@ -128,6 +128,8 @@ export class Orchestrator extends EventEmitter {
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.backoffMs = opts.backoffMs ?? 1000;
     this.log = opts.log ?? createLogger('prover:orchestrator');
+    // an executor whose capacity grows (remote agents joining) says so
+    if (this.executor instanceof EventEmitter) this.executor.on('capacity', () => this.pump());
   }
 
   /** Jobs queued (waiting for deps or ready) and running, blocks in flight. */
@@ -183,6 +185,11 @@ export class Orchestrator extends EventEmitter {
     this.counters.blocksCancelled++;
     this.settle(b, new JobError('cancelled', `block ${blockHash} cancelled: ${reason}`), 'cancelled');
     return true;
+  }
+
+  /** Re-runs scheduling, e.g. when the executor's capacity grew (a remote agent joined). */
+  poke(): void {
+    this.pump();
   }
 
   /** Cancels everything in flight and stops scheduling. */
