@@ -155,6 +155,12 @@ export class ChainSync {
   private running = false;
   private fatal?: Error;
   private waiters: { block: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  /**
+   * End states of recently executed blocks (block hash → state after it), so that a block's txs
+   * are executed once: at reveal (validated), then reused when it extends the pending tip and when
+   * it is proven. States here are never mutated (every apply works on a clone).
+   */
+  private endStates = new Map<string, WorldState>();
   /** events applied since open (for tests and figures) */
   stats = { events: 0, blocks: 0, txs: 0, skipped: 0, reorgs: 0 };
 
@@ -472,7 +478,7 @@ export class ChainSync {
       }
     }
     if (provable) {
-      const exec = this.executeOnPending(ctx, startRoot, endRoot, signed);
+      const exec = this.executeOnPending(ctx, hash, startRoot, endRoot, signed);
       provable = exec.ok;
       reason = exec.reason;
     }
@@ -491,13 +497,14 @@ export class ChainSync {
   }
 
   /** Would `signed` applied on the pending tip give `endRoot`? (never changes the pending state) */
-  private executeOnPending(ctx: Ctx, startRoot: string, endRoot: string, signed: SignedTx[]): { ok: boolean; reason?: string } {
+  private executeOnPending(ctx: Ctx, hash: string, startRoot: string, endRoot: string, signed: SignedTx[]): { ok: boolean; reason?: string } {
     if (ctx.pendingRec.brokenAt !== undefined) return { ok: false, reason: `parent-unprovable: pending block of slot ${ctx.pendingRec.brokenAt} cannot be executed` };
     if (startRoot !== ctx.pendingRec.root) return { ok: false, reason: `start-root-mismatch: block starts at ${startRoot}, the pending tip (slot ${ctx.pendingRec.slot}) is ${ctx.pendingRec.root}` };
     try {
       const work = ctx.pending.clone();
       const r = work.applyBlock(signed);
       if (hex32(r.endRoot) !== endRoot) return { ok: false, reason: `bad-end-root: executing the txs gives ${hex32(r.endRoot)}, the block says ${endRoot}` };
+      this.remember(hash, work);
       return { ok: true };
     } catch (e) {
       if (e instanceof TxValidationError) return { ok: false, reason: `${e.code}: ${e.message}` };
@@ -547,13 +554,27 @@ export class ChainSync {
     }
   }
 
-  /** `base` + the block's txs on a copy, or undefined when it cannot be applied or ends elsewhere. */
+  private remember(hash: string, state: WorldState): void {
+    this.endStates.delete(hash);
+    this.endStates.set(hash, state);
+    while (this.endStates.size > 32) this.endStates.delete(this.endStates.keys().next().value!);
+  }
+
+  /**
+   * `base` + the block's txs (a new state; `base` is not changed), or undefined when it cannot be
+   * applied or ends elsewhere. The block was validated on this same start root when revealed, so
+   * this reuses that result, or replays without re-checking signatures and checks the end root.
+   */
   private applyStored(base: WorldState, block: RevealedBlock): WorldState | undefined {
     if (!block.provable || hex32(base.root()) !== block.startRoot) return undefined;
+    const cached = this.endStates.get(block.blockHash);
+    if (cached && hex32(cached.root()) === block.endRoot) return cached;
     try {
       const work = base.clone();
-      const r = work.applyBlock(decodeBlockTxs(splitTxs(block.txs), block.witnessData));
-      return hex32(r.endRoot) === block.endRoot ? work : undefined;
+      const r = work.applyBlock(decodeBlockTxs(splitTxs(block.txs), block.witnessData), { validate: false });
+      if (hex32(r.endRoot) !== block.endRoot) return undefined;
+      this.remember(block.blockHash, work);
+      return work;
     } catch (e) {
       if (e instanceof TxValidationError || e instanceof TxFormatError) return undefined;
       throw e;
