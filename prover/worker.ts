@@ -110,7 +110,8 @@ export function decodeReply(buf: ArrayBuffer): { header: WorkerReplyHeader; proo
   return { header, proof: new Uint8Array(buf, 4 + n) };
 }
 
-function errorReply(e: unknown): WorkerReplyHeader {
+/** Known failures as typed reply errors (the pool turns them into JobError codes). */
+export function errorReply(e: unknown): WorkerReplyHeader {
   const base = { ok: false, worker: threadId };
   if (e instanceof WitnessError) {
     const code: JobErrorCode = e.reason === 'bad-input' ? 'bad-input' : 'witness';
