@@ -633,6 +633,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
 
     function _phaseOf(uint256 slot) internal view returns (Phase) {
         if (slot == 0) return block.number < GENESIS_BLOCK ? Phase.NotStarted : Phase.Closed;
+        if (slot > _currentSlot()) return Phase.NotStarted; // also keeps absurd slots from overflowing
         uint256 b = block.number;
         uint256 t = _proposalStart(slot);
         if (b < t) return Phase.NotStarted;

@@ -51,6 +51,23 @@ contract SidecarFuzzTest is SidecarBase {
         assertEq(sc.phaseOf(slot + 1) == ISidecar.Phase.NotStarted, offset < 12, "next slot opens at commitEnd");
     }
 
+    function testFuzz_anySlotNumber_isACleanRefusal(uint256 slot) public {
+        vm.roll(GENESIS + 100);
+        vm.assume(slot > sc.currentSlot());
+        assertEq(uint256(sc.phaseOf(slot)), uint256(ISidecar.Phase.NotStarted), "future slot");
+        vm.expectRevert(
+            abi.encodeWithSelector(ISidecar.WrongPhase.selector, slot, ISidecar.Phase.Proposal, ISidecar.Phase.NotStarted)
+        );
+        vm.prank(seqA);
+        sc.propose(slot, bytes32(0), 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, slot));
+        sc.submitProof(slot, "", new bytes32[](0));
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, slot));
+        sc.slash(slot);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.NoProposal.selector, slot, seqA));
+        sc.refundProposal(slot, seqA);
+    }
+
     function testFuzz_proposeOnlyInItsPhase(uint256 offset) public {
         offset = bound(offset, 0, 30);
         vm.roll(GENESIS + offset);
