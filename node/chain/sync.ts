@@ -246,7 +246,7 @@ export class ChainSync {
       contracts: [{ address: this.o.client.deployment.sidecar, iface: this.iface }],
       cursor: followCursor,
       maxRange: this.o.maxRange,
-      onEvent: (e: ContractEvent) => this.onEvent(e),
+      onEvent: (e: ContractEvent) => this.ingest(e),
       onCursor: (b: number) => this.onCursor(b),
       onError: (e: Error) => this.log.error({ err: e }, `L1 events: ${e.message}`),
     };
@@ -307,7 +307,12 @@ export class ChainSync {
 
   // ------------------------------------------------------------------ event handling
 
-  private async onEvent(ev: ContractEvent): Promise<void> {
+  /**
+   * Applies one decoded Sidecar event (the follower calls this in L1 order; replay tools may too).
+   * An event whose arguments or calldata are unusable is logged and skipped (the cursor moves past
+   * it); it never throws except on a storage failure, which stops the sync.
+   */
+  async ingest(ev: ContractEvent): Promise<void> {
     if (this.rewinding || this.fatal) return;
     const s = this.skipThrough;
     if (s && (ev.blockNumber < s.block || (ev.blockNumber === s.block && ev.logIndex <= s.logIndex))) return;

@@ -265,6 +265,41 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
     }
   });
 
+  test('malformed events and unusable calldata: logged and skipped, the block flagged, nothing else touched, never a throw', async () => {
+    const store = await Store.open(path.join(root, 'malformed'));
+    const sync = await ChainSync.open({ store, client: reader, genesis, fetchAttempts: 1 });
+    try {
+      const head = await fx.provider.getBlock('latest');
+      const notRevealTx = (await seqC.approve(1n)).hash; // a real tx, but not a reveal
+      const base = { address: fx.deployment.sidecar, blockNumber: head!.number, blockHash: head!.hash!, values: [] };
+      const revealed = (slot: bigint, tx: string, logIndex: number) => ({
+        ...base, name: 'Revealed', transactionHash: tx, logIndex,
+        args: { slot, sequencer: C, blockHash: '0x' + slot.toString(16).padStart(64, 'a'), startRoot: hex(l2.genesisRoot), endRoot: hex(l2.genesisRoot), txsCommitment: '0x' + '00'.repeat(32), txCount: 1n },
+      });
+      const before = sync.head();
+      await sync.ingest(revealed(900n, '0x' + '12'.repeat(32), 0)); // the tx does not exist
+      await sync.ingest(revealed(901n, notRevealTx, 1));
+      await sync.ingest({ ...base, name: 'BlockProven', transactionHash: notRevealTx, logIndex: 2, args: { slot: 12345n, prover: P, submitter: P, proverReward: 0n, sequencerReward: 0n, submissionReward: 0n } });
+      await sync.ingest({ ...base, name: 'CanonicalUpdated', transactionHash: notRevealTx, logIndex: 3, args: { slot: 'x', sequencer: C, parentSlot: 0n } });
+      await sync.ingest({ ...base, name: 'ChainRewound', transactionHash: notRevealTx, logIndex: 4, args: { lastProvenSlot: -1n, killedUpTo: 0n } });
+      const unavailable = await sync.canProve(900, C);
+      assert.equal(unavailable.ok, false);
+      assert.match(unavailable.reason ?? '', /^data-unavailable: .*0x1212/);
+      const notReveal = await sync.canProve(901, C);
+      assert.equal(notReveal.ok, false);
+      assert.match(notReveal.reason ?? '', /no reveal call for slot 901/);
+      assert.equal(sync.stats.skipped, 3, 'BlockProven of an unknown slot, a non-uint slot, a negative slot: skipped');
+      assert.deepEqual(sync.head().pending, before.pending);
+      assert.deepEqual(sync.head().proven, before.proven);
+      assert.deepEqual(await sync.pendingChain(), []);
+      const cursor = await sync.repos.cursor.get('cursor');
+      assert.deepEqual([cursor?.block, cursor?.logIndex], [head!.number, 4], 'the cursor moved past every event');
+    } finally {
+      await sync.stop();
+      await store.close();
+    }
+  });
+
   test('a damaged stored value is a clear StorageError naming the key', async () => {
     const dir = path.join(root, 'happy');
     const raw = await Store.open(dir);
