@@ -633,7 +633,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
 
     function _phaseOf(uint256 slot) internal view returns (Phase) {
         if (slot == 0) return block.number < GENESIS_BLOCK ? Phase.NotStarted : Phase.Closed;
-        if (slot > _currentSlot()) return Phase.NotStarted; // also keeps absurd slots from overflowing
+        if (slot > type(uint40).max) return Phase.NotStarted; // slots are uint40 in storage; no overflow below
         uint256 b = block.number;
         uint256 t = _proposalStart(slot);
         if (b < t) return Phase.NotStarted;
