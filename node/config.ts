@@ -22,7 +22,7 @@ const bigintish = z.union([z.string(), z.number(), z.bigint()]).transform((v, ct
   }
 });
 const intish = (min: number, max: number) =>
-  z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(min).max(max);
+  z.coerce.number({ message: 'expected a number' }).int('expected a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) =>
   typeof v === 'boolean' ? v : ['true', '1', 'yes'].includes(v),
 );
