@@ -1,0 +1,289 @@
+// `sidecar devnet`: a whole local network in one command. Starts anvil, deploys the protocol
+// (test token, verifier, Sidecar with short devnet phases), funds the accounts, writes the L2
+// genesis, and runs a node with the sequencer, prover, submitter and watcher roles; a tx
+// generator feeds its mempool with real signed L2 transfers. Blocks are proposed, revealed,
+// committed, proven with REAL proofs (bb.js UltraHonk through the prover pool, INSECURE dev CRS),
+// submitted and verified on L1, and rewards withdrawn. A live line per slot goes to stderr;
+// with --slots N it stops after N blocks settle and prints ONE JSON line on stdout.
+//
+// L1 verifier: the stand-in SignatureVerifier (the deployer signs the L1 public inputs of a
+// proof the node proved and checked with bb.js): the proofs are real, the on-chain check of
+// them is not yet (the generated Honk verifier router is wired in once circuits/backend lands it).
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HDNodeWallet, JsonRpcProvider, Wallet } from 'ethers';
+import { pino } from 'pino';
+import { WorldState, generateKeyPair, signTx, toHex, type GenesisAccount, type KeyPair } from '../../circuits/l2/index.js';
+import { DEFAULT_MNEMONIC, startAnvil, type Anvil } from '../l1/anvil.js';
+import { SidecarClient } from '../l1/client.js';
+import { deployProtocol, saveDeployment, type Deployment, type ProtocolParams } from '../l1/deploy.js';
+import { signatureProof } from '../l1/signature-verifier.js';
+import { MempoolError } from '../mempool/index.js';
+import { SidecarNode } from '../node.js';
+import type { L1View, NodeEvent } from '../roles/context.js';
+import type { L1ProofEncoder } from '../roles/submitter.js';
+
+const E18 = 10n ** 18n;
+
+export interface DevnetOptions {
+  /** stop after this many blocks settle (undefined: run until Ctrl-C) */
+  slots?: number;
+  /** L1 block time in seconds */
+  blockTime: number;
+  /** proposal / reveal / commitment phase length in L1 blocks */
+  phaseBlocks: number;
+  provingBlocks: number;
+  submissionBlocks: number;
+  txPerSlot: number;
+  maxTxs: number;
+  workers: number;
+  l2Accounts: number;
+  /** withhold every K-th block proof (0 = never) */
+  withholdEvery: number;
+  dataDir?: string;
+  keep: boolean;
+  apiPort: number;
+  /** give up after this many seconds */
+  timeoutSec: number;
+  /** live lines (default: stderr) */
+  out?: (line: string) => void;
+}
+
+export const DEVNET_DEFAULTS: DevnetOptions = {
+  blockTime: 1, phaseBlocks: 3, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
+  l2Accounts: 8, withholdEvery: 0, keep: false, apiPort: 0, timeoutSec: 1800,
+};
+
+export interface DevnetResult {
+  slots: number;
+  verified: number;
+  slashed: number;
+  realProofs: boolean;
+  l1Verifier: string;
+  payouts: Record<string, string>;
+  slotToVerifiedMs: number[];
+  provingWindowUsed: number[];
+  submitKnownToSentMs: number[];
+  txsVerified: number;
+  peakRssMB: number;
+  durationMs: number;
+  api?: string;
+}
+
+export function devWallet(i: number, provider: JsonRpcProvider): Wallet {
+  return new Wallet(HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey, provider);
+}
+
+/** Deterministic L2 accounts of the devnet (Grumpkin keys from fixed seeds; DEVNET ONLY). */
+export function devnetL2Keys(n: number): KeyPair[] {
+  return Array.from({ length: n }, (_, i) => generateKeyPair(new Uint8Array([0xde, 0x7e, i])));
+}
+
+export function devnetGenesis(keys: readonly KeyPair[], balance = 1_000_000_000n): GenesisAccount[] {
+  return keys.map((k, index) => ({ index, publicKey: k.publicKey, balance }));
+}
+
+export class Devnet {
+  anvil?: Anvil;
+  node?: SidecarNode;
+  provider?: JsonRpcProvider;
+  private tmpDir?: string;
+  private stopping?: Promise<void>;
+
+  constructor(readonly o: DevnetOptions) {}
+
+  private out(line: string): void {
+    (this.o.out ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
+
+  async run(): Promise<DevnetResult> {
+    const t0 = Date.now();
+    const o = this.o;
+    const dataDir = o.dataDir ?? (this.tmpDir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-devnet-')));
+    mkdirSync(dataDir, { recursive: true });
+    this.out(`devnet: data dir ${dataDir}`);
+    this.anvil = await startAnvil({ accounts: 10 });
+    const provider = (this.provider = new JsonRpcProvider(this.anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 }));
+    this.out(`devnet: anvil on ${this.anvil.rpcUrl}`);
+
+    const keys = devnetL2Keys(o.l2Accounts);
+    const genesis = devnetGenesis(keys);
+    const genesisRoot = (await WorldState.create(genesis)).root();
+    const deployer = devWallet(0, provider);
+    const nodeKey = devWallet(1, provider);
+    const params: Partial<ProtocolParams> = {
+      proposalBlocks: o.phaseBlocks, revealBlocks: o.phaseBlocks, commitBlocks: o.phaseBlocks,
+      provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
+      activationDelay: 1, genesisRoot,
+    };
+    this.out('devnet: compiling and deploying the protocol (stand-in SignatureVerifier: real proofs are checked with bb.js, L1 checks a deployer signature over their public inputs)');
+    const deployment: Deployment = await deployProtocol({
+      signer: deployer, params, fundRewards: 100_000n * E18,
+      mint: [{ to: nodeKey.address, amount: 1_000_000n * E18 }],
+    });
+    saveDeployment(path.join(dataDir, 'deployment.json'), deployment);
+    writeFileSync(path.join(dataDir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }, null, 2));
+    await provider.send('evm_setIntervalMining', [o.blockTime]);
+    this.out(`devnet: Sidecar ${deployment.sidecar}, token ${deployment.token}, phases ${o.phaseBlocks}/${o.phaseBlocks}/${o.phaseBlocks} blocks, proving ${o.provingBlocks}, block time ${o.blockTime}s`);
+
+    const client = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: nodeKey.privateKey, wsUrl: this.anvil.wsUrl });
+    const verifierSigner = deployer;
+    const encodeProof: L1ProofEncoder = async (slot, p) => {
+      const aux = p.publicInputs.slice(4);
+      const inputs = [...(await client.publicInputs(slot)), ...aux];
+      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, inputs), aux };
+    };
+    const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+    const balanceBefore = await client.tokenBalance(nodeKey.address);
+    const node = (this.node = await SidecarNode.start({
+      dataDir, roles: ['sequencer', 'prover', 'submitter', 'watcher'], client, genesis, wsUrl: this.anvil.wsUrl,
+      sequencer: { tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: true, maxBlocks: o.slots },
+      prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: o.withholdEvery },
+      encodeProof, api: { host: '127.0.0.1', port: o.apiPort }, confirmations: 2, log,
+    }));
+    // the sequencer's stake costs tokens: measure payouts from after it
+    await node.sequencer!.setup();
+    const afterStake = await client.tokenBalance(nodeKey.address);
+    this.out(`devnet: node ${node.address} (sequencer+prover+submitter+watcher), API ${node.api?.url}`);
+
+    // ---- tx generator: real signed transfers into the mempool each slot
+    const nonces = new Map<number, number>();
+    const txHashes: string[] = [];
+    let genSlot = -1;
+    let peakRss = 0;
+    node.on('tick', (v: L1View) => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (v.slot === genSlot || (o.slots !== undefined && node.sequencer!.done)) return;
+      genSlot = v.slot;
+      const state = node.chain.pendingState();
+      for (let i = 0; i < o.txPerSlot; i++) {
+        const from = (v.slot * o.txPerSlot + i) % keys.length;
+        const to = (from + 1) % keys.length;
+        const nonce = Math.max(nonces.get(from) ?? 0, node.mempool.nextNonce(from, state));
+        const signed = signTx({ from, to, amount: BigInt(1 + ((v.slot + i) % 9)), nonce }, keys[from].secretKey);
+        node.submitTx(signed).then((h) => { nonces.set(from, nonce + 1); txHashes.push(h); }, (e) => {
+          if (e instanceof MempoolError) nonces.delete(from);
+          log.warn({ err: e }, 'tx generator: tx refused');
+        });
+      }
+    });
+
+    // ---- live lines
+    const slotTimes = new Map<number, { seen: number; verified?: number }>();
+    let lastPhase = '';
+    node.on('tick', (v: L1View) => {
+      if (!slotTimes.has(v.slot)) slotTimes.set(v.slot, { seen: Date.now() });
+      const key = `${v.slot}/${v.phase}`;
+      if (key === lastPhase) return;
+      lastPhase = key;
+      const h = node.chain.head();
+      const proving = node.proverRole?.progress().map((p) => `slot ${p.slot} ${p.done}/${p.jobs} jobs ${(p.ms / 1000).toFixed(0)}s`).join(', ') || 'idle';
+      this.out(`slot ${String(v.slot).padStart(3)} ${v.phase.padEnd(10)} L1 #${v.head} | mempool ${node.mempool.size} | proving: ${proving} | L2 pending slot ${h.pending.slot}, proven slot ${h.proven.slot} | rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+    });
+    node.on('event', (e: NodeEvent) => this.out(`    ${describe(e)}`));
+    node.on('chain', (n: { type: string; slot?: number }) => {
+      if (n.type === 'proven' && n.slot !== undefined) {
+        const own = node.sequencer?.blocks.get(n.slot);
+        const t = slotTimes.get(n.slot);
+        if (t) t.verified = Date.now();
+        this.out(`    slot ${n.slot}: VERIFIED on L1${own ? ` (${own.txs.length} txs, ${((Date.now() - own.slotSeenAt) / 1000).toFixed(1)} s after the slot opened)` : ''}`);
+      } else if (n.type === 'slashed' || n.type === 'invalidated' || n.type === 'rewound') {
+        this.out(`    chain: ${n.type}${n.slot !== undefined ? ` slot ${n.slot}` : ''} ${JSON.stringify(n)}`);
+      }
+    });
+
+    if (o.slots === undefined) {
+      await new Promise<void>(() => undefined); // until Ctrl-C
+    }
+    // ---- wait until the N blocks settle (proven, slashed, invalidated or failed)
+    const deadline = Date.now() + o.timeoutSec * 1000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`devnet: the ${o.slots} blocks did not settle within ${o.timeoutSec} s`);
+      if (node.sequencer!.done) {
+        let settled = true;
+        for (const b of node.sequencer!.blocks.values()) {
+          if (b.stage === 'failed') continue;
+          const c = await node.chain.block(b.slot);
+          if (!c || c.blockHash !== b.blockHash) { if (b.stage === 'committed') settled = false; continue; }
+          if (c.status === 'pending') settled = false;
+        }
+        if (settled) break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await node.chain.syncTo(undefined, 30_000);
+    await node.watcher!.withdraw();
+    const balanceAfter = await client.tokenBalance(nodeKey.address);
+
+    // ---- the result
+    let verified = 0;
+    let slashed = 0;
+    const slotToVerifiedMs: number[] = [];
+    const provingWindowUsed: number[] = [];
+    for (const b of [...node.sequencer!.blocks.values()].sort((a, c) => a.slot - c.slot)) {
+      const c = await node.chain.block(b.slot);
+      if (!c || c.blockHash !== b.blockHash) continue;
+      if (c.status === 'proven') {
+        verified++;
+        const t = slotTimes.get(b.slot);
+        if (t?.verified) slotToVerifiedMs.push(t.verified - b.slotSeenAt);
+        const timing = await client.slotTiming(b.slot);
+        if (c.provenAtL1 !== undefined) provingWindowUsed.push(Number(((c.provenAtL1 - timing.commitEnd) / (timing.deadline - timing.commitEnd)).toFixed(3)));
+      } else if (c.status === 'slashed' || c.status === 'invalidated') slashed++;
+    }
+    const proven = await client.sidecar.queryFilter(client.sidecar.filters.BlockProven(), deployment.deployBlock);
+    const sum = { prover: 0n, sequencer: 0n, submitter: 0n };
+    for (const ev of proven) {
+      const a = (ev as unknown as { args: { proverReward: bigint; sequencerReward: bigint; submissionReward: bigint } }).args;
+      sum.prover += a.proverReward;
+      sum.sequencer += a.sequencerReward;
+      sum.submitter += a.submissionReward;
+    }
+    let txsVerified = 0;
+    for (const h of txHashes) if ((await node.chain.txStatus(h))?.at.verified) txsVerified++;
+    const result: DevnetResult = {
+      slots: o.slots ?? 0, verified, slashed, realProofs: (node.proverRole?.finished.length ?? 0) > 0,
+      l1Verifier: 'signature-stand-in',
+      payouts: {
+        prover: String(sum.prover), sequencer: String(sum.sequencer), submitter: String(sum.submitter),
+        withdrawn: String(node.watcher!.withdrawn), netTokenGain: String(balanceAfter - afterStake),
+        blockReward: String(deployment.config.blockReward), submissionReward: String(deployment.config.submissionReward),
+      },
+      slotToVerifiedMs, provingWindowUsed,
+      submitKnownToSentMs: [...(node.submitter?.knownToSentMs.values() ?? [])],
+      txsVerified, peakRssMB: Math.round(peakRss / 2 ** 20), durationMs: Date.now() - t0,
+    };
+    void balanceBefore;
+    return result;
+  }
+
+  /** Stops the node (LevelDB closed, prover pool down) and anvil; removes a temp data dir. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.node?.stop().catch(() => undefined);
+      this.provider?.destroy();
+      await this.anvil?.stop().catch(() => undefined);
+      if (this.tmpDir && !this.o.keep) rmSync(this.tmpDir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+}
+
+function short(h: string): string { return `${h.slice(0, 10)}…`; }
+
+export function describe(e: NodeEvent): string {
+  switch (e.type) {
+    case 'proposed': case 'revealed': return `slot ${e.slot}: ${e.type} block ${short(e.blockHash)} with ${e.txs} txs (L1 #${e.l1Block})`;
+    case 'committed': return `slot ${e.slot}: committed prover ${e.prover} (L1 #${e.l1Block})`;
+    case 'skipped': return `slot ${e.slot}: skipped: ${e.reason}`;
+    case 'proving': return `slot ${e.slot}: proving ${e.done}/${e.jobs} jobs`;
+    case 'proved': return `slot ${e.slot}: REAL proof ${e.circuit} done in ${(e.ms / 1000).toFixed(1)} s, verified with bb.js`;
+    case 'prove-failed': return `slot ${e.slot}: not proven: ${e.reason}`;
+    case 'submitted': return `slot ${e.slot}: proof submitted ${short(e.txHash)} (gas ${e.gasUsed}, L1 #${e.l1Block})`;
+    case 'submit-skipped': return `slot ${e.slot}: submission skipped: ${e.reason}`;
+    case 'slashed': return `slot ${e.slot}: SLASHED (${short(e.txHash)})`;
+    case 'withdrawn': return `withdrew ${e.amount} token units to ${e.to}`;
+    case 'l1-error': return `${e.role}: ${e.call} failed: ${e.code}: ${e.message.split('\n')[0]}`;
+  }
+}

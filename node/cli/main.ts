@@ -1,0 +1,161 @@
+// The `sidecar` CLI (commander 14): devnet, node, keys, status, deploy.
+// Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
+import '../polyfills.js';
+import './env.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SETTINGS, kebab, type SettingKey } from '../config.js';
+import { DEVNET_DEFAULTS, Devnet, type DevnetOptions } from './devnet.js';
+import { KeysError, loadOrCreateKeys } from './keys.js';
+import { NodeSetupError, runNode } from './run-node.js';
+
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+export function intArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got ${JSON.stringify(v)}`);
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be in ${min}..${max}, got ${n}`);
+    return n;
+  };
+}
+
+export function buildCli(io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Command {
+  const program = new Command('sidecar')
+    .description('A node for an L2 rollup\'s proving market (Aztec\'s Sidecar proving proposal)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program.command('devnet')
+    .description('start anvil, deploy the contracts, and run a node (sequencer+prover+submitter+watcher) with a tx generator; real proofs (INSECURE dev CRS)')
+    .addOption(new Option('--slots <n>', 'stop after N blocks settle and print one JSON line (default: run until Ctrl-C)').argParser(intArg('--slots', 1, 10000)))
+    .addOption(new Option('--block-time <s>', 'L1 block time in seconds').default(DEVNET_DEFAULTS.blockTime).argParser(intArg('--block-time', 1, 60)))
+    .addOption(new Option('--phase-blocks <n>', 'proposal/reveal/commitment phase length in L1 blocks').default(DEVNET_DEFAULTS.phaseBlocks).argParser(intArg('--phase-blocks', 2, 60)))
+    .addOption(new Option('--proving-blocks <n>', 'proving phase in L1 blocks').default(DEVNET_DEFAULTS.provingBlocks).argParser(intArg('--proving-blocks', 1, 10000)))
+    .addOption(new Option('--tx-per-slot <n>', 'txs the generator sends per slot').default(DEVNET_DEFAULTS.txPerSlot).argParser(intArg('--tx-per-slot', 0, 1024)))
+    .addOption(new Option('--max-txs <n>', 'most txs per block').default(DEVNET_DEFAULTS.maxTxs).argParser(intArg('--max-txs', 1, 1024)))
+    .addOption(new Option('--workers <n>', 'prover pool workers').default(DEVNET_DEFAULTS.workers).argParser(intArg('--workers', 1, 64)))
+    .addOption(new Option('--withhold-every <k>', 'the prover withholds every K-th block it commits to (0 = never): the watcher slashes it').default(DEVNET_DEFAULTS.withholdEvery).argParser(intArg('--withhold-every', 0, 1000)))
+    .addOption(new Option('--api-port <port>', 'HTTP API port of the node (0 = random)').default(DEVNET_DEFAULTS.apiPort).argParser(intArg('--api-port', 0, 65535)))
+    .addOption(new Option('--timeout <s>', 'give up (exit 1) when the blocks have not settled after this many seconds').default(DEVNET_DEFAULTS.timeoutSec).argParser(intArg('--timeout', 10, 86400)))
+    .option('--data-dir <dir>', 'keep the node\'s data here (default: a temp dir, removed at exit)')
+    .option('--keep', 'keep the temp data dir at exit', false)
+    .action(async (opts: Record<string, unknown>) => {
+      const o: DevnetOptions = {
+        ...DEVNET_DEFAULTS, slots: opts.slots as number | undefined, blockTime: opts.blockTime as number, phaseBlocks: opts.phaseBlocks as number,
+        provingBlocks: opts.provingBlocks as number, txPerSlot: opts.txPerSlot as number, maxTxs: opts.maxTxs as number, workers: opts.workers as number,
+        withholdEvery: opts.withholdEvery as number, apiPort: opts.apiPort as number, timeoutSec: opts.timeout as number,
+        dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep),
+      };
+      const devnet = new Devnet(o);
+      let interrupted = false;
+      const onSignal = (sig: string) => {
+        if (interrupted) return;
+        interrupted = true;
+        io.err(`\ndevnet: ${sig}: stopping (node, prover pool, LevelDB, anvil)…\n`);
+        void devnet.stop().then(() => process.exit(130));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const result = await devnet.run();
+        await devnet.stop();
+        io.out(`${JSON.stringify(result)}\n`);
+      } finally {
+        await devnet.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  const node = program.command('node')
+    .description('run a node with the roles of its config (flags > env > config file > defaults)')
+    .option('--config <file>', 'JSON config file of settings (keys as below, camelCase)')
+    .option('--genesis <file>', 'L2 genesis accounts JSON (default <data-dir>/genesis.json)');
+  for (const [key, s] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
+    const d = Array.isArray(s.default) ? s.default.join(',') : String(s.default);
+    node.option(`--${kebab(key)} <value>`, `${s.describe} [env ${s.env}; default ${'secret' in s && s.secret ? '(none)' : d === '' ? '(empty)' : d}]`);
+  }
+  node.action(async (opts: Record<string, unknown>) => {
+    const { config, genesis, ...flags } = opts;
+    await runNode(flags, { config: config as string | undefined, genesis: genesis as string | undefined });
+  });
+
+  program.command('keys')
+    .description('show the node\'s keys (L1 address, L2 Grumpkin public key, p2p peer id), creating missing ones in the data dir')
+    .option('--data-dir <dir>', 'data directory', process.env.SIDECAR_DATA_DIR ?? SETTINGS.dataDir.default)
+    .action(async (opts: { dataDir: string }) => {
+      const { pub } = await loadOrCreateKeys(opts.dataDir);
+      io.out(`${JSON.stringify(pub, null, 2)}\n`);
+    });
+
+  program.command('status')
+    .description('query a running node\'s HTTP API (status, slot/phase, blocks, proving)')
+    .option('--api <url>', 'the node\'s API URL', process.env.SIDECAR_API_URL ?? 'http://127.0.0.1:8080')
+    .option('--tx <hash>', 'show the status ladder of this L2 tx instead')
+    .action(async (opts: { api: string; tx?: string }) => {
+      let base: URL;
+      try { base = new URL(opts.api); } catch { throw new UsageError(`--api: not a URL: ${JSON.stringify(opts.api)}`); }
+      const get = async (p: string) => {
+        let res: Response;
+        try {
+          res = await fetch(new URL(p, base), { signal: AbortSignal.timeout(5000) });
+        } catch (e) {
+          throw new Error(`cannot reach the node API at ${base.origin} (${(e as Error).message}); is the node running with an API port?`);
+        }
+        const body = await res.json().catch(() => ({})) as { error?: { message?: string } };
+        if (!res.ok) throw new Error(`${p}: HTTP ${res.status}: ${body.error?.message ?? 'error'}`);
+        return body;
+      };
+      if (opts.tx) io.out(`${JSON.stringify(await get(`/txs/${opts.tx}`), null, 2)}\n`);
+      else {
+        const [status, blocks, proving] = await Promise.all([get('/status'), get('/blocks'), get('/proving')]);
+        io.out(`${JSON.stringify({ status, blocks, proving }, null, 2)}\n`);
+      }
+    });
+
+  program.command('deploy')
+    .description('deploy the protocol to an L1 (delegates to node/l1/deploy.ts; --help there lists every parameter)')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { main } = await import('../l1/deploy.js');
+      await main(args);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 runtime failure, 2 usage/config error). */
+export async function runCli(argv: string[], io?: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const err = io?.err ?? ((s: string) => process.stderr.write(s));
+  const program = buildCli(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE; // commander already printed the message
+    }
+    if (e instanceof UsageError || e instanceof NodeSetupError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError') {
+      err(`sidecar: ${(e as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+    err(`sidecar: ${(e as Error).message ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const isMain = process.argv[1] && /node[\\/]cli[\\/](main\.ts|bin\.js)$/.test(process.argv[1]);
+if (isMain) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`sidecar: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

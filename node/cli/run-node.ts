@@ -1,0 +1,96 @@
+// `sidecar node`: a node with the roles of its config (node/config.ts: flags > env > file >
+// defaults). Needs a deployment file (`sidecar deploy` / the devnet writes one) and the L2
+// genesis accounts (JSON: {"accounts": [{index, x, y, balance}]}, default <dataDir>/genesis.json).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Wallet } from 'ethers';
+import { fromHex, type GenesisAccount } from '../../circuits/l2/index.js';
+import { loadConfig, type Config } from '../config.js';
+import { SidecarClient } from '../l1/client.js';
+import { loadDeployment, type Deployment } from '../l1/deploy.js';
+import { signatureProof } from '../l1/signature-verifier.js';
+import { createLogger } from '../log.js';
+import { SidecarNode } from '../node.js';
+import type { L1ProofEncoder } from '../roles/submitter.js';
+import { loadOrCreateKeys } from './keys.js';
+import { describe } from './devnet.js';
+
+export class NodeSetupError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+export function readGenesis(file: string): GenesisAccount[] {
+  let j: unknown;
+  try {
+    j = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NodeSetupError(`genesis file ${file}: ${code === 'ENOENT' ? 'not found (pass --genesis <file>)' : (e as Error).message}`);
+  }
+  const accts = (j as { accounts?: unknown }).accounts;
+  if (!Array.isArray(accts)) throw new NodeSetupError(`genesis file ${file}: expected {"accounts": [...]}`);
+  return accts.map((a: { index?: unknown; x?: unknown; y?: unknown; balance?: unknown }, i) => {
+    if (typeof a.index !== 'number' || typeof a.x !== 'string' || typeof a.y !== 'string' || (typeof a.balance !== 'string' && typeof a.balance !== 'number')) {
+      throw new NodeSetupError(`genesis file ${file}: account ${i} needs index (number), x, y (hex) and balance`);
+    }
+    return { index: a.index, publicKey: { x: fromHex(a.x), y: fromHex(a.y) }, balance: BigInt(a.balance) };
+  });
+}
+
+/** The proof encoder for this deployment's verifier. */
+export function proofEncoder(deployment: Deployment, client: SidecarClient, env: NodeJS.ProcessEnv): L1ProofEncoder | undefined {
+  if (deployment.verifierKind === 'signature') {
+    const key = env.SIDECAR_DEV_VERIFIER_KEY;
+    if (!key) return undefined;
+    const signer = new Wallet(key);
+    return async (slot, p) => {
+      const aux = p.publicInputs.slice(4);
+      return { proof: await signatureProof(signer, deployment.verifier, deployment.chainId, [...(await client.publicInputs(slot)), ...aux]), aux };
+    };
+  }
+  return undefined;
+}
+
+export async function runNode(flags: Record<string, unknown>, extra: { config?: string; genesis?: string }, env = process.env): Promise<void> {
+  const cfg: Config = loadConfig({ flags, env, file: extra.config });
+  if (!cfg.deploymentFile) throw new NodeSetupError('no deployment: pass --deployment-file <file> (written by `sidecar deploy` or `sidecar devnet --keep`) or set SIDECAR_DEPLOYMENT_FILE');
+  let deployment: Deployment;
+  try {
+    deployment = loadDeployment(cfg.deploymentFile);
+  } catch (e) {
+    throw new NodeSetupError((e as Error).message);
+  }
+  const genesis = readGenesis(extra.genesis ?? path.join(cfg.dataDir, 'genesis.json'));
+  const { keys, pub } = await loadOrCreateKeys(cfg.dataDir);
+  const key = cfg.privateKey || keys.l1PrivateKey;
+  const client = SidecarClient.connect({ deployment, rpc: cfg.l1RpcUrl, signer: key, wsUrl: cfg.l1WsUrl || undefined });
+  const roles = cfg.roles.filter((r) => r !== 'agent');
+  const encodeProof = proofEncoder(deployment, client, env);
+  if (roles.includes('submitter') && !encodeProof) {
+    throw new NodeSetupError(deployment.verifierKind === 'signature'
+      ? 'the submitter role on a deployment with the stand-in SignatureVerifier needs SIDECAR_DEV_VERIFIER_KEY (the verifier signer key; devnets only)'
+      : `the submitter role does not support verifier kind "${deployment.verifierKind}" yet`);
+  }
+  const log = createLogger('node');
+  const node = await SidecarNode.start({
+    dataDir: cfg.dataDir, roles, client, genesis, wsUrl: cfg.l1WsUrl || undefined,
+    sequencer: {
+      tip: cfg.sequencerTip, rewardShareBps: cfg.sequencerRewardShareBps, maxTxs: cfg.sequencerMaxTxs,
+      deposit: cfg.proverDeposit > deployment.config.minProverDeposit ? cfg.proverDeposit : deployment.config.minProverDeposit, selfProve: cfg.sequencerSelfProve,
+    },
+    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs } },
+    encodeProof, withdrawTo: cfg.withdrawTo || undefined,
+    api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,
+    confirmations: cfg.confirmations, log,
+  });
+  log.info({ address: pub.l1Address, peerId: pub.peerId, roles, api: node.api?.url }, 'node started');
+  node.on('event', (e) => log.info({ event: e.type }, describe(e)));
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  log.info('stopping');
+  await node.stop();
+  await client.close();
+}

@@ -1,0 +1,188 @@
+// The node's composition root: one LevelDB store, the L2 chain derived from L1 (ChainSync), the
+// mempool, the prover pool, the roles the config asks for, and the HTTP API. A loop follows L1
+// heads and runs each role's tick (a role's tick never overlaps itself; roles run side by side).
+//
+//   const node = await SidecarNode.start({ ... });
+//   node.on('event', (e: NodeEvent) => ...);
+//   await node.stop();   // stops roles, the prover pool, the chain follower, the API, closes LevelDB
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { decodeSignedTx, type GenesisAccount, type SignedTx } from '../circuits/l2/index.js';
+import type { CrsSelection } from '../circuits/backend/crs.js';
+import { Prover } from '../prover/index.js';
+import { startApiServer, type ApiServer } from './api/server.js';
+import { nodeRoutes } from './api/routes.js';
+import { ChainSync, type ChainNotice } from './chain/index.js';
+import type { Role } from './config.js';
+import type { SidecarClient, SidecarConfig } from './l1/client.js';
+import { createLogger, type Logger } from './log.js';
+import { Mempool, MempoolError } from './mempool/index.js';
+import { NodeMetrics } from './metrics.js';
+import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
+import { ProverRole } from './roles/prover.js';
+import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
+import { Submitter, type L1ProofEncoder } from './roles/submitter.js';
+import { Watcher } from './roles/watcher.js';
+import { Store } from './storage/index.js';
+
+export interface NodeOptions {
+  dataDir: string;
+  roles: readonly Role[];
+  /** a client with this node's key */
+  client: SidecarClient;
+  genesis: readonly GenesisAccount[];
+  /** WebSocket URL for L1 events (default: poll over the client's provider) */
+  wsUrl?: string;
+  sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; withholdEvery?: number };
+  /** required with the submitter role */
+  encodeProof?: L1ProofEncoder;
+  withdrawTo?: string;
+  /** HTTP API (port 0 = random; undefined = off) */
+  api?: { host: string; port: number };
+  /** L1 confirmations for `finalized` */
+  confirmations?: number;
+  /** ms between L1 head polls (default 250) */
+  pollMs?: number;
+  log?: Logger;
+}
+
+export class SidecarNode extends EventEmitter {
+  readonly mempool = new Mempool();
+  readonly proofs = new ProofBook();
+  readonly metrics = new NodeMetrics();
+  sequencer?: Sequencer;
+  proverRole?: ProverRole;
+  submitter?: Submitter;
+  watcher?: Watcher;
+  api?: ApiServer;
+  view?: L1View;
+  readonly events: (NodeEvent & { at: number })[] = [];
+  private prover?: Prover;
+  private stopped = false;
+  private loop?: Promise<void>;
+  private unsubscribe?: () => void;
+  private readonly serial = { sequencer: new Serial(), prover: new Serial(), submitter: new Serial(), watcher: new Serial() };
+  readonly log: Logger;
+
+  private constructor(readonly o: NodeOptions, readonly store: Store, readonly chain: ChainSync, readonly config: SidecarConfig, readonly address: string) {
+    super();
+    this.log = o.log ?? createLogger('node');
+  }
+
+  static async start(o: NodeOptions): Promise<SidecarNode> {
+    const log = o.log ?? createLogger('node');
+    const store = await Store.open(path.join(o.dataDir, 'db'));
+    let node: SidecarNode | undefined;
+    try {
+      const chain = await ChainSync.open({ store, client: o.client, genesis: o.genesis, wsUrl: o.wsUrl, finalityDepth: o.confirmations, log: log.child({ component: 'chain' }) });
+      const config = await o.client.config();
+      const address = await o.client.address();
+      node = new SidecarNode(o, store, chain, config, address);
+      await node.init();
+      return node;
+    } catch (e) {
+      if (node) await node.stop().catch(() => undefined);
+      else await store.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private ctx(): RoleContext {
+    return {
+      client: this.o.client, chain: this.chain, config: this.config, address: this.address, proofs: this.proofs,
+      log: this.log, metrics: this.metrics, emit: (e) => this.record(e),
+    };
+  }
+
+  private record(e: NodeEvent): void {
+    const ev = { ...e, at: Date.now() };
+    this.events.push(ev);
+    if (this.events.length > 2000) this.events.splice(0, this.events.length - 2000);
+    this.emit('event', ev);
+  }
+
+  private async init(): Promise<void> {
+    const roles = new Set(this.o.roles);
+    const ctx = this.ctx();
+    if (roles.has('prover')) {
+      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics });
+      this.proverRole = new ProverRole(ctx, this.prover, { withholdEvery: this.o.prover?.withholdEvery });
+    }
+    if (roles.has('sequencer')) {
+      if (!this.o.sequencer) throw new Error('the sequencer role needs sequencer options');
+      this.sequencer = new Sequencer(ctx, this.mempool, this.o.sequencer);
+    }
+    if (roles.has('submitter')) {
+      if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');
+      this.submitter = new Submitter(ctx, this.o.encodeProof);
+    }
+    if (roles.has('watcher')) this.watcher = new Watcher(ctx, { withdrawTo: this.o.withdrawTo });
+    this.unsubscribe = this.chain.subscribe((n) => this.onNotice(n));
+    await this.chain.start();
+    if (this.o.api) {
+      this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: this.log.child({ component: 'api' }), metrics: () => this.metrics.text() });
+    }
+    this.loop = this.run();
+  }
+
+  private onNotice(n: ChainNotice): void {
+    this.proverRole?.onNotice(n);
+    this.emit('chain', n);
+  }
+
+  private async run(): Promise<void> {
+    let last = -1;
+    const pollMs = this.o.pollMs ?? 250;
+    while (!this.stopped) {
+      try {
+        const head = await this.o.client.blockNumber();
+        if (head !== last) {
+          last = head;
+          const { slot, phase } = await this.o.client.currentPhase();
+          const v: L1View = { head, slot: Number(slot), phase };
+          this.view = v;
+          this.metrics.slot.set(v.slot);
+          this.emit('tick', v);
+          this.tick(v);
+        }
+      } catch (e) {
+        if (!this.stopped) this.log.warn({ err: e }, `L1 head poll failed: ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  private tick(v: L1View): void {
+    const onError = (role: string) => (e: unknown) => { if (!this.stopped) this.log.warn({ err: e, role }, `${role} tick failed: ${(e as Error).message}`); };
+    if (this.sequencer) void this.serial.sequencer.run(() => this.sequencer!.tick(v), onError('sequencer'));
+    if (this.proverRole) void this.serial.prover.run(() => this.proverRole!.tick(v), onError('prover'));
+    if (this.submitter) void this.serial.submitter.run(() => this.submitter!.tick(v), onError('submitter'));
+    if (this.watcher) void this.serial.watcher.run(() => this.watcher!.tick(v), onError('watcher'));
+  }
+
+  /** Admits a signed L2 tx (checked against the pending state); returns its hash. Throws MempoolError. */
+  async submitTx(tx: SignedTx | Uint8Array): Promise<string> {
+    let signed: SignedTx;
+    try {
+      signed = tx instanceof Uint8Array ? decodeSignedTx(tx) : tx;
+    } catch (e) {
+      throw new MempoolError('malformed', (e as Error).message);
+    }
+    const hash = this.mempool.add(signed, this.chain.pendingState());
+    await this.chain.observeTx(hash, 'pending');
+    return hash;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe?.();
+    await this.loop?.catch(() => undefined);
+    await this.api?.close().catch(() => undefined);
+    for (const a of this.proverRole?.active.values() ?? []) a.ctrl.abort();
+    await this.prover?.close().catch((e) => this.log.warn({ err: e }, 'prover pool close failed'));
+    await this.chain.stop().catch(() => undefined);
+    await this.store.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,88 @@
+// What every role sees: the L1 client, the derived L2 chain, the node's key, the shared book of
+// final proofs, and a per-tick view of L1 (head, current slot and phase). Roles never call each
+// other; they meet in the proof book and the chain.
+import { EventEmitter } from 'node:events';
+import type { ChainSync } from '../chain/index.js';
+import type { Phase, SidecarClient, SidecarConfig } from '../l1/client.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics.js';
+import type { BlockProof } from '../../prover/types.js';
+
+export interface L1View {
+  /** the L1 head block (a tx sent now lands in head + 1) */
+  head: number;
+  slot: number;
+  phase: Phase;
+}
+
+/** A final proof this node knows for a slot's canonical block. */
+export interface KnownProof {
+  slot: number;
+  blockHash: string;
+  proof: BlockProof;
+  /** where it came from */
+  source: 'local' | 'p2p';
+  knownAt: number;
+}
+
+/** Final proofs by slot (one per block hash), shared by the prover (writer) and the submitter (reader). */
+export class ProofBook extends EventEmitter {
+  private readonly bySlot = new Map<number, KnownProof>();
+  add(p: KnownProof): boolean {
+    const prev = this.bySlot.get(p.slot);
+    if (prev && prev.blockHash === p.blockHash) return false;
+    this.bySlot.set(p.slot, p);
+    this.emit('proof', p);
+    return true;
+  }
+  get(slot: number): KnownProof | undefined { return this.bySlot.get(slot); }
+  delete(slot: number): void { this.bySlot.delete(slot); }
+  all(): KnownProof[] { return [...this.bySlot.values()].sort((a, b) => a.slot - b.slot); }
+}
+
+/** Things worth a line on the terminal and an API entry (per slot). */
+export type NodeEvent =
+  | { type: 'proposed' | 'revealed' | 'committed'; slot: number; blockHash: string; txs: number; prover?: string; l1Block: number }
+  | { type: 'skipped'; slot: number; reason: string }
+  | { type: 'proving'; slot: number; blockHash: string; jobs: number; done: number }
+  | { type: 'proved'; slot: number; blockHash: string; circuit: string; ms: number }
+  | { type: 'prove-failed'; slot: number; blockHash: string; reason: string }
+  | { type: 'submitted'; slot: number; txHash: string; gasUsed: string; l1Block: number }
+  | { type: 'submit-skipped'; slot: number; reason: string }
+  | { type: 'slashed'; slot: number; txHash: string }
+  | { type: 'withdrawn'; amount: string; to: string }
+  | { type: 'l1-error'; role: string; call: string; code: string; message: string };
+
+export interface RoleContext {
+  client: SidecarClient;
+  chain: ChainSync;
+  config: SidecarConfig;
+  /** this node's L1 address (checksummed) */
+  address: string;
+  proofs: ProofBook;
+  log: Logger;
+  metrics: NodeMetrics;
+  emit(e: NodeEvent): void;
+}
+
+/** The contract error name of an L1Error (or the error's code), for logs and decisions. */
+export function l1Code(e: unknown): string {
+  const x = e as { code?: string; message?: string };
+  return typeof x?.code === 'string' ? x.code : 'error';
+}
+
+/** Runs `fn` unless the previous run is still going (roles' ticks never overlap themselves). */
+export class Serial {
+  private running = false;
+  async run(fn: () => Promise<void>, onError: (e: unknown) => void): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await fn();
+    } catch (e) {
+      onError(e);
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// The prover role: proves every pending canonical block this node is the committed prover of,
+// through the prover pool (real bb.js proofs), checks each final proof (bb.js verify and its
+// public inputs against the block's L1 public inputs) and puts it in the proof book. Work on a
+// block that is slashed, invalidated or no longer canonical is cancelled.
+import type { Prover } from '../../prover/index.js';
+import { rollupPlan } from '../../prover/index.js';
+import type { ChainNotice } from '../chain/index.js';
+import type { L1View, RoleContext } from './context.js';
+
+interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; startedAt: number }
+
+export interface ProverRoleOptions {
+  /** withhold every K-th block this prover is committed to (devnet --withhold-every; 0 = never) */
+  withholdEvery?: number;
+}
+
+export class ProverRole {
+  readonly active = new Map<string, Active>();
+  private started = new Set<string>();
+  private committedCount = 0;
+  readonly withheld = new Set<number>();
+  readonly finished: { slot: number; blockHash: string; circuit: string; ms: number }[] = [];
+
+  constructor(private readonly ctx: RoleContext, readonly prover: Prover, private readonly o: ProverRoleOptions = {}) {
+    prover.orchestrator.on('job:finished', (e: { blockHashes: string[] }) => {
+      for (const h of e.blockHashes) {
+        const a = this.active.get(h.toLowerCase());
+        if (a) {
+          a.done++;
+          this.ctx.emit({ type: 'proving', slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done });
+        }
+      }
+    });
+  }
+
+  /** Chain notices: stop work on blocks that can no longer be proven. */
+  onNotice(n: ChainNotice): void {
+    if (n.type === 'slashed' || n.type === 'invalidated') {
+      for (const a of this.active.values()) if (a.slot === n.slot) this.cancel(a, n.type);
+    }
+  }
+
+  private cancel(a: Active, why: string): void {
+    a.ctrl.abort(new Error(why));
+    this.prover.cancel(a.blockHash, why);
+    this.active.delete(a.blockHash);
+  }
+
+  async tick(v: L1View): Promise<void> {
+    const { chain, address } = this.ctx;
+    const me = address.toLowerCase();
+    for (const { slot, blockHash } of await chain.pendingChain()) {
+      const hash = blockHash.toLowerCase();
+      if (this.started.has(hash)) continue;
+      const c = await chain.block(slot);
+      if (!c || c.status !== 'pending' || c.prover?.toLowerCase() !== me) continue;
+      // the canonical block can still change while the slot's commitment phase runs
+      if (slot === v.slot && v.phase === 'Commitment') continue;
+      this.started.add(hash);
+      this.committedCount++;
+      if (this.o.withholdEvery && this.committedCount % this.o.withholdEvery === 0) {
+        this.withheld.add(slot);
+        this.ctx.log.warn({ slot, blockHash: hash }, 'withholding this block\'s proof (--withhold-every)');
+        this.ctx.emit({ type: 'prove-failed', slot, blockHash: hash, reason: 'withheld on purpose' });
+        continue;
+      }
+      void this.prove(slot, hash);
+    }
+    // a block that stopped being canonical (reorg) is not worth proving
+    for (const a of [...this.active.values()]) {
+      const c = await chain.block(a.slot);
+      if (!c || c.blockHash?.toLowerCase() !== a.blockHash || c.status === 'slashed' || c.status === 'invalidated') this.cancel(a, 'no longer canonical');
+    }
+  }
+
+  private async prove(slot: number, blockHash: string): Promise<void> {
+    const { chain, client, log } = this.ctx;
+    const t0 = Date.now();
+    try {
+      const [preState, txs, timing] = await Promise.all([chain.preState(slot), chain.blockTxs(blockHash), client.slotTiming(slot)]);
+      if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
+      const ctrl = new AbortController();
+      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
+      const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, startedAt: t0 };
+      this.active.set(blockHash, a);
+      this.ctx.emit({ type: 'proving', slot, blockHash, jobs: a.jobs, done: 0 });
+      const proof = await this.prover.proveBlock({ blockHash, slot: BigInt(slot), preState, txs, deadline: timing.deadline, signal: ctrl.signal });
+      // check before anyone relies on it: bb.js verifies it, and it binds the block L1 holds
+      if (!(await this.prover.verify(proof))) throw new Error(`the final proof of slot ${slot} does not verify with bb.js`);
+      const expected = (await client.publicInputs(slot)).map((x) => BigInt(x));
+      const got = proof.publicInputs.slice(0, 4).map((x) => BigInt(x));
+      if (expected.length !== 4 || got.some((g, i) => g !== expected[i])) {
+        throw new Error(`the final proof of slot ${slot} binds [${got.join(', ')}], L1 expects [${expected.join(', ')}]`);
+      }
+      this.active.delete(blockHash);
+      const ms = Date.now() - t0;
+      this.finished.push({ slot, blockHash, circuit: proof.circuit, ms });
+      this.ctx.proofs.add({ slot, blockHash, proof, source: 'local', knownAt: Date.now() });
+      this.ctx.emit({ type: 'proved', slot, blockHash, circuit: proof.circuit, ms });
+      log.info({ slot, blockHash, circuit: proof.circuit, ms, jobs: proof.proven, reused: proof.reused }, 'block proven');
+    } catch (e) {
+      this.active.delete(blockHash);
+      const reason = (e as Error).message;
+      this.ctx.emit({ type: 'prove-failed', slot, blockHash, reason });
+      if ((e as { code?: string }).code === 'cancelled') log.info({ slot, blockHash, reason }, 'proving cancelled');
+      else log.warn({ err: e, slot, blockHash }, 'proving failed');
+    }
+  }
+
+  progress(): { slot: number; blockHash: string; jobs: number; done: number; ms: number }[] {
+    return [...this.active.values()].map((a) => ({ slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done, ms: Date.now() - a.startedAt }));
+  }
+}

@@ -1,0 +1,161 @@
+// The sequencer: stakes once, then each slot builds a block from the mempool on the pending
+// L2 state, proposes it with its tip and reward share, reveals it, and commits a prover with a
+// deposit. It never commits a deposit on a block the chain says it cannot prove. Prover choice:
+// `chooseProver` (the RFQ, when configured) or itself (self-prove, sequencer-funded deposit).
+import { MaxUint256 } from 'ethers';
+import { makeL1Block, blockHash as computeBlockHash, type L1Block, type Quote } from '../l1/block.js';
+import type { SignedTx } from '../../circuits/l2/index.js';
+import type { Mempool } from '../mempool/index.js';
+import { l1Code, type L1View, type RoleContext } from './context.js';
+
+export interface SequencerOptions {
+  tip: bigint;
+  rewardShareBps: number;
+  maxTxs: number;
+  /** deposit for a self-proved block (at least the contract minimum) */
+  deposit: bigint;
+  /** this node proves its own blocks when no quote is chosen */
+  selfProve: boolean;
+  /** stop proposing after this many blocks (devnet --slots); undefined = forever */
+  maxBlocks?: number;
+  /** an RFQ: returns a signed quote to commit with, or undefined (then self-prove if allowed) */
+  chooseProver?: (slot: number, blockHash: string, commitEnd: number) => Promise<{ quote: Quote; signature: string } | undefined>;
+}
+
+type Stage = 'proposed' | 'revealed' | 'committed' | 'failed';
+export interface OwnBlock {
+  slot: number;
+  block: L1Block;
+  blockHash: string;
+  txs: SignedTx[];
+  hashes: string[];
+  stage: Stage;
+  prover?: string;
+  /** wall-clock ms when the slot's proposal phase was first seen (slot-to-verified latency) */
+  slotSeenAt: number;
+}
+
+export class Sequencer {
+  readonly blocks = new Map<number, OwnBlock>();
+  private staked = false;
+  private seenAt = new Map<number, number>();
+  /** slots skipped and why */
+  readonly skipped = new Map<number, string>();
+
+  constructor(private readonly ctx: RoleContext, private readonly mempool: Mempool, private readonly o: SequencerOptions) {}
+
+  get proposedCount(): number { return [...this.blocks.values()].filter((b) => b.stage !== 'failed').length; }
+  get done(): boolean { return this.o.maxBlocks !== undefined && this.blocks.size >= this.o.maxBlocks; }
+
+  /** Stake the minimum and approve the token once (idempotent). */
+  async setup(): Promise<void> {
+    const { client, config, address } = this.ctx;
+    await client.ensureAllowance(MaxUint256 / 2n);
+    const s = await client.stakeOf(address);
+    if (s.amount < config.minStake) {
+      await client.stake(config.minStake - s.amount);
+      this.ctx.log.info({ amount: String(config.minStake - s.amount) }, 'sequencer staked');
+    }
+    this.staked = true;
+  }
+
+  async tick(v: L1View): Promise<void> {
+    if (!this.staked) await this.setup();
+    if (!this.seenAt.has(v.slot)) this.seenAt.set(v.slot, Date.now());
+    if (v.phase === 'Proposal') await this.propose(v);
+    else if (v.phase === 'Reveal') await this.reveal(v);
+    else if (v.phase === 'Commitment') await this.commit(v);
+  }
+
+  private async propose(v: L1View): Promise<void> {
+    const { client, chain, address, log } = this.ctx;
+    if (this.blocks.has(v.slot) || this.skipped.has(v.slot) || this.done) return;
+    if (!(await client.isEligible(address, v.slot))) return; // stake not active yet
+    // the parent (last committed block) must be in the pending state before building on it
+    await chain.syncTo(v.head);
+    const state = chain.pendingState();
+    const head = chain.head();
+    if (!head.pending.provable) {
+      this.skip(v.slot, `the pending chain is broken at slot ${head.pending.brokenAt}; not building on it`);
+      return;
+    }
+    const pick = this.mempool.select(state, this.o.maxTxs);
+    if (pick.dropped.length) for (const h of pick.dropped) void chain.observeTx(h, 'dropped').catch(() => undefined);
+    const block = makeL1Block(v.slot, state.root(), pick.endState.root(), pick.txs);
+    const hash = computeBlockHash(block).toLowerCase();
+    const own: OwnBlock = { slot: v.slot, block, blockHash: hash, txs: pick.txs, hashes: pick.hashes, stage: 'proposed', slotSeenAt: this.seenAt.get(v.slot)! };
+    this.blocks.set(v.slot, own);
+    try {
+      const sent = await client.propose(v.slot, block, this.o.tip, this.o.rewardShareBps);
+      this.mempool.remove(pick.hashes);
+      this.ctx.metrics.l1Txs.inc({ call: 'propose', outcome: 'ok' });
+      this.ctx.emit({ type: 'proposed', slot: v.slot, blockHash: hash, txs: pick.txs.length, l1Block: sent.blockNumber });
+    } catch (e) {
+      own.stage = 'failed';
+      this.ctx.metrics.l1Txs.inc({ call: 'propose', outcome: l1Code(e) });
+      this.ctx.emit({ type: 'l1-error', role: 'sequencer', call: 'propose', code: l1Code(e), message: (e as Error).message });
+      log.warn({ err: e, slot: v.slot }, 'propose failed');
+    }
+  }
+
+  private async reveal(v: L1View): Promise<void> {
+    const own = this.blocks.get(v.slot);
+    if (!own || own.stage !== 'proposed') return;
+    try {
+      const sent = await this.ctx.client.reveal(own.block);
+      own.stage = 'revealed';
+      this.ctx.metrics.l1Txs.inc({ call: 'reveal', outcome: 'ok' });
+      this.ctx.emit({ type: 'revealed', slot: v.slot, blockHash: own.blockHash, txs: own.txs.length, l1Block: sent.blockNumber });
+    } catch (e) {
+      own.stage = 'failed';
+      this.fail('reveal', v.slot, e);
+    }
+  }
+
+  private async commit(v: L1View): Promise<void> {
+    const { client, chain, address } = this.ctx;
+    const own = this.blocks.get(v.slot);
+    if (!own || own.stage !== 'revealed') return;
+    own.stage = 'committed'; // one attempt per slot: never two commitments
+    await chain.syncTo(v.head);
+    const can = await chain.canProve(v.slot, address);
+    if (!can.ok) {
+      own.stage = 'failed';
+      this.skip(v.slot, `not committing: ${can.reason}`);
+      return;
+    }
+    try {
+      const timing = await client.slotTiming(v.slot);
+      const bought = this.o.chooseProver ? await this.o.chooseProver(v.slot, own.blockHash, timing.commitEnd) : undefined;
+      let sent;
+      if (bought) {
+        sent = await client.commitProverWithQuote(v.slot, bought.quote, bought.signature);
+        own.prover = bought.quote.prover;
+      } else if (this.o.selfProve) {
+        sent = await client.commitProver(v.slot, address, this.o.deposit);
+        own.prover = address;
+      } else {
+        own.stage = 'failed';
+        this.skip(v.slot, 'no acceptable quote and self-proving is off');
+        return;
+      }
+      this.ctx.metrics.l1Txs.inc({ call: 'commitProver', outcome: 'ok' });
+      this.ctx.emit({ type: 'committed', slot: v.slot, blockHash: own.blockHash, txs: own.txs.length, prover: own.prover, l1Block: sent.blockNumber });
+    } catch (e) {
+      own.stage = 'failed';
+      this.fail('commitProver', v.slot, e);
+    }
+  }
+
+  private skip(slot: number, reason: string): void {
+    this.skipped.set(slot, reason);
+    this.ctx.log.warn({ slot }, reason);
+    this.ctx.emit({ type: 'skipped', slot, reason });
+  }
+
+  private fail(call: string, slot: number, e: unknown): void {
+    this.ctx.metrics.l1Txs.inc({ call, outcome: l1Code(e) });
+    this.ctx.emit({ type: 'l1-error', role: 'sequencer', call, code: l1Code(e), message: (e as Error).message });
+    this.ctx.log.warn({ err: e, slot }, `${call} failed`);
+  }
+}

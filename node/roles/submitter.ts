@@ -1,0 +1,75 @@
+// The submitter: as soon as a checked final proof of a pending canonical block is known (own or
+// from gossip) and L1 accepts it (proof window open, parent proven), submit it: pre-flight,
+// skip when the block is already proven, log the expected profit (submission reward vs gas),
+// never two submissions of one slot in flight, never again after one landed.
+import type { BlockProof } from '../../prover/types.js';
+import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
+
+/** Turns a final proof into what `submitProof` takes for this deployment's verifier. */
+export type L1ProofEncoder = (slot: number, p: BlockProof) => Promise<{ proof: Uint8Array | string; aux: string[] }>;
+
+export class Submitter {
+  private readonly inFlight = new Set<number>();
+  private readonly landed = new Set<number>();
+  private readonly retryAt = new Map<number, number>();
+  /** slot → ms from "final proof known" to "tx sent" (bench figure) */
+  readonly knownToSentMs = new Map<number, number>();
+
+  constructor(private readonly ctx: RoleContext, private readonly encode: L1ProofEncoder) {}
+
+  async tick(v: L1View): Promise<void> {
+    const { client, chain } = this.ctx;
+    const known = this.ctx.proofs.all();
+    if (!known.length) return;
+    const cs = await client.chainState();
+    for (const k of known) {
+      if (this.landed.has(k.slot) || this.inFlight.has(k.slot)) continue;
+      const c = await chain.block(k.slot);
+      if (!c || c.blockHash?.toLowerCase() !== k.blockHash.toLowerCase() || c.status !== 'pending') {
+        if (c && c.status !== 'pending') this.ctx.proofs.delete(k.slot);
+        continue;
+      }
+      if (BigInt(c.parentSlot) !== cs.lastProvenSlot) continue; // its parent must be proven first
+      if ((this.retryAt.get(k.slot) ?? 0) > v.head) continue;
+      const t = await client.slotTiming(k.slot);
+      if (v.head + 1 < t.proofsFrom || v.head + 1 >= t.deadline) continue;
+      this.inFlight.add(k.slot);
+      void this.submit(k, v).finally(() => this.inFlight.delete(k.slot));
+    }
+  }
+
+  private async submit(k: KnownProof, v: L1View): Promise<void> {
+    const { client, chain, log, config } = this.ctx;
+    try {
+      if ((await client.blockStatus(k.slot)) === 'Proven') {
+        this.landed.add(k.slot);
+        this.ctx.emit({ type: 'submit-skipped', slot: k.slot, reason: 'already proven' });
+        return;
+      }
+      const { proof, aux } = await this.encode(k.slot, k.proof);
+      const feeData = await client.provider.getFeeData();
+      this.knownToSentMs.set(k.slot, Date.now() - k.knownAt); // the send starts now (pre-flight, sign, broadcast)
+      const sent = await client.submitProof(k.slot, proof, aux);
+      this.landed.add(k.slot);
+      const gasCost = sent.gasUsed * (feeData.gasPrice ?? 0n);
+      log.info({ slot: k.slot, gasUsed: String(sent.gasUsed), gasCostWei: String(gasCost), rewardTokens: String(config.submissionReward) }, 'proof submitted (reward in tokens, gas in wei)');
+      this.ctx.metrics.l1Txs.inc({ call: 'submitProof', outcome: 'ok' });
+      await chain.notePublished(k.slot).catch(() => undefined);
+      this.ctx.emit({ type: 'submitted', slot: k.slot, txHash: sent.hash, gasUsed: String(sent.gasUsed), l1Block: sent.blockNumber });
+    } catch (e) {
+      const code = l1Code(e);
+      this.ctx.metrics.l1Txs.inc({ call: 'submitProof', outcome: code });
+      if (code === 'BlockNotPending') {
+        this.landed.add(k.slot); // someone else was first, or it was slashed
+        this.ctx.emit({ type: 'submit-skipped', slot: k.slot, reason: (e as Error).message });
+        return;
+      }
+      this.retryAt.set(k.slot, v.head + 2);
+      this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProof', code, message: (e as Error).message });
+      log.warn({ err: e, slot: k.slot }, 'submitProof failed; will retry');
+    }
+  }
+
+  /** Slots whose proof this node landed on L1. */
+  get submitted(): number[] { return [...this.landed].sort((a, b) => a - b); }
+}

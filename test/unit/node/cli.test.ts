@@ -1,0 +1,119 @@
+// The CLI's refusals: bad flags and config give one clear line and exit code 2, never a stack
+// trace; in-process through runCli, plus once through the real `sidecar` executable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../../node/cli/main.js';
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const code = await runCli(args, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+    return { code, out, err };
+  } finally {
+    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+  }
+}
+
+test('devnet: a bad number is refused with the flag named, exit 2', async () => {
+  const r = await cli(['devnet', '--slots', 'abc']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--slots must be a whole number, got "abc"/);
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+  const r2 = await cli(['devnet', '--withhold-every', '-1']);
+  assert.equal(r2.code, 2);
+  assert.match(r2.err, /--withhold-every must be in 0\.\.1000, got -1/);
+});
+
+test('unknown command and unknown option: exit 2 with commander\'s message', async () => {
+  const r = await cli(['frobnicate']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown command 'frobnicate'/);
+  const r2 = await cli(['devnet', '--no-such-flag']);
+  assert.equal(r2.code, 2);
+  assert.match(r2.err, /unknown option '--no-such-flag'/);
+});
+
+test('node: bad config values from flags, env and file are each named; exit 2', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-cli-'));
+  try {
+    const r = await cli(['node', '--api-port', '99999', '--roles', 'sequencer,juggler', '--data-dir', dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--api-port: must be at most 65535 \(got "99999"\)/);
+    assert.match(r.err, /--roles: each role must be one of sequencer, prover, submitter, watcher, agent/);
+    const env = await cli(['node', '--data-dir', dir], { SIDECAR_L1_RPC_URL: 'ftp://x' });
+    assert.equal(env.code, 2);
+    assert.match(env.err, /env SIDECAR_L1_RPC_URL: expected an http\(s\):\/\/ or ws\(s\):\/\/ URL/);
+    const file = path.join(dir, 'cfg.json');
+    writeFileSync(file, '{"apiPort": 8080, "colour": "blue"}');
+    const f = await cli(['node', '--config', file, '--data-dir', dir]);
+    assert.equal(f.code, 2);
+    assert.match(f.err, /config file: unknown setting "colour"/);
+    writeFileSync(file, '{not json');
+    const bad = await cli(['node', '--config', file]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /not valid JSON/);
+    const secret = await cli(['node', '--private-key', '0x1234', '--data-dir', dir]);
+    assert.equal(secret.code, 2);
+    assert.match(secret.err, /--private-key: expected 0x followed by 64 hex digits \(got \(hidden\)\)/);
+    assert.doesNotMatch(secret.err, /0x1234/, 'a secret is never echoed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('node: a missing deployment or genesis is a clear error, exit 2', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-cli-'));
+  try {
+    const r = await cli(['node', '--data-dir', dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no deployment: pass --deployment-file/);
+    const d = await cli(['node', '--data-dir', dir, '--deployment-file', path.join(dir, 'nope.json')]);
+    assert.equal(d.code, 2);
+    assert.match(d.err, /nope\.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keys: created once in the data dir, the same on the next call; a damaged key file is refused', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-keys-'));
+  try {
+    const a = await cli(['keys', '--data-dir', dir]);
+    assert.equal(a.code, 0, a.err);
+    const ka = JSON.parse(a.out) as { l1Address: string; peerId: string; l2PublicKey: { x: string }; created: boolean };
+    assert.match(ka.l1Address, /^0x[0-9a-fA-F]{40}$/);
+    assert.match(ka.peerId, /^12D3KooW/);
+    assert.equal(ka.created, true);
+    const b = JSON.parse((await cli(['keys', '--data-dir', dir])).out) as typeof ka;
+    assert.deepEqual({ ...b, created: true }, ka, 'same keys on the second call');
+    assert.equal(b.created, false);
+    writeFileSync(path.join(dir, 'keys.json'), '{"l1PrivateKey": "0xzz"}');
+    const c = await cli(['keys', '--data-dir', dir]);
+    assert.equal(c.code, 2);
+    assert.match(c.err, /l1PrivateKey must be 0x followed by 64 hex digits/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('status: an unreachable node is a clear error (exit 1)', async () => {
+  const r = await cli(['status', '--api', 'http://127.0.0.1:1']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /cannot reach the node API at http:\/\/127\.0\.0\.1:1/);
+});
+
+test('the sidecar executable: bad flag → one line on stderr, exit 2', () => {
+  const bin = path.resolve(import.meta.dirname, '../../../node/cli/bin.js');
+  const r = spawnSync(process.execPath, [bin, 'devnet', '--block-time', 'fast'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--block-time must be a whole number, got "fast"/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(r.stdout, '');
+});
