@@ -310,7 +310,7 @@ export class ChainSync {
   /**
    * Applies one decoded Sidecar event (the follower calls this in L1 order; replay tools may too).
    * An event whose arguments or calldata are unusable is logged and skipped (the cursor moves past
-   * it); it never throws except on a storage failure, which stops the sync.
+   * it). It never throws: a storage failure stops the sync (syncTo/start then reject with it).
    */
   async ingest(ev: ContractEvent): Promise<void> {
     if (this.rewinding || this.fatal) return;

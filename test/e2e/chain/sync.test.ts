@@ -161,6 +161,45 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
     }
   });
 
+  test('the lead changes within the commitment phase: pending state rebuilt on the new leader, displaced txs reorged', async () => {
+    const node = await openSync('lead');
+    try {
+      const slot = await nextSlot();
+      await fx.nextTxAt(slot, 'proposalStart', 1); // ranks are fixed once the seed block is mined
+      const [ra, rb] = [await admin.rankOf(slot, A), await admin.rankOf(slot, B)];
+      const [low, high] = ra < rb ? [seqA, seqB] : [seqB, seqA];
+      const highAddr = ra < rb ? B : A;
+      const small = l2.buildBlock(slot, 1, l2.state.clone());
+      const bigState = l2.state.clone();
+      const big = l2.buildBlock(slot, 3, bigState); // shares its first tx with `small`
+      await low.propose(slot, big, 1n, 0);
+      await high.propose(slot, small, 1n, 0);
+      await fx.nextTxAt(slot, 'revealStart');
+      await low.reveal(big);
+      await high.reveal(small);
+      await fx.nextTxAt(slot, 'commitStart');
+      await low.commitProver(slot, P, 100n * E18);
+      await node.sync.syncTo();
+      assert.equal(node.sync.head().pending.root, hex(big.endRoot), 'first leader applied');
+      await high.commitProver(slot, P, 100n * E18);
+      await fx.nextTxAt(slot, 'commitEnd', 1);
+      await node.sync.syncTo();
+      const b = await node.sync.block(Number(slot));
+      assert.equal(b?.sequencer, highAddr);
+      assert.equal(node.sync.head().pending.root, hex(small.endRoot), 'pending state rebuilt on the new leader');
+      const [shared, ...displaced] = await hashesOf(big, node.sync);
+      assert.equal(shared.status, 'committed', 'a tx in both blocks stays committed');
+      for (const t of displaced) assert.equal(t.status, 'reorged');
+      await prove(slot);
+      await node.sync.syncTo();
+      assert.equal(node.sync.head().proven.root, hex(small.endRoot));
+      l2.state.applyBlock(small.signed);
+      provenState = l2.state.clone();
+    } finally {
+      await node.close();
+    }
+  });
+
   test('invalid revealed blocks are flagged unprovable and never touch the state; the slash rolls the pending chain back', async () => {
     const node = await openSync('invalid');
     try {
