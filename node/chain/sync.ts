@@ -21,7 +21,7 @@
 import { Interface, type Provider } from 'ethers';
 import {
   WorldState, decodeBlockTxs, fromHex, toHex, txHash, TxValidationError, TxFormatError,
-  type GenesisAccount, type SignedTx,
+  type Account, type GenesisAccount, type SignedTx,
 } from '../../circuits/l2/index.js';
 import { blockHash as computeBlockHash, splitTxs } from '../l1/block.js';
 import type { SidecarClient } from '../l1/client.js';
@@ -870,6 +870,9 @@ export class ChainSync {
     for await (const [k, h] of this.repos.proven.entries()) out.push({ slot: Number(k), blockHash: h });
     return out;
   }
+
+  /** One account at the pending tip, without copying the state (mempool checks). */
+  pendingAccount(index: number): Account | undefined { return this.pendingWs.account(index); }
 
   /** A copy of the world state at the pending tip (build the next block on it). */
   pendingState(): WorldState { return this.pendingWs.clone(); }

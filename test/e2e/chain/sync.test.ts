@@ -36,9 +36,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const reader = SidecarClient.connect({ deployment: fx.deployment, rpc: testProvider(fx.anvil.rpcUrl) });
 const hex = (x: bigint) => toHex(x).toLowerCase();
 
-async function openSync(name: string) {
+async function openSync(name: string, o: { ws?: boolean } = {}) {
   const store = await Store.open(path.join(root, name));
-  const sync = await ChainSync.open({ store, client: reader, genesis, finalityDepth: FINALITY });
+  const sync = await ChainSync.open({ store, client: reader, genesis, finalityDepth: FINALITY, wsUrl: o.ws ? fx.anvil.wsUrl : undefined });
   await sync.start();
   return { store, sync, async close() { await sync.stop(); await store.close(); } };
 }
@@ -71,8 +71,8 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
   let provenState: WorldState = l2.state.clone();
   let happySlot = 0n;
 
-  test('a happy slot: synced block and state root, txs climb the ladder to verified and finalized', async () => {
-    const node = await openSync('happy');
+  test('a happy slot (followed over a WebSocket): synced block and state root, txs climb the ladder to verified and finalized', async () => {
+    const node = await openSync('happy', { ws: true });
     try {
       const slot = await nextSlot();
       const block = l2.buildBlock(slot, 3);
