@@ -118,6 +118,8 @@ export class SidecarNode extends EventEmitter {
       this.submitter = new Submitter(ctx, this.o.encodeProof);
     }
     if (roles.has('watcher')) this.watcher = new Watcher(ctx, { withdrawTo: this.o.withdrawTo });
+    // a new final proof: race to submit it now, not at the next L1 head
+    this.proofs.on('proof', () => { if (this.submitter && this.view && !this.stopped) void this.serial.submitter.run(() => this.submitter!.tick(this.view!), (e) => this.log.warn({ err: e }, 'submitter failed')); });
     this.unsubscribe = this.chain.subscribe((n) => this.onNotice(n));
     await this.chain.start();
     if (this.o.api) {
@@ -133,8 +135,10 @@ export class SidecarNode extends EventEmitter {
 
   private async run(): Promise<void> {
     let last = -1;
+    let failing = '';
     const pollMs = this.o.pollMs ?? 250;
     while (!this.stopped) {
+      let wait = pollMs;
       try {
         const head = await this.o.client.blockNumber();
         if (head !== last) {
@@ -146,10 +150,15 @@ export class SidecarNode extends EventEmitter {
           this.emit('tick', v);
           this.tick(v);
         }
+        failing = '';
       } catch (e) {
-        if (!this.stopped) this.log.warn({ err: e }, `L1 head poll failed: ${(e as Error).message}`);
+        // log each distinct failure once, and back off while L1 is unreachable
+        const msg = (e as Error).message;
+        if (!this.stopped && msg !== failing) this.log.warn({ err: e }, `L1 head poll failed: ${msg}`);
+        failing = msg;
+        wait = Math.max(pollMs, 2000);
       }
-      await new Promise((r) => setTimeout(r, pollMs));
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 

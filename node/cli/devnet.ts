@@ -9,7 +9,7 @@
 // L1 verifier: the stand-in SignatureVerifier (the deployer signs the L1 public inputs of a
 // proof the node proved and checked with bb.js): the proofs are real, the on-chain check of
 // them is not yet (the generated Honk verifier router is wired in once circuits/backend lands it).
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HDNodeWallet, JsonRpcProvider, Wallet } from 'ethers';
@@ -17,7 +17,10 @@ import { pino } from 'pino';
 import { WorldState, generateKeyPair, signTx, toHex, type GenesisAccount, type KeyPair } from '../../circuits/l2/index.js';
 import { DEFAULT_MNEMONIC, startAnvil, type Anvil } from '../l1/anvil.js';
 import { SidecarClient } from '../l1/client.js';
-import { deployProtocol, saveDeployment, type Deployment, type ProtocolParams } from '../l1/deploy.js';
+import { ProvingBackend } from '../../circuits/backend/prover.js';
+import { generateVerifier, routerProof, VERIFIER_TAGS, type L1Circuit } from '../../circuits/backend/verifier.js';
+import { compileContracts, REPO_ROOT } from '../l1/compile.js';
+import { deployContract, deployProtocol, saveDeployment, type Deployment, type ProtocolParams, type VerifierChoice } from '../l1/deploy.js';
 import { signatureProof } from '../l1/signature-verifier.js';
 import { MempoolError } from '../mempool/index.js';
 import { SidecarNode } from '../node.js';
@@ -46,14 +49,54 @@ export interface DevnetOptions {
   apiPort: number;
   /** give up after this many seconds */
   timeoutSec: number;
+  /** the L1 verifier: the generated Honk verifiers behind HonkVerifierRouter (real on-chain
+   *  verification, INSECURE dev CRS), or the stand-in SignatureVerifier */
+  verifier: 'honk' | 'signature';
   /** live lines (default: stderr) */
   out?: (line: string) => void;
 }
 
 export const DEVNET_DEFAULTS: DevnetOptions = {
   blockTime: 1, phaseBlocks: 3, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
-  l2Accounts: 8, withholdEvery: 0, keep: false, apiPort: 0, timeoutSec: 1800,
+  l2Accounts: 8, withholdEvery: 0, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk',
 };
+
+/** The L1 circuits a block of at most `maxTxs` txs can be proven with (circuits/README plans). */
+export function l1CircuitsFor(maxTxs: number): L1Circuit[] {
+  const out: L1Circuit[] = ['single_1'];
+  if (maxTxs > 1) out.push('single_8');
+  if (maxTxs > 8) out.push('single_32');
+  if (maxTxs > 32) out.push('final_8');
+  return out;
+}
+
+/**
+ * Generates (cached in .build/) the Solidity verifiers of `circuits` for the INSECURE dev CRS,
+ * compiles them with the router, deploys them, and returns the router's address.
+ */
+export async function deployHonkRouter(signer: Wallet, circuits: readonly L1Circuit[], out: (l: string) => void): Promise<string> {
+  const backend = await ProvingBackend.create({ crs: { dev: true } });
+  const vs = [];
+  try {
+    for (const c of circuits) vs.push(await generateVerifier(backend, c));
+  } finally {
+    await backend.destroy();
+  }
+  const routerUnit = 'src/verifiers/HonkVerifierRouter.sol';
+  const t0 = Date.now();
+  const compiled = compileContracts({
+    includeProtocol: false,
+    extraSources: {
+      ...Object.fromEntries(vs.map((v) => [v.unitName, v.source])),
+      [routerUnit]: readFileSync(path.join(REPO_ROOT, 'contracts', routerUnit), 'utf8'),
+      'src/interfaces/IVerifier.sol': readFileSync(path.join(REPO_ROOT, 'contracts/src/interfaces/IVerifier.sol'), 'utf8'),
+    },
+  });
+  out(`devnet: compiled ${vs.map((v) => v.contractName).join(', ')} + HonkVerifierRouter in ${((Date.now() - t0) / 1000).toFixed(1)} s${compiled.fromCache ? ' (cached)' : ''}`);
+  const addrs: string[] = [];
+  for (const v of vs) addrs.push((await deployContract(signer, compiled, `${v.unitName}:${v.contractName}`)).address);
+  return (await deployContract(signer, compiled, `${routerUnit}:HonkVerifierRouter`, [vs.map((v) => VERIFIER_TAGS[v.circuit]), addrs])).address;
+}
 
 export interface DevnetResult {
   slots: number;
@@ -117,9 +160,18 @@ export class Devnet {
       provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
       activationDelay: 1, genesisRoot,
     };
-    this.out('devnet: compiling and deploying the protocol (stand-in SignatureVerifier: real proofs are checked with bb.js, L1 checks a deployer signature over their public inputs)');
+    let verifier: VerifierChoice;
+    if (o.verifier === 'honk') {
+      const circuits = l1CircuitsFor(o.maxTxs);
+      this.out(`devnet: L1 verifier = generated UltraHonk verifiers (${circuits.join(', ')}) behind HonkVerifierRouter, INSECURE dev CRS`);
+      verifier = { kind: 'address', address: await deployHonkRouter(deployer, circuits, (l) => this.out(l)) };
+    } else {
+      this.out('devnet: L1 verifier = stand-in SignatureVerifier (proofs are real and checked with bb.js; L1 checks a deployer signature over their public inputs)');
+      verifier = { kind: 'signature', signer: deployer.address };
+    }
+    this.out('devnet: compiling and deploying the protocol');
     const deployment: Deployment = await deployProtocol({
-      signer: deployer, params, fundRewards: 100_000n * E18,
+      signer: deployer, params, fundRewards: 100_000n * E18, verifier,
       mint: [{ to: nodeKey.address, amount: 1_000_000n * E18 }],
     });
     saveDeployment(path.join(dataDir, 'deployment.json'), deployment);
@@ -129,7 +181,9 @@ export class Devnet {
 
     const client = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: nodeKey.privateKey, wsUrl: this.anvil.wsUrl });
     const verifierSigner = deployer;
-    const encodeProof: L1ProofEncoder = async (slot, p) => {
+    const encodeProof: L1ProofEncoder = o.verifier === 'honk' ? async (_slot, p) => ({
+      proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }), aux: p.publicInputs.slice(4),
+    }) : async (slot, p) => {
       const aux = p.publicInputs.slice(4);
       const inputs = [...(await client.publicInputs(slot)), ...aux];
       return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, inputs), aux };
@@ -244,7 +298,7 @@ export class Devnet {
     for (const h of txHashes) if ((await node.chain.txStatus(h))?.at.verified) txsVerified++;
     const result: DevnetResult = {
       slots: o.slots ?? 0, verified, slashed, realProofs: (node.proverRole?.finished.length ?? 0) > 0,
-      l1Verifier: 'signature-stand-in',
+      l1Verifier: o.verifier === 'honk' ? 'honk-router (INSECURE dev CRS)' : 'signature-stand-in',
       payouts: {
         prover: String(sum.prover), sequencer: String(sum.sequencer), submitter: String(sum.submitter),
         withdrawn: String(node.watcher!.withdrawn), netTokenGain: String(balanceAfter - afterStake),

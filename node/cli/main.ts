@@ -42,6 +42,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .addOption(new Option('--withhold-every <k>', 'the prover withholds every K-th block it commits to (0 = never): the watcher slashes it').default(DEVNET_DEFAULTS.withholdEvery).argParser(intArg('--withhold-every', 0, 1000)))
     .addOption(new Option('--api-port <port>', 'HTTP API port of the node (0 = random)').default(DEVNET_DEFAULTS.apiPort).argParser(intArg('--api-port', 0, 65535)))
     .addOption(new Option('--timeout <s>', 'give up (exit 1) when the blocks have not settled after this many seconds').default(DEVNET_DEFAULTS.timeoutSec).argParser(intArg('--timeout', 10, 86400)))
+    .addOption(new Option('--verifier <kind>', 'L1 verifier: honk = the generated UltraHonk verifiers (real on-chain verification, INSECURE dev CRS); signature = the stand-in SignatureVerifier').choices(['honk', 'signature']).default(DEVNET_DEFAULTS.verifier))
     .option('--data-dir <dir>', 'keep the node\'s data here (default: a temp dir, removed at exit)')
     .option('--keep', 'keep the temp data dir at exit', false)
     .action(async (opts: Record<string, unknown>) => {
@@ -49,7 +50,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         ...DEVNET_DEFAULTS, slots: opts.slots as number | undefined, blockTime: opts.blockTime as number, phaseBlocks: opts.phaseBlocks as number,
         provingBlocks: opts.provingBlocks as number, txPerSlot: opts.txPerSlot as number, maxTxs: opts.maxTxs as number, workers: opts.workers as number,
         withholdEvery: opts.withholdEvery as number, apiPort: opts.apiPort as number, timeoutSec: opts.timeout as number,
-        dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep),
+        dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep), verifier: opts.verifier as 'honk' | 'signature',
       };
       const devnet = new Devnet(o);
       let interrupted = false;
