@@ -306,12 +306,22 @@ async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('--'));
   const crsPath = crsArg?.slice('--crs='.length) ?? process.env.SIDECAR_CRS_PATH;
   let names = only.length ? only : circuitNames();
-  if (!crsPath && !only.length) {
+  if (!crsPath && !only.length && !argv.includes('--dev-crs') && !/^(1|true|yes)$/i.test(process.env.SIDECAR_DEV_CRS ?? '')) {
     const skipped = names.filter((n) => n.startsWith('final_'));
     names = names.filter((n) => !n.startsWith('final_'));
-    if (skipped.length) log.warn({ skipped }, 'no CRS given (--crs=DIR or SIDECAR_CRS_PATH): final circuits need vk hashes and are skipped');
+    if (skipped.length) log.warn({ skipped }, 'no CRS given (--dev-crs, --crs=DIR or SIDECAR_CRS_PATH): final circuits need vk hashes and are skipped');
   }
-  const built = await buildCircuits({ only: names, crsPath, force: argv.includes('--force') });
+  // --dev-crs (or SIDECAR_DEV_CRS=1 without a crs path): vk hashes from the proving backend
+  // with the INSECURE dev CRS (generated and cached per user; vks cached in .build/circuits/vk)
+  const devCrs = argv.includes('--dev-crs') || (!crsPath && /^(1|true|yes)$/i.test(process.env.SIDECAR_DEV_CRS ?? ''));
+  const backend = devCrs ? await (await import('./backend/prover.js')).ProvingBackend.create({ crs: { dev: true } }) : undefined;
+  if (devCrs) names = only.length ? only : circuitNames();
+  let built: CompiledCircuit[];
+  try {
+    built = await buildCircuits({ only: names, crsPath, force: argv.includes('--force'), vkSource: backend?.vkHashSource() });
+  } finally {
+    await backend?.destroy();
+  }
   for (const c of built) {
     process.stdout.write(`${c.name.padEnd(10)} ${String(c.gates).padStart(9)} gates  2^${Math.log2(c.circuitSize)}  ${c.flavour}\n`);
   }
