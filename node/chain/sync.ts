@@ -206,7 +206,10 @@ export class ChainSync {
     this.provenRec = provenRec;
     this.pendingRec = pending;
     this.provenWs = await this.stateFrom(provenRec, 'proven');
-    this.pendingWs = await this.stateFrom(pending, 'pending');
+    // the same state twice (fresh, or nothing pending): build the accounts tree once
+    const same = pending.root === provenRec.root && pending.accounts.length === provenRec.accounts.length
+      && JSON.stringify(pending.accounts) === JSON.stringify(provenRec.accounts);
+    this.pendingWs = same ? this.provenWs.clone() : await this.stateFrom(pending, 'pending');
     const c = await this.repos.cursor.get('cursor');
     if (!c) throw new StorageError('bad-value', `chain state in ${this.o.store.dir}: the L1 cursor is missing`);
     this.cursor = c;
