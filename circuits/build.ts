@@ -132,9 +132,10 @@ function readArtifact(name: string, variant?: string): CompiledCircuit | undefin
   }
 }
 
-function writeAtomic(file: string, data: string): void {
+/** Write `file` via a temp file and rename (readers never see a partial file). */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
 }

@@ -9,14 +9,14 @@
 // (`prevProofOf`); an `l1` circuit (single_*, final_*) is proven with the keccak transcript
 // for the generated Solidity verifier.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { InputMap } from '@noir-lang/noir_js';
 import type { Barretenberg } from '@aztec/bb.js';
 import { createLogger } from '../../node/log.js';
-import { BUILD_DIR, acirOf, loadCircuit, vkHashOfFields, type CompiledCircuit, type VkHashSource } from '../build.js';
+import { BUILD_DIR, acirOf, loadCircuit, writeAtomic, vkHashOfFields, type CompiledCircuit, type VkHashSource } from '../build.js';
 import { executeSegment, WitnessError } from '../witness.js';
 import type { PrevProof } from '../plan.js';
 import { CrsError, checkDevCrs, workerExecArgv, crsTag, resolveCrs, type CrsInfo, type CrsSelection } from './crs.js';
@@ -106,13 +106,6 @@ export function classifyBackendError(circuit: string | undefined, e: unknown): B
     return new BackendError('crs', circuit, `CRS problem: ${msg.slice(0, 300)}`, e);
   }
   return new BackendError('backend', circuit, msg.slice(0, 400), e);
-}
-
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
 }
 
 /**

@@ -11,11 +11,11 @@
 //   npm run build:verifiers [-- --dev] [--compile] [single_1 ...]
 //   (--dev or SIDECAR_DEV_CRS=1: the INSECURE dev CRS; else Aztec's)
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../node/log.js';
-import { BUILD_DIR } from '../build.js';
+import { BUILD_DIR, writeAtomic } from '../build.js';
 import { hex32 } from './bn254.js';
 import type { CrsInfo } from './crs.js';
 import { BackendError, ProvingBackend, type SegmentProof } from './prover.js';
@@ -78,13 +78,6 @@ export interface GeneratedVerifier {
 }
 
 const verifierDir = (crs: CrsInfo) => path.join(BUILD_DIR, 'verifiers', crs.id);
-
-function writeAtomic(file: string, data: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
 
 /** The generated verifier of `circuit` for the backend's CRS (cached by circuit hash + CRS id). */
 export async function generateVerifier(backend: ProvingBackend, circuit: L1Circuit): Promise<GeneratedVerifier> {
