@@ -131,6 +131,8 @@ export class Devnet {
   anvil?: Anvil;
   node?: SidecarNode;
   provider?: JsonRpcProvider;
+  /** hashes of the L2 txs the generator submitted */
+  readonly txHashes: string[] = [];
   private tmpDir?: string;
   private stopping?: Promise<void>;
 
@@ -203,7 +205,7 @@ export class Devnet {
 
     // ---- tx generator: real signed transfers into the mempool each slot
     const nonces = new Map<number, number>();
-    const txHashes: string[] = [];
+    const txHashes = this.txHashes;
     let genSlot = -1;
     let peakRss = 0;
     node.on('tick', (v: L1View) => {
