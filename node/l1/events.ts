@@ -43,6 +43,8 @@ export interface FollowOptions {
   maxRange?: number;
   /** only hand out blocks this far below the head (default 0) */
   confirmations?: number;
+  /** skip events at or before this position (already delivered by a previous follower) */
+  skipThrough?: { blockNumber: number; logIndex: number };
 }
 
 export function decodeEvent(contracts: FollowOptions['contracts'], log: Log): ContractEvent {
@@ -70,13 +72,20 @@ export class EventFollower {
   private pendingHead = -1;
   private listener?: (n: number) => void;
   private idleWaiters: { block: number; resolve: () => void }[] = [];
+  private handling: Promise<void> = Promise.resolve();
+  /** the last event handed to onEvent */
+  lastEvent?: { blockNumber: number; logIndex: number };
 
   constructor(private opts: FollowOptions) {
     this.cursor = opts.cursor ?? (opts.fromBlock ?? 0) - 1;
+    this.lastEvent = opts.skipThrough;
   }
 
   /** The last block fully handled. */
   get position(): number { return this.cursor; }
+
+  /** Resolves when no onEvent call is running (a halted follower starts no new one). */
+  idle(): Promise<void> { return this.handling; }
 
   /** Catch up to the current head, then follow new heads. Resolves once caught up. */
   async start(): Promise<void> {
@@ -87,6 +96,9 @@ export class EventFollower {
     this.listener = (n: number) => { void this.schedule(n); };
     await this.opts.provider.on('block', this.listener);
   }
+
+  /** Stop handling at once (synchronously); stop() still has to be awaited to unsubscribe. */
+  halt(): void { this.running = false; }
 
   async stop(): Promise<void> {
     this.running = false;
@@ -131,25 +143,36 @@ export class EventFollower {
       try {
         logs = await this.opts.provider.getLogs({ address: this.opts.contracts.map((c) => c.address), fromBlock: from, toBlock: to });
       } catch (e) {
-        // leave the cursor where it is: the next head retries this range
-        this.report(new Error(`eth_getLogs ${from}..${to} failed: ${(e as Error).message}`));
+        // leave the cursor where it is: the next head retries this range (a stopped follower's
+        // provider is being torn down: nothing to report)
+        if (this.running) this.report(new Error(`eth_getLogs ${from}..${to} failed: ${(e as Error).message}`));
         return;
       }
       logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
       for (const log of logs) {
+        if (!this.running) return;
+        const skip = this.opts.skipThrough;
+        if (skip && (log.blockNumber < skip.blockNumber || (log.blockNumber === skip.blockNumber && log.index <= skip.logIndex))) continue;
         let ev: ContractEvent;
         try {
           ev = decodeEvent(this.opts.contracts, log);
         } catch (e) {
           this.report(e);
+          this.lastEvent = { blockNumber: log.blockNumber, logIndex: log.index };
           continue;
         }
-        try {
-          await this.opts.onEvent(ev);
-        } catch (e) {
-          this.report(new Error(`handler for ${ev.name} at block ${ev.blockNumber} failed: ${(e as Error).message}`));
-        }
+        const run = (async () => {
+          try {
+            await this.opts.onEvent(ev);
+          } catch (e) {
+            this.report(new Error(`handler for ${ev.name} at block ${ev.blockNumber} failed: ${(e as Error).message}`));
+          }
+        })();
+        this.handling = run;
+        await run;
+        this.lastEvent = { blockNumber: log.blockNumber, logIndex: log.index };
       }
+      if (!this.running) return;
       this.cursor = to;
       try {
         await this.opts.onCursor?.(to);
@@ -225,6 +248,7 @@ export class WsEventSubscription {
   private cursor: number;
   private reconnectTimer?: NodeJS.Timeout;
   private delay: number;
+  private skipThrough?: { blockNumber: number; logIndex: number };
   /** number of (re)connections made */
   connections = 0;
 
@@ -248,7 +272,7 @@ export class WsEventSubscription {
     this.provider = provider;
     this.connections++;
     const follower = new EventFollower({
-      ...this.o, provider, cursor: this.cursor,
+      ...this.o, provider, cursor: this.cursor, skipThrough: this.skipThrough,
       onCursor: async (b) => { this.cursor = b; await this.o.onCursor?.(b); },
     });
     this.follower = follower;
@@ -262,11 +286,15 @@ export class WsEventSubscription {
     const old = this.follower;
     this.follower = undefined;
     this.provider = undefined;
+    // The socket is gone: requests on it never settle, so the old provider is neither awaited
+    // nor destroyed (destroying it would reject ethers' own un-awaited subscription requests).
+    old?.halt();
     void (async () => {
-      // destroy first: ethers then skips its un-awaited eth_unsubscribe on the dead socket
-      await provider.destroy().catch(() => undefined);
-      await old?.stop().catch(() => undefined);
-      if (old) this.cursor = Math.max(this.cursor, old.position);
+      await old?.idle();
+      if (old) {
+        this.cursor = Math.max(this.cursor, old.position);
+        this.skipThrough = old.lastEvent;
+      }
       this.scheduleReconnect();
     })();
   }
@@ -280,6 +308,8 @@ export class WsEventSubscription {
         this.scheduleReconnect();
       });
     }, this.delay);
+    // waiting to reconnect must not keep a finished process alive
+    this.reconnectTimer.unref();
   }
 
   /** Resolves once every block up to `block` has been handled (across reconnects). */

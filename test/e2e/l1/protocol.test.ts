@@ -335,7 +335,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     assert.equal((await admin.stakeOf(C)).amount, 0n);
   });
 
-  test('events: catch-up from a persisted cursor after a restart, and across a dropped socket, sees every event once, in order', async () => {
+  test('events: catch-up from a persisted cursor after a restart, and across a dropped socket, sees every event once, in order', async (t) => {
     const all: string[] = [];
     let cursor = fx.deployment.deployBlock - 1;
     const errors: Error[] = [];
@@ -355,6 +355,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await fx.nextTxAt(slot, 'commitEnd');
     const last = await submitter.submitProof(slot, await proofFor(slot));
     const run2 = await admin.follow({ cursor, onEvent: (e) => { all.push(`${e.blockNumber}:${e.logIndex}:${e.name}`); }, onCursor: (b) => { cursor = b; }, onError: (e) => errors.push(e) });
+    t.after(() => run2.stop()); // also on failure
     await run2.waitFor(last.blockNumber);
     const names = all.slice(seenBefore).map((e) => e.split(':')[2]);
     assert.deepEqual(names, ['Revealed', 'CanonicalUpdated', 'ProverCommitted', 'BlockProven']);
