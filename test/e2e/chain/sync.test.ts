@@ -36,9 +36,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const reader = SidecarClient.connect({ deployment: fx.deployment, rpc: testProvider(fx.anvil.rpcUrl) });
 const hex = (x: bigint) => toHex(x).toLowerCase();
 
-async function openSync(name: string, o: { ws?: boolean } = {}) {
+async function openSync(name: string, o: { ws?: boolean; reorgDepth?: number } = {}) {
   const store = await Store.open(path.join(root, name));
-  const sync = await ChainSync.open({ store, client: reader, genesis, finalityDepth: FINALITY, wsUrl: o.ws ? fx.anvil.wsUrl : undefined });
+  const sync = await ChainSync.open({ store, client: reader, genesis, finalityDepth: FINALITY, wsUrl: o.ws ? fx.anvil.wsUrl : undefined, reorgDepth: o.reorgDepth });
   await sync.start();
   return { store, sync, async close() { await sync.stop(); await store.close(); } };
 }
@@ -274,6 +274,8 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
 
   test('an L1 reorg (the cursor block replaced) rewinds the derived chain and derives it again', async () => {
     const node = await openSync('reorg');
+    // a node that keeps 3 blocks of undo journal: this reorg is deeper, it derives everything again
+    const shallow = await openSync('reorg-shallow', { reorgDepth: 3 });
     try {
       await node.sync.syncTo();
       const before = node.sync.head();
@@ -299,8 +301,15 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
       assert.equal(node.sync.stats.reorgs, 1);
       assert.ok((await node.sync.txStatus(txHash(block.signed[0])))?.at.committed);
       assert.deepEqual(await Promise.all(block.signed.map((s) => node.sync.txStatus(txHash(s)))), prior, 'tx records restored');
+      const until = Date.now() + 10_000;
+      while (shallow.sync.stats.reorgs === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await shallow.sync.syncTo();
+      assert.equal(shallow.sync.stats.reorgs, 1);
+      assert.deepEqual(shallow.sync.head(), node.sync.head(), 'the full re-derivation ends where the undo did');
+      assert.equal(await shallow.sync.block(Number(slot)), undefined);
     } finally {
       await node.close();
+      await shallow.close();
     }
   });
 
