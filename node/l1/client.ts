@@ -8,7 +8,7 @@ import { blockHash as computeBlockHash, signQuote as signQuoteWith, type L1Block
 import { compileContracts, getArtifact } from './compile.js';
 import type { Deployment } from './deploy.js';
 import { L1Error, errorInterface, toL1Error } from './errors.js';
-import { WsEventSubscription, type ContractEvent, type FollowOptions } from './events.js';
+import { WsEventSubscription, closeWebSocket, type ContractEvent, type FollowOptions } from './events.js';
 import { TxSender, type SendOptions, type Sent } from './sender.js';
 
 export { L1Error } from './errors.js';
@@ -119,7 +119,9 @@ export class SidecarClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsProvider) (this.provider as JsonRpcProvider).destroy();
+    if (!this.ownsProvider) return;
+    if (this.provider instanceof WebSocketProvider) closeWebSocket(this.provider);
+    else (this.provider as JsonRpcProvider).destroy();
   }
 
   private requireSender(): TxSender {

@@ -222,12 +222,23 @@ export async function connectWebSocket(url: string, o: { chainId?: bigint | numb
     await provider.send('eth_chainId', []);
     return provider;
   } catch (e) {
-    await provider.destroy().catch(() => undefined);
+    closeWebSocket(provider);
     throw e;
   } finally {
     clearTimeout(timer);
     clearInterval(poll);
   }
+}
+
+/**
+ * Close a WebSocketProvider's socket without destroy(): destroy() rejects every request still
+ * in flight, including ethers' own un-awaited eth_subscribe/eth_unsubscribe (an unhandled
+ * rejection); on a closed socket they simply never settle. Use after the provider's last use.
+ */
+export function closeWebSocket(provider: WebSocketProvider): void {
+  try {
+    (provider.websocket as unknown as { close(): void }).close();
+  } catch { /* already closed */ }
 }
 
 export interface WsFollowOptions extends Omit<FollowOptions, 'provider'> {
@@ -268,7 +279,7 @@ export class WsEventSubscription {
 
   private async connect(): Promise<void> {
     const provider = await connectWebSocket(this.o.url, { chainId: this.o.chainId, onDrop: (r) => this.dropped(provider, r) });
-    if (this.stopped) { await provider.destroy(); return; }
+    if (this.stopped) { closeWebSocket(provider); return; }
     this.provider = provider;
     this.connections++;
     const follower = new EventFollower({
@@ -330,7 +341,7 @@ export class WsEventSubscription {
     this.follower = undefined;
     this.provider = undefined;
     await f?.stop().catch(() => undefined);
-    await p?.destroy().catch(() => undefined);
+    if (p) closeWebSocket(p);
   }
 
   /** For tests: the current socket (to simulate a drop). */

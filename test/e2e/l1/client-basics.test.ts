@@ -10,7 +10,7 @@ import { Contract, ContractFactory, Interface, NonceManager, WebSocketProvider, 
 import { CompileError, compileContracts, getArtifact } from '../../../node/l1/compile.js';
 import { L1Error, errorInterface } from '../../../node/l1/errors.js';
 import { TxSender } from '../../../node/l1/sender.js';
-import { EventFollower, type ContractEvent } from '../../../node/l1/events.js';
+import { EventFollower, closeWebSocket, type ContractEvent } from '../../../node/l1/events.js';
 import { devWallets, testProvider, useAnvil } from '../../helpers/anvil.js';
 
 const TOKEN_SRC = `// SPDX-License-Identifier: MIT
@@ -142,7 +142,7 @@ describe('node/l1 basics (real anvil, OpenZeppelin ERC-20)', { timeout: 120_000 
     const a = await sender.send(token, 'transfer', [wallets[1].address, 11n]);
     await f1.waitFor(a.blockNumber);
     await f1.stop();
-    await ws1.destroy();
+    closeWebSocket(ws1);
     assert.deepEqual(seen.map((e) => e.args.value), [11n]);
     assert.equal(stored, a.blockNumber);
 
@@ -166,6 +166,6 @@ describe('node/l1 basics (real anvil, OpenZeppelin ERC-20)', { timeout: 120_000 
     assert.deepEqual(seen.map((e) => e.args.value), [11n, 12n, 13n, 14n]);
     assert.ok(stored >= d.blockNumber && c.blockNumber < d.blockNumber);
     await f2.stop();
-    await ws2.destroy();
+    closeWebSocket(ws2);
   });
 });
