@@ -88,13 +88,13 @@ function runChild(dir: string, depFile: string, killAfterNotices: number | undef
 }
 
 test('kill -9 at any moment of a catch-up: restarts resume exactly, same result as one uninterrupted sync', { timeout: 120_000 }, async () => {
-  // an L1 history with every kind of chain event: 8 blocks of 6 txs, 5 proven, then a slash invalidating 2
+  // an L1 history with every kind of chain event: 6 blocks of 6 txs, 4 proven, then a slash invalidating 1
   await seqA.stake(1000n * E18);
   await seqB.stake(1000n * E18);
   await fx.mine(2);
   const first = (await admin.currentSlot()) + 1n;
   const slots: bigint[] = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 6; i++) {
     const slot = first + BigInt(i);
     const seq = i % 2 ? seqB : seqA;
     const block = l2.buildBlock(slot, 6);
@@ -106,12 +106,12 @@ test('kill -9 at any moment of a catch-up: restarts resume exactly, same result 
     await seq.commitProver(slot, P, 100n * E18);
     slots.push(slot);
   }
-  await fx.nextTxAt(slots[7], 'commitEnd');
-  for (const s of slots.slice(0, 5)) {
+  await fx.nextTxAt(slots[5], 'commitEnd');
+  for (const s of slots.slice(0, 4)) {
     await prover.submitProof(s, await signatureProof(fx.deployer, fx.deployment.verifier, fx.deployment.chainId, await admin.publicInputs(s)));
   }
-  await fx.nextTxAt(slots[5], 'deadline');
-  await prover.slash(slots[5]);
+  await fx.nextTxAt(slots[4], 'deadline');
+  await prover.slash(slots[4]);
   await fx.mine(3);
 
   const depFile = path.join(root, 'deployment.json');
@@ -129,9 +129,9 @@ test('kill -9 at any moment of a catch-up: restarts resume exactly, same result 
 
   const crashed = path.join(root, 'crashed');
   let kills = 0;
-  // kill after 4 and 14 notices of a run (the kill lands while the process keeps applying events);
+  // kill after 3 and 10 notices of a run (the kill lands while the process keeps applying events);
   // each process start costs seconds on a loaded 2-core machine, so few but deep kills
-  for (const at of [4, 14]) {
+  for (const at of [3, 10]) {
     const r = await runChild(crashed, depFile, at);
     if (r.killed) kills++;
     if (r.done) break;
@@ -141,8 +141,8 @@ test('kill -9 at any moment of a catch-up: restarts resume exactly, same result 
   assert.ok(kills >= 2, `the sync was killed mid-catch-up ${kills} times`);
   assert.deepEqual(await dump(crashed), await dump(reference));
   const d = (await dump(reference)) as { head: { proven: { slot: number }; pending: { slot: number } }; txs: [string, { status: string }][] };
-  assert.equal(d.head.proven.slot, Number(slots[4]));
-  assert.equal(d.head.pending.slot, Number(slots[4]), 'after the slash the pending tip is the proven tip');
-  assert.equal(d.txs.filter(([, t]) => t.status === 'reorged').length, 18);
-  assert.equal(d.txs.filter(([, t]) => t.status === 'finalized').length, 30);
+  assert.equal(d.head.proven.slot, Number(slots[3]));
+  assert.equal(d.head.pending.slot, Number(slots[3]), 'after the slash the pending tip is the proven tip');
+  assert.equal(d.txs.filter(([, t]) => t.status === 'reorged').length, 12);
+  assert.equal(d.txs.filter(([, t]) => t.status === 'finalized').length, 24);
 });
