@@ -17,6 +17,8 @@ import type { Role } from './config.js';
 import type { SidecarClient, SidecarConfig } from './l1/client.js';
 import { createLogger, type Logger } from './log.js';
 import { Mempool, MempoolError } from './mempool/index.js';
+import { P2PNode } from './p2p/index.js';
+import { Market } from './roles/market.js';
 import { NodeMetrics } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole } from './roles/prover.js';
@@ -35,6 +37,18 @@ export interface NodeOptions {
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
   prover?: { workers?: number; threads?: number; crs?: CrsSelection; withholdEvery?: number };
+  /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
+  p2p?: {
+    listen: string[];
+    bootstrap?: string[];
+    /** sequencer: buy proofs through the RFQ (falls back to self-proving when allowed) */
+    rfq?: boolean;
+    /** prover: answer RFQs; least fee quoted and deposit offered */
+    quote?: { baseFee: bigint; deposit: bigint };
+    /** gossipsub heartbeat (ms) and IP colocation scoring (0 on a loopback devnet) */
+    heartbeatMs?: number;
+    ipColocationWeight?: number;
+  };
   /** required with the submitter role */
   encodeProof?: L1ProofEncoder;
   withdrawTo?: string;
@@ -56,7 +70,10 @@ export class SidecarNode extends EventEmitter {
   submitter?: Submitter;
   watcher?: Watcher;
   api?: ApiServer;
+  p2p?: P2PNode;
+  market?: Market;
   view?: L1View;
+  private headTimes: number[] = [];
   readonly events: (NodeEvent & { at: number })[] = [];
   private prover?: Prover;
   private stopped = false;
@@ -105,13 +122,42 @@ export class SidecarNode extends EventEmitter {
   private async init(): Promise<void> {
     const roles = new Set(this.o.roles);
     const ctx = this.ctx();
+    if (this.o.p2p) {
+      const d = this.o.client.deployment;
+      let market: Market | undefined;
+      this.p2p = await P2PNode.create({
+        dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: this.log.child({ component: 'p2p' }),
+        heartbeatMs: this.o.p2p.heartbeatMs, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
+        validation: {
+          quoteDomain: { chainId: d.chainId, verifyingContract: d.sidecar },
+          l1BlockNumber: () => (this.view ? BigInt(this.view.head) : undefined),
+          blockStanding: (slot, hash) => market?.blockStanding(slot, hash) ?? 'unknown',
+        },
+      });
+      this.market = market = new Market(ctx, this.p2p);
+      await market.init();
+    }
     if (roles.has('prover')) {
       this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics });
-      this.proverRole = new ProverRole(ctx, this.prover, { withholdEvery: this.o.prover?.withholdEvery });
+      this.proverRole = new ProverRole(ctx, this.prover, {
+        withholdEvery: this.o.prover?.withholdEvery,
+        onProof: this.market ? (p) => { void this.market!.shareProof(p).catch((e) => this.log.warn({ err: e }, `sharing a proof failed: ${(e as Error).message}`)); } : undefined,
+      });
+      if (this.market && this.o.p2p?.quote) {
+        const role = this.proverRole;
+        this.market.enableQuoting({
+          ...this.o.p2p.quote,
+          blockMs: () => this.blockMs(),
+          load: () => ({ active: role.active.size, finishedMs: role.finished.map((f) => f.ms) }),
+        });
+      }
     }
     if (roles.has('sequencer')) {
       if (!this.o.sequencer) throw new Error('the sequencer role needs sequencer options');
-      this.sequencer = new Sequencer(ctx, this.mempool, this.o.sequencer);
+      const so = this.o.sequencer;
+      const market = this.market;
+      const chooseProver = so.chooseProver ?? (market && this.o.p2p?.rfq ? (slot: number, hash: string, commitEnd: number) => market.requestQuote(slot, hash, so.tip, commitEnd) : undefined);
+      this.sequencer = new Sequencer(ctx, this.mempool, { ...so, chooseProver });
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');
@@ -122,13 +168,21 @@ export class SidecarNode extends EventEmitter {
     this.proofs.on('proof', () => { if (this.submitter && this.view && !this.stopped) void this.serial.submitter.run(() => this.submitter!.tick(this.view!), (e) => this.log.warn({ err: e }, 'submitter failed')); });
     this.unsubscribe = this.chain.subscribe((n) => this.onNotice(n));
     await this.chain.start();
+    await this.p2p?.start();
     if (this.o.api) {
       this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: this.log.child({ component: 'api' }), metrics: () => this.metrics.text() });
     }
     this.loop = this.run();
   }
 
+  /** Measured wall time of an L1 block (ms; 1000 until measured). */
+  blockMs(): number {
+    const t = this.headTimes;
+    return t.length < 2 ? 1000 : (t[t.length - 1] - t[0]) / (t.length - 1);
+  }
+
   private onNotice(n: ChainNotice): void {
+    this.market?.onNotice(n);
     this.proverRole?.onNotice(n);
     this.emit('chain', n);
   }
@@ -142,6 +196,10 @@ export class SidecarNode extends EventEmitter {
       try {
         const head = await this.o.client.blockNumber();
         if (head !== last) {
+          if (last >= 0 && head === last + 1) {
+            this.headTimes.push(Date.now());
+            if (this.headTimes.length > 10) this.headTimes.shift();
+          }
           last = head;
           const { slot, phase } = await this.o.client.currentPhase();
           const v: L1View = { head, slot: Number(slot), phase };
@@ -189,6 +247,7 @@ export class SidecarNode extends EventEmitter {
     this.unsubscribe?.();
     await this.loop?.catch(() => undefined);
     await this.api?.close().catch(() => undefined);
+    await this.p2p?.stop().catch(() => undefined);
     for (const a of this.proverRole?.active.values() ?? []) a.ctrl.abort();
     await this.prover?.close().catch((e) => this.log.warn({ err: e }, 'prover pool close failed'));
     await this.chain.stop().catch(() => undefined);

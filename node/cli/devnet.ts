@@ -42,7 +42,10 @@ export interface DevnetOptions {
   maxTxs: number;
   workers: number;
   l2Accounts: number;
-  /** withhold every K-th block proof (0 = never) */
+  /** 1: one node with every role; 3: a self-proving sequencer (A), a sequencer buying proofs
+   *  through the RFQ (B) and an independent prover answering RFQs (C), over libp2p on 127.0.0.1 */
+  nodes: 1 | 3;
+  /** withhold every K-th block proof (0 = never; the independent prover C with 3 nodes) */
   withholdEvery: number;
   dataDir?: string;
   keep: boolean;
@@ -58,7 +61,7 @@ export interface DevnetOptions {
 
 export const DEVNET_DEFAULTS: DevnetOptions = {
   blockTime: 1, phaseBlocks: 3, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
-  l2Accounts: 8, withholdEvery: 0, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk',
+  l2Accounts: 8, withholdEvery: 0, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 1,
 };
 
 /** The L1 circuits a block of at most `maxTxs` txs can be proven with (circuits/README plans). */
@@ -129,7 +132,9 @@ export function devnetGenesis(keys: readonly KeyPair[], balance = 1_000_000_000n
 
 export class Devnet {
   anvil?: Anvil;
+  /** the first node (with 3 nodes: A, the self-proving sequencer) */
   node?: SidecarNode;
+  readonly nodes: { label: string; node: SidecarNode; client: SidecarClient }[] = [];
   provider?: JsonRpcProvider;
   /** hashes of the L2 txs the generator submitted */
   readonly txHashes: string[] = [];
@@ -157,6 +162,8 @@ export class Devnet {
     const genesisRoot = (await WorldState.create(genesis)).root();
     const deployer = devWallet(0, provider);
     const nodeKey = devWallet(1, provider);
+    const three = o.nodes === 3;
+    const extraKeys = three ? [devWallet(2, provider), devWallet(3, provider)] : [];
     const params: Partial<ProtocolParams> = {
       proposalBlocks: o.phaseBlocks, revealBlocks: o.phaseBlocks, commitBlocks: o.phaseBlocks,
       provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
@@ -174,7 +181,7 @@ export class Devnet {
     this.out('devnet: compiling and deploying the protocol');
     const deployment: Deployment = await deployProtocol({
       signer: deployer, params, fundRewards: 100_000n * E18, verifier,
-      mint: [{ to: nodeKey.address, amount: 1_000_000n * E18 }],
+      mint: [nodeKey, ...extraKeys].map((w) => ({ to: w.address, amount: 1_000_000n * E18 })),
     });
     saveDeployment(path.join(dataDir, 'deployment.json'), deployment);
     writeFileSync(path.join(dataDir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }, null, 2));
@@ -191,38 +198,78 @@ export class Devnet {
       return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, inputs), aux };
     };
     const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
-    const balanceBefore = await client.tokenBalance(nodeKey.address);
+    const slots = o.slots;
+    const half = slots === undefined ? undefined : Math.ceil(slots / 2);
+    const p2p = (bootstrap?: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 200, ipColocationWeight: 0 });
     const node = (this.node = await SidecarNode.start({
-      dataDir, roles: ['sequencer', 'prover', 'submitter', 'watcher'], client, genesis, wsUrl: this.anvil.wsUrl,
-      sequencer: { tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: true, maxBlocks: o.slots },
-      prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: o.withholdEvery },
-      encodeProof, api: { host: '127.0.0.1', port: o.apiPort }, confirmations: 2, log,
+      dataDir: three ? path.join(dataDir, 'A') : dataDir, roles: ['sequencer', 'prover', 'submitter', 'watcher'], client, genesis, wsUrl: this.anvil.wsUrl,
+      sequencer: {
+        tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: true,
+        maxBlocks: three ? half : slots, slotFilter: three ? (s) => s % 2 === 1 : undefined,
+      },
+      prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: three ? 0 : o.withholdEvery },
+      encodeProof, api: { host: '127.0.0.1', port: o.apiPort }, confirmations: 2, log: log.child({ node: 'A' }),
+      p2p: three ? p2p() : undefined,
     }));
-    // the sequencer's stake costs tokens: measure payouts from after it
-    await node.sequencer!.setup();
-    const afterStake = await client.tokenBalance(nodeKey.address);
-    this.out(`devnet: node ${node.address} (sequencer+prover+submitter+watcher), API ${node.api?.url}`);
+    this.nodes.push({ label: three ? 'A' : 'node', node, client });
+    if (three) {
+      const boot = node.p2p!.addrs.filter((a) => a.includes('/p2p/'));
+      const cB = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[0].privateKey, wsUrl: this.anvil.wsUrl });
+      const b = await SidecarNode.start({
+        dataDir: path.join(dataDir, 'B'), roles: ['sequencer', 'submitter', 'watcher'], client: cB, genesis, wsUrl: this.anvil.wsUrl,
+        sequencer: {
+          tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: false,
+          maxBlocks: slots === undefined ? undefined : slots - half!, slotFilter: (s) => s % 2 === 0,
+        },
+        encodeProof, api: { host: '127.0.0.1', port: 0 }, confirmations: 2, log: log.child({ node: 'B' }),
+        p2p: { ...p2p(boot), rfq: true },
+      });
+      this.nodes.push({ label: 'B', node: b, client: cB });
+      const cC = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[1].privateKey, wsUrl: this.anvil.wsUrl });
+      const c = await SidecarNode.start({
+        dataDir: path.join(dataDir, 'C'), roles: ['prover', 'submitter', 'watcher'], client: cC, genesis, wsUrl: this.anvil.wsUrl,
+        prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: o.withholdEvery },
+        encodeProof, api: { host: '127.0.0.1', port: 0 }, confirmations: 2, log: log.child({ node: 'C' }),
+        p2p: { ...p2p([...boot, ...b.p2p!.addrs.filter((a) => a.includes('/p2p/'))]), quote: { baseFee: E18 / 10n, deposit: deployment.config.minProverDeposit } },
+      });
+      this.nodes.push({ label: 'C', node: c, client: cC });
+    }
+    // the sequencers' stakes cost tokens: measure gains from after them
+    const start = new Map<string, bigint>();
+    for (const n of this.nodes) {
+      await n.node.sequencer?.setup();
+      start.set(n.label, await n.client.tokenBalance(n.node.address));
+    }
+    const afterStake = start.get(this.nodes[0].label)!;
+    for (const n of this.nodes) {
+      this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), API ${n.node.api?.url}${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
+    }
 
     // ---- tx generator: real signed transfers into the mempool each slot
     const nonces = new Map<number, number>();
     const txHashes = this.txHashes;
     let genSlot = -1;
     let peakRss = 0;
+    const sequencers = this.nodes.filter((n) => n.node.sequencer);
     node.on('tick', (v: L1View) => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      if (v.slot === genSlot || (o.slots !== undefined && node.sequencer!.done)) return;
+      if (v.slot === genSlot) return;
       genSlot = v.slot;
-      const state = node.chain.pendingState();
-      for (let i = 0; i < o.txPerSlot; i++) {
-        const from = (v.slot * o.txPerSlot + i) % keys.length;
-        const to = (from + 1) % keys.length;
-        const nonce = Math.max(nonces.get(from) ?? 0, node.mempool.nextNonce(from, state));
-        const signed = signTx({ from, to, amount: BigInt(1 + ((v.slot + i) % 9)), nonce }, keys[from].secretKey);
-        node.submitTx(signed).then((h) => { nonces.set(from, nonce + 1); txHashes.push(h); }, (e) => {
-          if (e instanceof MempoolError) nonces.delete(from);
-          log.warn({ err: e }, 'tx generator: tx refused');
-        });
-      }
+      sequencers.forEach((sq, si) => {
+        if (o.slots !== undefined && sq.node.sequencer!.done) return;
+        const mine = keys.map((_, i) => i).filter((i) => i % sequencers.length === si);
+        const state = sq.node.chain.pendingState();
+        for (let i = 0; i < o.txPerSlot; i++) {
+          const from = mine[(v.slot * o.txPerSlot + i) % mine.length];
+          const to = (from + 1) % keys.length;
+          const nonce = Math.max(nonces.get(from) ?? 0, sq.node.mempool.nextNonce(from, state));
+          const signed = signTx({ from, to, amount: BigInt(1 + ((v.slot + i) % 9)), nonce }, keys[from].secretKey);
+          sq.node.submitTx(signed).then((h) => { nonces.set(from, nonce + 1); txHashes.push(h); }, (e) => {
+            if (e instanceof MempoolError) nonces.delete(from);
+            log.warn({ err: e }, 'tx generator: tx refused');
+          });
+        }
+      });
     });
 
     // ---- live lines
@@ -237,10 +284,10 @@ export class Devnet {
       const proving = node.proverRole?.progress().map((p) => `slot ${p.slot} ${p.done}/${p.jobs} jobs ${(p.ms / 1000).toFixed(0)}s`).join(', ') || 'idle';
       this.out(`slot ${String(v.slot).padStart(3)} ${v.phase.padEnd(10)} L1 #${v.head} | mempool ${node.mempool.size} | proving: ${proving} | L2 pending slot ${h.pending.slot}, proven slot ${h.proven.slot} | rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
     });
-    node.on('event', (e: NodeEvent) => this.out(`    ${describe(e)}`));
+    for (const n of this.nodes) n.node.on('event', (e: NodeEvent) => this.out(`    ${three ? `[${n.label}] ` : ''}${describe(e)}`));
     node.on('chain', (n: { type: string; slot?: number }) => {
       if (n.type === 'proven' && n.slot !== undefined) {
-        const own = node.sequencer?.blocks.get(n.slot);
+        const own = sequencers.map((sq) => sq.node.sequencer!.blocks.get(n.slot!)).find((b) => b);
         const t = slotTimes.get(n.slot);
         if (t) t.verified = Date.now();
         this.out(`    slot ${n.slot}: VERIFIED on L1${own ? ` (${own.txs.length} txs, ${((Date.now() - own.slotSeenAt) / 1000).toFixed(1)} s after the slot opened)` : ''}`);
@@ -256,28 +303,36 @@ export class Devnet {
     const deadline = Date.now() + o.timeoutSec * 1000;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`devnet: the ${o.slots} blocks did not settle within ${o.timeoutSec} s`);
-      if (node.sequencer!.done) {
+      if (sequencers.every((sq) => sq.node.sequencer!.done)) {
         let settled = true;
-        for (const b of node.sequencer!.blocks.values()) {
+        for (const b of sequencers.flatMap((sq) => [...sq.node.sequencer!.blocks.values()])) {
           if (b.stage === 'failed') continue;
           const c = await node.chain.block(b.slot);
-          if (!c || c.blockHash !== b.blockHash) { if (b.stage === 'committed') settled = false; continue; }
+          if (!c || c.blockHash !== b.blockHash) {
+            // not canonical: settled once its commitment phase is over (the next slot began)
+            if ((node.view?.slot ?? 0) <= b.slot) settled = false;
+            continue;
+          }
           if (c.status === 'pending') settled = false;
         }
         if (settled) break;
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    await node.chain.syncTo(undefined, 30_000);
-    await node.watcher!.withdraw();
-    const balanceAfter = await client.tokenBalance(nodeKey.address);
+    const gains: Record<string, string> = {};
+    for (const n of this.nodes) {
+      await n.node.chain.syncTo(undefined, 30_000);
+      await n.node.watcher!.withdraw();
+      gains[n.label] = String((await n.client.tokenBalance(n.node.address)) - start.get(n.label)!);
+    }
+    const balanceAfter = BigInt(gains[this.nodes[0].label]) + afterStake;
 
     // ---- the result
     let verified = 0;
     let slashed = 0;
     const slotToVerifiedMs: number[] = [];
     const provingWindowUsed: number[] = [];
-    for (const b of [...node.sequencer!.blocks.values()].sort((a, c) => a.slot - c.slot)) {
+    for (const b of sequencers.flatMap((sq) => [...sq.node.sequencer!.blocks.values()]).sort((a, c) => a.slot - c.slot)) {
       const c = await node.chain.block(b.slot);
       if (!c || c.blockHash !== b.blockHash) continue;
       if (c.status === 'proven') {
@@ -299,25 +354,27 @@ export class Devnet {
     let txsVerified = 0;
     for (const h of txHashes) if ((await node.chain.txStatus(h))?.at.verified) txsVerified++;
     const result: DevnetResult = {
-      slots: o.slots ?? 0, verified, slashed, realProofs: (node.proverRole?.finished.length ?? 0) > 0,
+      slots: o.slots ?? 0, verified, slashed, realProofs: this.nodes.some((n) => (n.node.proverRole?.finished.length ?? 0) > 0),
       l1Verifier: o.verifier === 'honk' ? 'honk-router (INSECURE dev CRS)' : 'signature-stand-in',
       payouts: {
         prover: String(sum.prover), sequencer: String(sum.sequencer), submitter: String(sum.submitter),
-        withdrawn: String(node.watcher!.withdrawn), netTokenGain: String(balanceAfter - afterStake),
+        withdrawn: String(this.nodes.reduce((a, n) => a + n.node.watcher!.withdrawn, 0n)), netTokenGain: String(balanceAfter - afterStake),
+        ...(three ? Object.fromEntries(Object.entries(gains).map(([k, v]) => [`node${k}Gain`, v])) : {}),
         blockReward: String(deployment.config.blockReward), submissionReward: String(deployment.config.submissionReward),
       },
       slotToVerifiedMs, provingWindowUsed,
       submitKnownToSentMs: [...(node.submitter?.knownToSentMs.values() ?? [])],
       txsVerified, peakRssMB: Math.round(peakRss / 2 ** 20), durationMs: Date.now() - t0,
     };
-    void balanceBefore;
     return result;
   }
 
   /** Stops the node (LevelDB closed, prover pool down) and anvil; removes a temp data dir. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      for (const n of [...this.nodes].reverse()) await n.node.stop().catch(() => undefined);
       await this.node?.stop().catch(() => undefined);
+      for (const n of this.nodes) await n.client.close().catch(() => undefined);
       this.provider?.destroy();
       await this.anvil?.stop().catch(() => undefined);
       if (this.tmpDir && !this.o.keep) rmSync(this.tmpDir, { recursive: true, force: true });

@@ -39,6 +39,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .addOption(new Option('--tx-per-slot <n>', 'txs the generator sends per slot').default(DEVNET_DEFAULTS.txPerSlot).argParser(intArg('--tx-per-slot', 0, 1024)))
     .addOption(new Option('--max-txs <n>', 'most txs per block').default(DEVNET_DEFAULTS.maxTxs).argParser(intArg('--max-txs', 1, 1024)))
     .addOption(new Option('--workers <n>', 'prover pool workers').default(DEVNET_DEFAULTS.workers).argParser(intArg('--workers', 1, 64)))
+    .addOption(new Option('--nodes <n>', '1: one node with every role; 3: a self-proving sequencer, a sequencer buying proofs by RFQ and an independent prover, over libp2p on 127.0.0.1').choices(['1', '3']).default(String(DEVNET_DEFAULTS.nodes)))
     .addOption(new Option('--withhold-every <k>', 'the prover withholds every K-th block it commits to (0 = never): the watcher slashes it').default(DEVNET_DEFAULTS.withholdEvery).argParser(intArg('--withhold-every', 0, 1000)))
     .addOption(new Option('--api-port <port>', 'HTTP API port of the node (0 = random)').default(DEVNET_DEFAULTS.apiPort).argParser(intArg('--api-port', 0, 65535)))
     .addOption(new Option('--timeout <s>', 'give up (exit 1) when the blocks have not settled after this many seconds').default(DEVNET_DEFAULTS.timeoutSec).argParser(intArg('--timeout', 10, 86400)))
@@ -50,7 +51,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         ...DEVNET_DEFAULTS, slots: opts.slots as number | undefined, blockTime: opts.blockTime as number, phaseBlocks: opts.phaseBlocks as number,
         provingBlocks: opts.provingBlocks as number, txPerSlot: opts.txPerSlot as number, maxTxs: opts.maxTxs as number, workers: opts.workers as number,
         withholdEvery: opts.withholdEvery as number, apiPort: opts.apiPort as number, timeoutSec: opts.timeout as number,
-        dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep), verifier: opts.verifier as 'honk' | 'signature',
+        dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep), verifier: opts.verifier as 'honk' | 'signature', nodes: Number(opts.nodes) as 1 | 3,
       };
       const devnet = new Devnet(o);
       let interrupted = false;

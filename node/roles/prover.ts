@@ -5,6 +5,7 @@
 import type { Prover } from '../../prover/index.js';
 import { rollupPlan } from '../../prover/index.js';
 import type { ChainNotice } from '../chain/index.js';
+import type { BlockProof } from '../../prover/types.js';
 import type { L1View, RoleContext } from './context.js';
 
 interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; startedAt: number }
@@ -12,6 +13,8 @@ interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs:
 export interface ProverRoleOptions {
   /** withhold every K-th block this prover is committed to (devnet --withhold-every; 0 = never) */
   withholdEvery?: number;
+  /** a checked final proof is ready (e.g. share it over gossip) */
+  onProof?: (p: BlockProof) => void;
 }
 
 export class ProverRole {
@@ -96,6 +99,7 @@ export class ProverRole {
       const ms = Date.now() - t0;
       this.finished.push({ slot, blockHash, circuit: proof.circuit, ms });
       this.ctx.proofs.add({ slot, blockHash, proof, source: 'local', knownAt: Date.now() });
+      this.o.onProof?.(proof);
       this.ctx.emit({ type: 'proved', slot, blockHash, circuit: proof.circuit, ms });
       log.info({ slot, blockHash, circuit: proof.circuit, ms, jobs: proof.proven, reused: proof.reused }, 'block proven');
     } catch (e) {

@@ -16,6 +16,8 @@ export interface SequencerOptions {
   deposit: bigint;
   /** this node proves its own blocks when no quote is chosen */
   selfProve: boolean;
+  /** propose only in slots this accepts (e.g. devnet sequencers taking turns) */
+  slotFilter?: (slot: number) => boolean;
   /** stop proposing after this many blocks (devnet --slots); undefined = forever */
   maxBlocks?: number;
   /** an RFQ: returns a signed quote to commit with, or undefined (then self-prove if allowed) */
@@ -70,6 +72,7 @@ export class Sequencer {
   private async propose(v: L1View): Promise<void> {
     const { client, chain, address, log } = this.ctx;
     if (this.blocks.has(v.slot) || this.skipped.has(v.slot) || this.done) return;
+    if (this.o.slotFilter && !this.o.slotFilter(v.slot)) return;
     if (!(await client.isEligible(address, v.slot))) return; // stake not active yet
     // the parent (last committed block) must be in the pending state before building on it
     await chain.syncTo(v.head);
