@@ -944,6 +944,20 @@ export class ChainSync {
     });
   }
 
+  /**
+   * The sequencer's own proposal landed on L1 (`Proposed` carries only the block hash, so the
+   * node that built the block says which txs it holds); others see them from `revealed` on.
+   */
+  noteProposed(slot: number, blockHash: string, txHashes: readonly string[]): Promise<void> {
+    return this.exclusive(async () => {
+      const ctx = this.ctx();
+      await this.markTxs(ctx, txHashes.map((h) => h.toLowerCase()), 'proposed', { slot, blockHash: blockHash.toLowerCase() });
+      const batch = this.o.store.batch();
+      await ctx.ws.addTo(batch, false);
+      await batch.write();
+    });
+  }
+
   /** Mempool observations (`executed`, `pending`, `dropped`) of txs not yet on L1. */
   observeTx(hash: string, status: 'executed' | 'pending' | 'dropped'): Promise<void> {
     return this.exclusive(async () => {

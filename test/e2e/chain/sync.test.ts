@@ -76,8 +76,17 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
     try {
       const slot = await nextSlot();
       const block = l2.buildBlock(slot, 3);
-      await runSlot(seqA, block);
+      const { blockHash: l1BlockHash } = await import('../../../node/l1/client.js');
+      const { txHash } = await import('../../../circuits/l2/index.js');
+      await runSlot(seqA, block, { commit: false });
+      await node.sync.noteProposed(Number(slot), l1BlockHash(block), block.signed.map((s) => txHash(s)));
+      const proposedAt = (await node.sync.txStatus(txHash(block.signed[0])))?.at.proposed;
+      assert.ok(proposedAt);
+      await fx.nextTxAt(slot, 'commitStart');
+      await seqA.commitProver(slot, P, 100n * E18);
+      await fx.nextTxAt(slot, 'commitEnd', 1);
       await node.sync.syncTo();
+      assert.equal((await node.sync.txStatus(txHash(block.signed[0])))?.at.proposed, proposedAt, 'proposed time kept');
       const b = await node.sync.block(Number(slot));
       assert.ok(b, 'canonical block synced');
       assert.equal(b.status, 'pending');
