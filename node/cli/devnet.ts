@@ -105,6 +105,8 @@ export interface DevnetResult {
   slots: number;
   verified: number;
   slashed: number;
+  /** blocks built on a slashed block, invalidated by the reorg */
+  invalidated: number;
   realProofs: boolean;
   l1Verifier: string;
   payouts: Record<string, string>;
@@ -330,6 +332,7 @@ export class Devnet {
     // ---- the result
     let verified = 0;
     let slashed = 0;
+    let invalidated = 0;
     const slotToVerifiedMs: number[] = [];
     const provingWindowUsed: number[] = [];
     for (const b of sequencers.flatMap((sq) => [...sq.node.sequencer!.blocks.values()]).sort((a, c) => a.slot - c.slot)) {
@@ -341,7 +344,8 @@ export class Devnet {
         if (t?.verified) slotToVerifiedMs.push(t.verified - b.slotSeenAt);
         const timing = await client.slotTiming(b.slot);
         if (c.provenAtL1 !== undefined) provingWindowUsed.push(Number(((c.provenAtL1 - timing.commitEnd) / (timing.deadline - timing.commitEnd)).toFixed(3)));
-      } else if (c.status === 'slashed' || c.status === 'invalidated') slashed++;
+      } else if (c.status === 'slashed') slashed++;
+      else if (c.status === 'invalidated') invalidated++;
     }
     const proven = await client.sidecar.queryFilter(client.sidecar.filters.BlockProven(), deployment.deployBlock);
     const sum = { prover: 0n, sequencer: 0n, submitter: 0n };
@@ -354,7 +358,7 @@ export class Devnet {
     let txsVerified = 0;
     for (const h of txHashes) if ((await node.chain.txStatus(h))?.at.verified) txsVerified++;
     const result: DevnetResult = {
-      slots: o.slots ?? 0, verified, slashed, realProofs: this.nodes.some((n) => (n.node.proverRole?.finished.length ?? 0) > 0),
+      slots: o.slots ?? 0, verified, slashed, invalidated, realProofs: this.nodes.some((n) => (n.node.proverRole?.finished.length ?? 0) > 0),
       l1Verifier: o.verifier === 'honk' ? 'honk-router (INSECURE dev CRS)' : 'signature-stand-in',
       payouts: {
         prover: String(sum.prover), sequencer: String(sum.sequencer), submitter: String(sum.submitter),

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config.js';
 import { SidecarClient } from '../l1/client.js';
 import { loadDeployment, type Deployment } from '../l1/deploy.js';
 import { signatureProof } from '../l1/signature-verifier.js';
+import { routerProof } from '../../circuits/backend/verifier.js';
 import { createLogger } from '../log.js';
 import { SidecarNode } from '../node.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
@@ -37,7 +38,7 @@ export function readGenesis(file: string): GenesisAccount[] {
   });
 }
 
-/** The proof encoder for this deployment's verifier. */
+/** The proof encoder for this deployment's verifier (undefined: a signature verifier without its key). */
 export function proofEncoder(deployment: Deployment, client: SidecarClient, env: NodeJS.ProcessEnv): L1ProofEncoder | undefined {
   if (deployment.verifierKind === 'signature') {
     const key = env.SIDECAR_DEV_VERIFIER_KEY;
@@ -48,7 +49,8 @@ export function proofEncoder(deployment: Deployment, client: SidecarClient, env:
       return { proof: await signatureProof(signer, deployment.verifier, deployment.chainId, [...(await client.publicInputs(slot)), ...aux]), aux };
     };
   }
-  return undefined;
+  // any other verifier: the generated Honk verifiers behind HonkVerifierRouter (a circuit tag, then the proof)
+  return async (_slot, p) => ({ proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }), aux: p.publicInputs.slice(4) });
 }
 
 export async function runNode(flags: Record<string, unknown>, extra: { config?: string; genesis?: string }, env = process.env): Promise<void> {
@@ -67,9 +69,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
   const roles = cfg.roles.filter((r) => r !== 'agent');
   const encodeProof = proofEncoder(deployment, client, env);
   if (roles.includes('submitter') && !encodeProof) {
-    throw new NodeSetupError(deployment.verifierKind === 'signature'
-      ? 'the submitter role on a deployment with the stand-in SignatureVerifier needs SIDECAR_DEV_VERIFIER_KEY (the verifier signer key; devnets only)'
-      : `the submitter role does not support verifier kind "${deployment.verifierKind}" yet`);
+    throw new NodeSetupError('the submitter role on a deployment with the stand-in SignatureVerifier needs SIDECAR_DEV_VERIFIER_KEY (the verifier signer key; devnets only)');
   }
   const log = createLogger('node');
   const node = await SidecarNode.start({
