@@ -157,7 +157,8 @@ export class SidecarNode extends EventEmitter {
       const so = this.o.sequencer;
       const market = this.market;
       const chooseProver = so.chooseProver ?? (market && this.o.p2p?.rfq ? (slot: number, hash: string, commitEnd: number) => market.requestQuote(slot, hash, so.tip, commitEnd) : undefined);
-      this.sequencer = new Sequencer(ctx, this.mempool, { ...so, chooseProver });
+      // self-proving needs this node's prover: never commit a deposit on a block it cannot prove
+      this.sequencer = new Sequencer(ctx, this.mempool, { ...so, chooseProver, selfProve: so.selfProve && roles.has('prover') });
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');

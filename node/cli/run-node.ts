@@ -82,6 +82,11 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
     api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,
     confirmations: cfg.confirmations, log,
+    p2p: {
+      listen: cfg.p2pListen, bootstrap: cfg.bootstrap,
+      rfq: roles.includes('sequencer'),
+      quote: roles.includes('prover') ? { baseFee: cfg.proverFee, deposit: cfg.proverDeposit } : undefined,
+    },
   });
   log.info({ address: pub.l1Address, peerId: pub.peerId, roles, api: node.api?.url }, 'node started');
   node.on('event', (e) => log.info({ event: e.type }, describe(e)));
