@@ -147,8 +147,7 @@ export class SidecarNode extends EventEmitter {
         const role = this.proverRole;
         this.market.enableQuoting({
           ...this.o.p2p.quote,
-          blockMs: () => this.blockMs(),
-          load: () => ({ active: role.active.size, finishedMs: role.finished.map((f) => f.ms) }),
+          fits: (deadline, head) => role.fits(deadline, head, this.blockMs()),
         });
       }
     }
@@ -158,7 +157,14 @@ export class SidecarNode extends EventEmitter {
       const market = this.market;
       const chooseProver = so.chooseProver ?? (market && this.o.p2p?.rfq ? (slot: number, hash: string, commitEnd: number) => market.requestQuote(slot, hash, so.tip, commitEnd) : undefined);
       // self-proving needs this node's prover: never commit a deposit on a block it cannot prove
-      this.sequencer = new Sequencer(ctx, this.mempool, { ...so, chooseProver, selfProve: so.selfProve && roles.has('prover') });
+      const role = this.proverRole;
+      this.sequencer = new Sequencer(ctx, this.mempool, {
+        ...so, chooseProver, selfProve: so.selfProve && roles.has('prover'),
+        canSelfProve: so.canSelfProve ?? (role ? (deadline, head) => {
+          const f = role.fits(deadline, head, this.blockMs());
+          return f.ok ? undefined : `this node's prover cannot finish in time: needs ~${Math.round(f.needMs / 1000)} s (${f.active} blocks in flight), ~${Math.round(f.haveMs / 1000)} s left`;
+        } : undefined),
+      });
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');

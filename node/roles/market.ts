@@ -22,12 +22,8 @@ export interface QuoteOptions {
   baseFee: bigint;
   /** deposit offered at least (the RFQ's deposit if larger) */
   deposit: bigint;
-  /** proving time assumed before the first proof is measured */
-  defaultProveMs?: number;
-  /** measured wall time of an L1 block */
-  blockMs: () => number;
-  /** blocks in flight on this prover and finished proof times */
-  load: () => { active: number; finishedMs: number[] };
+  /** can this prover finish one more block before `deadline` (ProverRole.fits with the measured block time) */
+  fits: (deadline: number, head: number) => { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number };
 }
 
 export class Market {
@@ -125,12 +121,10 @@ export class Market {
     if (!b.provable) return decline(`block cannot be proven: ${b.reason}`);
     const timing = await client.slotTiming(slot);
     const head = await client.blockNumber();
-    const { active, finishedMs } = o.load();
-    const recent = finishedMs.slice(-5);
-    const proveMs = recent.length ? recent.reduce((a, x) => a + x, 0) / recent.length : (o.defaultProveMs ?? 60_000);
-    const needMs = proveMs * (active + 1);
-    const haveMs = (timing.deadline - head - 2) * o.blockMs();
-    if (needMs > 0.8 * haveMs) return decline(`cannot prove in time: need ~${Math.round(needMs / 1000)} s (${active} blocks in flight), have ~${Math.round(haveMs / 1000)} s`);
+    const fit = o.fits(timing.deadline, head);
+    const active = fit.active;
+    const proveMs = fit.proveMs;
+    if (!fit.ok) return decline(`cannot prove in time: need ~${Math.round(fit.needMs / 1000)} s (${active} blocks in flight), have ~${Math.round(fit.haveMs / 1000)} s`);
     const deposit = r.deposit > o.deposit ? r.deposit : o.deposit;
     if ((await client.tokenBalance(address)) < deposit) return decline('not enough tokens for the deposit');
     if (!this.approved) { await client.ensureAllowance(MaxUint256 / 2n); this.approved = true; }

@@ -111,6 +111,20 @@ export class ProverRole {
     }
   }
 
+  /**
+   * Can this prover finish one more block before L1 block `deadline`? From the measured time of
+   * its recent proofs (`defaultProveMs` before the first) times the blocks in flight plus one,
+   * against the time left at `blockMs` per L1 block, with a 20% margin.
+   */
+  fits(deadline: number, head: number, blockMs: number, defaultProveMs = 60_000): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
+    const recent = this.finished.slice(-5).map((f) => f.ms);
+    const proveMs = recent.length ? recent.reduce((a, x) => a + x, 0) / recent.length : defaultProveMs;
+    const active = this.active.size;
+    const needMs = proveMs * (active + 1);
+    const haveMs = (deadline - head - 2) * blockMs;
+    return { ok: needMs <= 0.8 * haveMs, needMs, haveMs, active, proveMs };
+  }
+
   progress(): { slot: number; blockHash: string; jobs: number; done: number; ms: number }[] {
     return [...this.active.values()].map((a) => ({ slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done, ms: Date.now() - a.startedAt }));
   }

@@ -16,6 +16,8 @@ export interface SequencerOptions {
   deposit: bigint;
   /** this node proves its own blocks when no quote is chosen */
   selfProve: boolean;
+  /** before self-proving: undefined when this node's prover can finish before `deadline`, else why not */
+  canSelfProve?: (deadline: number, head: number) => string | undefined;
   /** propose only in slots this accepts (e.g. devnet sequencers taking turns) */
   slotFilter?: (slot: number) => boolean;
   /** stop proposing after this many blocks (devnet --slots); undefined = forever */
@@ -135,6 +137,12 @@ export class Sequencer {
         sent = await client.commitProverWithQuote(v.slot, bought.quote, bought.signature);
         own.prover = bought.quote.prover;
       } else if (this.o.selfProve) {
+        const cannot = this.o.canSelfProve?.(timing.deadline, await client.blockNumber());
+        if (cannot) {
+          own.stage = 'failed';
+          this.skip(v.slot, `not committing: ${cannot}`);
+          return;
+        }
         sent = await client.commitProver(v.slot, address, this.o.deposit);
         own.prover = address;
       } else {
