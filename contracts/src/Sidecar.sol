@@ -43,7 +43,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         uint96 tip;
         uint16 shareBps;
         bool exists;
-        bytes32 blockHash;
+        /// propose: the proposal commitment keccak256(abi.encode(blockHash, sequencer)); reveal
+        /// replaces it with the plain block hash (the commitment is then recomputable from it).
+        bytes32 hashWord;
         bytes32 endRoot; // reveal
         uint256 txsCommitment; // reveal: commitment | REVEALED
         address prover; // commit (non-zero = committed)
@@ -192,7 +194,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     // ------------------------------------------------------------------ protocol
 
     /// @inheritdoc ISidecar
-    function propose(uint256 slot, bytes32 blockHash, uint256 tip, uint16 rewardShareBps) external nonReentrant {
+    function propose(uint256 slot, bytes32 commitment, uint256 tip, uint16 rewardShareBps) external nonReentrant {
         _requirePhase(slot, Phase.Proposal);
         if (slot <= _chain.killedUpTo) revert SlotVoid(slot);
         if (rewardShareBps > BPS) revert InvalidShareBps(rewardShareBps);
@@ -203,9 +205,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         p.tip = uint96(tip);
         p.shareBps = rewardShareBps;
         p.exists = true;
-        p.blockHash = blockHash;
+        p.hashWord = commitment;
         if (tip != 0) TOKEN.safeTransferFrom(msg.sender, address(this), tip);
-        emit Proposed(slot, msg.sender, blockHash, tip, rewardShareBps);
+        emit Proposed(slot, msg.sender, commitment, tip, rewardShareBps);
     }
 
     /// @inheritdoc ISidecar
@@ -219,11 +221,19 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         if (!p.exists) revert NoProposal(slot, msg.sender);
         if (p.txsCommitment != 0) revert AlreadyRevealed(slot, msg.sender);
         (bytes32 h, uint256 txsC) = _hashBlock(slot, startRoot, endRoot, txs, witnessData);
-        if (h != p.blockHash) revert BlockHashMismatch(p.blockHash, h);
+        // The commitment binds the block to its proposer: a copied commitment or copied reveal data
+        // fails for any other sender (docs/design.md, "Block").
+        _requireCommitment(p.hashWord, h);
         _requireStartRoot(c.head, startRoot);
+        p.hashWord = h;
         p.endRoot = endRoot;
         p.txsCommitment = txsC | REVEALED;
         emit Revealed(slot, msg.sender, h, startRoot, endRoot, bytes32(txsC), txs.length >> 5);
+    }
+
+    function _requireCommitment(bytes32 committed, bytes32 h) internal view {
+        bytes32 mine = _proposalCommitment(h, msg.sender);
+        if (mine != committed) revert BlockHashMismatch(committed, mine);
     }
 
     function _requireStartRoot(uint256 head, bytes32 startRoot) internal view {
@@ -252,7 +262,8 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     {
         Proposal storage p = _proposals[slot][msg.sender];
         if (!p.exists) revert NoProposal(slot, msg.sender);
-        if (quote.slot != slot || quote.blockHash != p.blockHash) revert QuoteMismatch(quote.slot, quote.blockHash);
+        // revealed proposals hold the plain block hash (an unrevealed one fails in _commit)
+        if (quote.slot != slot || quote.blockHash != p.hashWord) revert QuoteMismatch(quote.slot, quote.blockHash);
         if (block.number > quote.validUntilBlock) revert QuoteExpired(quote.validUntilBlock);
         if (p.tip < quote.fee) revert TipBelowFee(p.tip, quote.fee);
         if (!SignatureChecker.isValidSignatureNow(quote.prover, quoteDigest(quote), signature)) {
@@ -533,7 +544,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         Proposal storage p = _proposals[slot][s.canonical];
         b.sequencer = s.canonical;
         b.parentSlot = s.parentSlot;
-        b.blockHash = p.blockHash;
+        b.blockHash = p.hashWord; // canonical implies revealed: the plain block hash
         b.startRoot = _endRootOf(s.parentSlot);
         b.endRoot = p.endRoot;
         b.txsCommitment = bytes32(p.txsCommitment & ~REVEALED);
@@ -547,10 +558,15 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     function getProposal(uint256 slot, address sequencer) external view returns (ProposalView memory v) {
         Proposal storage p = _proposals[slot][sequencer];
         v.exists = p.exists;
-        v.blockHash = p.blockHash;
         v.tip = p.tip;
         v.rewardShareBps = p.shareBps;
         v.revealed = p.txsCommitment != 0;
+        if (v.revealed) {
+            v.blockHash = p.hashWord;
+            v.commitment = _proposalCommitment(p.hashWord, sequencer);
+        } else {
+            v.commitment = p.hashWord;
+        }
         v.endRoot = p.endRoot;
         v.txsCommitment = bytes32(p.txsCommitment & ~REVEALED);
         v.committed = p.prover != address(0);
@@ -606,6 +622,10 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         );
     }
 
+    function proposalCommitment(bytes32 blockHash, address sequencer) external pure returns (bytes32) {
+        return _proposalCommitment(blockHash, sequencer);
+    }
+
     function computeTxsCommitment(bytes calldata txs) external view returns (bytes32) {
         return bytes32(_txsCommitment(txs));
     }
@@ -622,6 +642,14 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _proposalCommitment(bytes32 blockHash, address sequencer) internal pure returns (bytes32 c) {
+        assembly ("memory-safe") {
+            mstore(0x00, blockHash)
+            mstore(0x20, and(sequencer, 0xffffffffffffffffffffffffffffffffffffffff))
+            c := keccak256(0x00, 0x40)
+        }
+    }
 
     function _currentSlot() internal view returns (uint256) {
         return block.number < GENESIS_BLOCK ? 0 : (block.number - GENESIS_BLOCK) / PERIOD + 1;

@@ -472,6 +472,8 @@ contract SidecarTest is SidecarBase {
         ISidecar.ProposalView memory pv = sc.getProposal(1, seqA);
         assertTrue(pv.exists && pv.revealed && !pv.committed, "revealed");
         assertEq(pv.blockHash, b.hash);
+        assertEq(pv.commitment, keccak256(abi.encode(b.hash, seqA)), "commitment recomputed after the reveal");
+        assertEq(sc.proposalCommitment(b.hash, seqA), pv.commitment);
         assertEq(pv.endRoot, b.endRoot);
         assertEq(pv.txsCommitment, sc.computeTxsCommitment(b.txs));
         assertEq(uint256(pv.rewardShareBps), 500);

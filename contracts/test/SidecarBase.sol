@@ -146,7 +146,12 @@ abstract contract SidecarBase is Test {
 
     function _propose(address seq, Blk memory b, uint256 tip, uint16 bps) internal {
         vm.prank(seq);
-        sc.propose(b.slot, b.hash, tip, bps);
+        sc.propose(b.slot, _commitment(b.hash, seq), tip, bps);
+    }
+
+    /// What `seq` posts in propose for block hash `h` (docs/design.md).
+    function _commitment(bytes32 h, address seq) internal pure returns (bytes32) {
+        return keccak256(abi.encode(h, seq));
     }
 
     function _reveal(address seq, Blk memory b) internal {

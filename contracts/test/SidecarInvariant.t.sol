@@ -116,7 +116,7 @@ contract SidecarHandler is Test {
             abi.encode(slot, startRoot, endRoot, sc.computeTxsCommitment(txs), keccak256(txs), keccak256(wd))
         );
         vm.prank(seq);
-        try sc.propose(slot, h, tip, bps) {
+        try sc.propose(slot, keccak256(abi.encode(h, seq)), tip, bps) {
             tracked.push(Tracked(slot, seq));
             blockData[slot][seq] = [startRoot, endRoot, bytes32(salt)];
         } catch {}

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {SidecarBase} from "./SidecarBase.sol";
+import {Vm} from "./lib/Test.sol";
 import {ISidecar} from "../src/interfaces/ISidecar.sol";
 import {Sidecar} from "../src/Sidecar.sol";
 
@@ -171,8 +172,8 @@ contract SidecarRevertsTest is SidecarBase {
         vm.expectRevert(
             abi.encodeWithSelector(
                 ISidecar.BlockHashMismatch.selector,
-                b.hash,
-                sc.computeBlockHash(1, b.startRoot, tampered.endRoot, b.txs, b.wd)
+                _commitment(b.hash, seqA),
+                _commitment(sc.computeBlockHash(1, b.startRoot, tampered.endRoot, b.txs, b.wd), seqA)
             )
         );
         _reveal(seqA, tampered);
@@ -194,6 +195,59 @@ contract SidecarRevertsTest is SidecarBase {
         _reveal(seqA, b);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.AlreadyRevealed.selector, 1, seqA));
         _reveal(seqA, b);
+    }
+
+    /// The attack the sealed commitment closes: B copies A's posted value and A's reveal calldata.
+    function test_reveal_copiedProposalCannotStealTheBlock() public {
+        _roll(1, ISidecar.Phase.Proposal);
+        Blk memory b = _mkBlock(1, GENESIS_ROOT, 1, 3);
+        bytes32 cA = _commitment(b.hash, seqA);
+        vm.recordLogs();
+        _propose(seqA, b, 1e18, 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 posted;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == ISidecar.Proposed.selector) posted = logs[i].topics[3];
+        }
+        assertEq(posted, cA, "Proposed emits the sealed commitment");
+        assertTrue(posted != b.hash, "not the block hash");
+        assertEq(sc.getProposal(1, seqA).blockHash, bytes32(0), "block hash private until the reveal");
+        assertEq(sc.getProposal(1, seqA).commitment, cA);
+
+        // B copies A's commitment (all it can see in the proposal phase); C copies A's block hash
+        // (should it leak off chain) but as a plain value, i.e. the commitment of another sequencer.
+        vm.prank(seqB);
+        sc.propose(1, posted, 0, 0);
+        vm.prank(seqC);
+        sc.propose(1, b.hash, 0, 0);
+
+        _roll(1, ISidecar.Phase.Reveal);
+        // B front-runs A's reveal with A's calldata: keccak(h, B) != keccak(h, A)
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.BlockHashMismatch.selector, cA, _commitment(b.hash, seqB)));
+        _reveal(seqB, b);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISidecar.BlockHashMismatch.selector, b.hash, _commitment(b.hash, seqC))
+        );
+        _reveal(seqC, b);
+        _reveal(seqA, b);
+        // A's reveal makes h public, but keccak(h, B) is too late: the proposal phase is over, and
+        // B's posted value cannot change.
+        bytes32 cB = _commitment(b.hash, seqB);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISidecar.WrongPhase.selector, 1, ISidecar.Phase.Proposal, ISidecar.Phase.Reveal)
+        );
+        vm.prank(seqB);
+        sc.propose(1, cB, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.BlockHashMismatch.selector, cA, cB));
+        _reveal(seqB, b);
+
+        _roll(1, ISidecar.Phase.Commitment);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.NotRevealed.selector, 1, seqB));
+        _commit(seqB, 1, prover, DEPOSIT);
+        _commit(seqA, 1, prover, DEPOSIT);
+        assertEq(sc.canonicalSequencer(1), seqA, "A keeps its block");
+        assertEq(sc.getBlock(1).blockHash, b.hash);
+        assertTrue(!sc.getProposal(1, seqB).revealed && !sc.getProposal(1, seqC).revealed, "no copy revealed");
     }
 
     function test_reveal_emptyAndFullBlocks() public {

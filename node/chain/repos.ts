@@ -13,9 +13,14 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected an address');
 const uint = z.number().int().nonnegative();
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes');
 
-/** A proposal as seen in `Proposed` (and `ProverCommitted`). */
+/**
+ * A proposal as seen in `Proposed` (and `Revealed`, `ProverCommitted`). `Proposed` carries only the
+ * sealed commitment keccak256(abi.encode(blockHash, sequencer)); the block hash is known from `Revealed`.
+ */
 export const ProposalSchema = z.object({
-  slot: uint, sequencer: address, blockHash: hex32, tip: z.bigint(), rewardShareBps: uint, l1Block: uint,
+  slot: uint, sequencer: address, commitment: hex32, tip: z.bigint(), rewardShareBps: uint, l1Block: uint,
+  /** set by `Revealed`: the plain block hash (key of `revealed`) */
+  blockHash: hex32.optional(),
   prover: address.optional(), deposit: z.bigint().optional(), depositor: address.optional(),
 });
 export type ProposalRecord = z.infer<typeof ProposalSchema>;

@@ -419,7 +419,7 @@ export class ChainSync {
         const slot = asNumber(a.slot, 'Proposed.slot');
         const sequencer = asAddress(a.sequencer, 'Proposed.sequencer');
         ctx.ws.put(this.repos.proposals, seqKey(slot, sequencer), {
-          slot, sequencer, blockHash: asHash(a.blockHash, 'Proposed.blockHash'), tip: asBigint(a.tip, 'Proposed.tip'),
+          slot, sequencer, commitment: asHash(a.commitment, 'Proposed.commitment'), tip: asBigint(a.tip, 'Proposed.tip'),
           rewardShareBps: asNumber(a.rewardShareBps, 'Proposed.rewardShareBps'), l1Block: ev.blockNumber,
         });
         return;
@@ -497,6 +497,9 @@ export class ChainSync {
     };
     ctx.ws.put(this.repos.revealed, hash, rec);
     ctx.ws.put(this.repos.revealedBySlot, seqKey(slot, sequencer), hash);
+    // link the proposal (known by its sealed commitment) to the block it revealed
+    const proposal = await ctx.ws.get(this.repos.proposals, seqKey(slot, sequencer));
+    if (proposal) ctx.ws.put(this.repos.proposals, seqKey(slot, sequencer), { ...proposal, blockHash: hash });
     await this.markTxs(ctx, txHashes, 'revealed', { slot, blockHash: hash });
     this.stats.blocks++;
     this.stats.txs += txHashes.length;

@@ -1,5 +1,5 @@
-// The L1 view of an L2 block (docs/design.md): its block hash, the value posted in `propose`
-// and checked by `reveal`, and the EIP-712 prover quote. This module is the ONE place that
+// The L1 view of an L2 block (docs/design.md): its block hash, the proposal commitment posted in
+// `propose` and checked by `reveal`, and the EIP-712 prover quote. This module is the ONE place that
 // computes them; everything else imports these functions.
 import { AbiCoder, concat, getBytes, hexlify, keccak256, TypedDataEncoder, verifyTypedData, type Signer } from 'ethers';
 import { encodeTxBody, encodeWitnessData, txsCommitment, type SignedTx } from '../../circuits/l2/index.js';
@@ -43,6 +43,14 @@ export function blockHash(b: Pick<L1Block, 'slot' | 'startRoot' | 'endRoot' | 't
     ['uint256', 'bytes32', 'bytes32', 'bytes32', 'bytes32', 'bytes32'],
     [b.slot, bytes32(b.startRoot), bytes32(b.endRoot), bytes32(b.txsCommitment), keccak256(b.txs), keccak256(b.witnessData)],
   ));
+}
+
+/**
+ * The value a sequencer posts in `propose` (and `Proposed` emits): `keccak256(abi.encode(blockHash, sequencer))`.
+ * It binds the block to its proposer, so nobody else can reveal the same block (docs/design.md).
+ */
+export function proposalCommitment(blockHash: string, sequencer: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(['bytes32', 'address'], [bytes32(blockHash), sequencer]));
 }
 
 // ---- EIP-712 prover quote ---------------------------------------------------------------

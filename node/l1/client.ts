@@ -4,7 +4,7 @@
 // EventFollower (WebSocket heads + eth_getLogs catch-up from a persisted cursor).
 // Phase boundaries, statuses and public inputs are read from the contract, never recomputed.
 import { Contract, Interface, JsonRpcProvider, Wallet, WebSocketProvider, type InterfaceAbi, type Provider, type Signer } from 'ethers';
-import { blockHash as computeBlockHash, signQuote as signQuoteWith, type L1Block, type Quote } from './block.js';
+import { blockHash as computeBlockHash, proposalCommitment, signQuote as signQuoteWith, type L1Block, type Quote } from './block.js';
 import { compileContracts, getArtifact } from './compile.js';
 import type { Deployment } from './deploy.js';
 import { L1Error, errorInterface, toL1Error } from './errors.js';
@@ -12,7 +12,7 @@ import { WsEventSubscription, closeWebSocket, type ContractEvent, type FollowOpt
 import { TxSender, type SendOptions, type Sent } from './sender.js';
 
 export { L1Error } from './errors.js';
-export { blockHash, makeL1Block, signQuote, quoteDigest, quoteSigner, type L1Block, type Quote } from './block.js';
+export { blockHash, proposalCommitment, makeL1Block, signQuote, quoteDigest, quoteSigner, type L1Block, type Quote } from './block.js';
 export type { ContractEvent, WsEventSubscription } from './events.js';
 export type { Sent, SendOptions } from './sender.js';
 
@@ -36,7 +36,11 @@ export interface BlockView {
   txsCommitment: string; tip: bigint; rewardShareBps: number; prover: string; deposit: bigint; depositor: string;
 }
 export interface ProposalView {
-  exists: boolean; blockHash: string; tip: bigint; rewardShareBps: number; revealed: boolean; endRoot: string;
+  exists: boolean;
+  /** keccak256(abi.encode(blockHash, sequencer)), posted in `propose` */
+  commitment: string;
+  /** ZeroHash until revealed */
+  blockHash: string; tip: bigint; rewardShareBps: number; revealed: boolean; endRoot: string;
   txsCommitment: string; committed: boolean; prover: string; deposit: bigint; proverFunded: boolean;
 }
 export interface ChainState { lastProvenSlot: bigint; headSlot: bigint; pendingBlocks: bigint; killedUpTo: bigint }
@@ -202,7 +206,7 @@ export class SidecarClient {
     const p = plain(await this.view('getProposal', slot, sequencer));
     if (!p.exists) return undefined;
     return {
-      exists: true, blockHash: p.blockHash as string, tip: p.tip as bigint, rewardShareBps: Number(p.rewardShareBps), revealed: p.revealed as boolean,
+      exists: true, commitment: p.commitment as string, blockHash: p.blockHash as string, tip: p.tip as bigint, rewardShareBps: Number(p.rewardShareBps), revealed: p.revealed as boolean,
       endRoot: p.endRoot as string, txsCommitment: p.txsCommitment as string, committed: p.committed as boolean, prover: p.prover as string,
       deposit: p.deposit as bigint, proverFunded: p.proverFunded as boolean,
     };
@@ -229,6 +233,11 @@ export class SidecarClient {
   async computeTxsCommitment(txs: Uint8Array): Promise<string> { return this.view<string>('computeTxsCommitment', txs); }
   async contractBlockHash(b: L1Block): Promise<string> {
     return this.view<string>('computeBlockHash', b.slot, hexlify32(b.startRoot), hexlify32(b.endRoot), b.txs, b.witnessData);
+  }
+
+  /** The contract's proposal commitment (to cross-check proposalCommitment from block.ts). */
+  async contractProposalCommitment(blockHash: string, sequencer: string): Promise<string> {
+    return this.view<string>('proposalCommitment', blockHash, sequencer);
   }
 
   /** The contract's EIP-712 digest of a quote (to cross-check quoteDigest from block.ts). */
@@ -261,10 +270,13 @@ export class SidecarClient {
   withdrawStake(opts?: SendOptions) { return this.send('withdrawStake', [], opts); }
   fundRewards(amount: bigint, opts?: SendOptions) { return this.send('fundRewards', [amount], opts); }
 
-  /** propose(slot, blockHash(block), tip, shareBps); pass a block or its hash. */
-  propose(slot: bigint | number, block: L1Block | string, tip: bigint, rewardShareBps: number, opts?: SendOptions) {
+  /**
+   * propose(slot, proposalCommitment(blockHash(block), signer), tip, shareBps); pass a block or its
+   * (plain) block hash: the commitment is computed from this client's signer address.
+   */
+  async propose(slot: bigint | number, block: L1Block | string, tip: bigint, rewardShareBps: number, opts?: SendOptions) {
     const h = typeof block === 'string' ? block : computeBlockHash(block);
-    return this.send('propose', [slot, h, tip, rewardShareBps], opts);
+    return this.send('propose', [slot, proposalCommitment(h, await this.address()), tip, rewardShareBps], opts);
   }
 
   reveal(block: L1Block, opts?: SendOptions) {

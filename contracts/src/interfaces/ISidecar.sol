@@ -77,7 +77,8 @@ interface ISidecar {
     /// One sequencer's proposal in a slot (at most one per sequencer per slot).
     struct ProposalView {
         bool exists;
-        bytes32 blockHash;
+        bytes32 commitment; // keccak256(abi.encode(blockHash, sequencer)), posted in `propose`
+        bytes32 blockHash; // zero until revealed
         uint256 tip;
         uint16 rewardShareBps;
         bool revealed;
@@ -130,8 +131,10 @@ interface ISidecar {
     event ExitRequested(address indexed sequencer, uint256 exitableAt);
     event StakeWithdrawn(address indexed sequencer, uint256 amount);
     event RewardsFunded(address indexed from, uint256 amount);
+    /// `commitment = keccak256(abi.encode(blockHash, sequencer))`: the block hash stays private until
+    /// the reveal (see `propose`).
     event Proposed(
-        uint256 indexed slot, address indexed sequencer, bytes32 indexed blockHash, uint256 tip, uint16 rewardShareBps
+        uint256 indexed slot, address indexed sequencer, bytes32 indexed commitment, uint256 tip, uint16 rewardShareBps
     );
     /// The block data (txs, witnessData) is in the reveal transaction's calldata.
     event Revealed(
@@ -195,6 +198,8 @@ interface ISidecar {
     error AlreadyCommitted(uint256 slot, address sequencer);
     error MalformedTxs(uint256 length);
     error TooManyTxs(uint256 count);
+    /// `committed`: the proposal commitment posted in `propose`; `revealed`: keccak256(abi.encode(h, msg.sender))
+    /// for the block hash `h` of the revealed data.
     error BlockHashMismatch(bytes32 committed, bytes32 revealed);
     error StartRootMismatch(bytes32 expected, bytes32 revealed);
     error ReorgWindowFull(uint256 pendingBlocks);
@@ -232,12 +237,15 @@ interface ISidecar {
     // ------------------------------------------------------------------ protocol
 
     /// Proposal phase of `slot`; caller is an eligible staked sequencer. Escrows `tip`.
+    /// `commitment = keccak256(abi.encode(blockHash, msg.sender))` (`proposalCommitment`), with
     /// `blockHash = keccak256(abi.encode(slot, startRoot, endRoot, txsCommitment, keccak256(txs), keccak256(witnessData)))`.
-    function propose(uint256 slot, bytes32 blockHash, uint256 tip, uint16 rewardShareBps) external;
+    /// Binding the sequencer means another sequencer can neither reuse the posted value nor compute
+    /// its own commitment to the same block before the block hash is public (the reveal phase).
+    function propose(uint256 slot, bytes32 commitment, uint256 tip, uint16 rewardShareBps) external;
 
     /// Reveal phase of `slot`, by the proposer. `txs` = 32-byte tx bodies concatenated (<= 1024);
-    /// the contract computes txsCommitment (SHA-256 tree, depth 10, root mod r) and checks the block
-    /// hash and that `startRoot` is the end root of the chain head.
+    /// the contract computes txsCommitment (SHA-256 tree, depth 10, root mod r) and the block hash `h`,
+    /// checks `keccak256(abi.encode(h, msg.sender))` against the proposal commitment and `startRoot` is the end root of the chain head.
     function reveal(
         uint256 slot,
         bytes32 startRoot,
@@ -306,6 +314,8 @@ interface ISidecar {
     function stakeOf(address sequencer) external view returns (Stake memory);
     function rewardPool() external view returns (uint256);
     function quoteDigest(Quote calldata quote) external view returns (bytes32);
+    /// keccak256(abi.encode(blockHash, sequencer)): what `sequencer` posts in `propose`.
+    function proposalCommitment(bytes32 blockHash, address sequencer) external pure returns (bytes32);
     function computeTxsCommitment(bytes calldata txs) external view returns (bytes32);
     function computeBlockHash(
         uint256 slot,

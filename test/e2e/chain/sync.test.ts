@@ -94,6 +94,12 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
       assert.equal(b.sequencer, A);
       assert.equal(b.revealed?.endRoot, hex(block.endRoot));
       assert.equal(b.txHashes.length, 3);
+      // the proposal is stored under its sealed commitment (Proposed) and linked to its block by Revealed
+      const { proposalCommitment } = await import('../../../node/l1/client.js');
+      const prop = await node.sync.repos.proposals.get(`${String(slot).padStart(12, '0')}/${A.toLowerCase()}`);
+      assert.equal(prop?.commitment, proposalCommitment(l1BlockHash(block), A).toLowerCase());
+      assert.equal(prop?.blockHash, l1BlockHash(block).toLowerCase());
+      assert.equal(b.blockHash, l1BlockHash(block).toLowerCase(), 'canonical block keyed by the plain block hash');
       const head = node.sync.head();
       assert.equal(head.pending.slot, Number(slot));
       assert.equal(head.pending.root, hex(block.endRoot), 'pending state root = the revealed end root');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { toBeHex } from 'ethers';
-import { L1Error, blockHash, quoteDigest, quoteSigner, type L1Block, type SidecarClient } from '../../../node/l1/client.js';
+import { L1Error, blockHash, proposalCommitment, quoteDigest, quoteSigner, type L1Block, type SidecarClient } from '../../../node/l1/client.js';
 import { signatureProof } from '../../../node/l1/signature-verifier.js';
 import { makeL2, type L2Fixture } from '../../helpers/l2.js';
 import { useProtocol } from '../../helpers/protocol.js';
@@ -56,11 +56,17 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     const before = { A: await seqA.tokenBalance(A), sidecar: await admin.tokenBalance(fx.deployment.sidecar), pool: await admin.rewardPool() };
     await seqA.propose(slot, block, tip, share);
     assert.deepEqual(await admin.currentPhase(), { slot, phase: 'Proposal' });
+    const sealed = await admin.getProposal(slot, A);
+    assert.equal(sealed?.commitment, proposalCommitment(blockHash(block), A), 'propose posts keccak(blockHash, sequencer)');
+    assert.equal(await admin.contractProposalCommitment(blockHash(block), A), sealed?.commitment, 'contract commitment = TS proposalCommitment');
+    assert.equal(BigInt(sealed!.blockHash), 0n, 'the block hash stays private until the reveal');
     assert.equal(await admin.tokenBalance(fx.deployment.sidecar), before.sidecar + tip, 'tip escrowed');
     await fx.nextTxAt(slot, 'revealStart');
     await seqA.reveal(block);
     const prop = await admin.getProposal(slot, A);
     assert.ok(prop?.revealed);
+    assert.equal(prop.blockHash, blockHash(block));
+    assert.equal(prop.commitment, sealed?.commitment);
     assert.equal(BigInt(prop.txsCommitment), block.txsCommitment);
     assert.equal(BigInt(prop.endRoot), block.endRoot);
     await fx.nextTxAt(slot, 'commitStart');
@@ -319,7 +325,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
       (e: unknown) => e instanceof L1Error && e.code === 'insufficient-funds' && e.details.stage === 'send');
     const ok = await seqA.propose(slot + 1n, hex(5n), 0n, 0);
     assert.equal(ok.receipt?.status, 1);
-    assert.equal((await admin.getProposal(slot + 1n, A))?.blockHash, hex(5n));
+    assert.equal((await admin.getProposal(slot + 1n, A))?.commitment, proposalCommitment(hex(5n), A));
     await assert.rejects(seqA.propose(slot + 1n, hex(6n), 0n, 0), (e: unknown) => e instanceof L1Error && e.code === 'AlreadyProposed');
     // staking exit through the client: refused before the delay, then the whole stake comes back
     await assert.rejects(seqC.withdrawStake(), (e: unknown) => e instanceof L1Error && e.code === 'NoExitRequested');
