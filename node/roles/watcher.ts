@@ -46,8 +46,16 @@ export class Watcher {
     }
   }
 
-  /** Withdraws the whole credit now (if any); returns the amount. */
-  async withdraw(head?: number): Promise<bigint> {
+  private withdrawing: Promise<unknown> = Promise.resolve();
+
+  /** Withdraws the whole credit now (if any; after any withdrawal in flight has landed); returns the amount. */
+  withdraw(head?: number): Promise<bigint> {
+    const p = this.withdrawing.then(() => this.withdrawNow(head));
+    this.withdrawing = p.catch(() => undefined);
+    return p;
+  }
+
+  private async withdrawNow(head?: number): Promise<bigint> {
     const { client, address } = this.ctx;
     this.lastWithdraw = head ?? (await client.blockNumber());
     const credit = await client.creditOf(address);
