@@ -306,10 +306,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
             emit CanonicalUpdated(slot, msg.sender, s.parentSlot);
         } else {
             bytes32 seed = _seed(slot);
-            if (
-                _score(seed, msg.sender, deposit)
-                    > _score(seed, s.canonical, _proposals[slot][s.canonical].deposit)
-            ) {
+            // the leader's deposit only matters with the rank cap: skip its cold read otherwise
+            uint256 leaderDeposit = DEPOSIT_RANK_CAP == 0 ? 0 : _proposals[slot][s.canonical].deposit;
+            if (_score(seed, msg.sender, deposit) > _score(seed, s.canonical, leaderDeposit)) {
                 _slots[slot].canonical = msg.sender;
                 emit CanonicalUpdated(slot, msg.sender, s.parentSlot);
             }
