@@ -4,7 +4,8 @@
 // (or for `keepMs`), so a poll lost on the wire is answered again.
 import type { P2PNode } from '../node/p2p/index.js';
 import { createLogger } from '../node/log.js';
-import type { ProverPool } from './pool.js';
+import { ProverPool } from './pool.js';
+import type { CrsSelection } from '../circuits/backend/crs.js';
 import { JobError, type JobResult, type ProveRequest } from './types.js';
 import { decodeFrame, encodeFrame, encodeReply } from './worker.js';
 import { MAX_FRAME_BYTES, PROTO_CANCEL, PROTO_HELLO, PROTO_POLL, PROTO_SUBMIT, type PollReply } from './remote.js';
@@ -108,5 +109,22 @@ export class ProverAgent {
 
   async stop(): Promise<void> {
     for (const j of this.jobs.values()) j.abort.abort(new JobError('cancelled', 'agent stopping'));
+  }
+}
+
+/**
+ * The `sidecar agent` role: a pool from the config (`proverWorkers`/`proverThreads`, 0 =
+ * measured default) serving the node `nodePeerId` over the agent's started p2p host (whose
+ * bootstrap list has the node).
+ */
+export async function startAgent(opts: { p2p: P2PNode; nodePeerId: string; workers?: number; threads?: number; crs?: CrsSelection }): Promise<{ agent: ProverAgent; pool: ProverPool; stop(): Promise<void> }> {
+  const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
+  try {
+    await pool.warm();
+    const agent = await ProverAgent.start(opts.p2p, pool, { nodePeerId: opts.nodePeerId });
+    return { agent, pool, async stop() { await agent.stop(); await pool.close(); } };
+  } catch (e) {
+    await pool.close();
+    throw e;
   }
 }

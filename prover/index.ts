@@ -10,14 +10,17 @@ import type { CostModel } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import { createLogger } from '../node/log.js';
 import type { NodeMetrics } from '../node/metrics.js';
+import type { P2PNode } from '../node/p2p/index.js';
 import type { Store } from '../node/storage/index.js';
 import { JobStore, type BlockRecord } from './jobs.js';
 import { Orchestrator, type JobEvent } from './orchestrator.js';
 import { ProverPool } from './pool.js';
+import { MultiExecutor, type RemoteOptions } from './remote.js';
 import { rollupBlockTask, rollupPlan, type RollupBlock } from './rollup.js';
 import type { BlockProof, JobError, JobResult } from './types.js';
 
-export { JobStore, Orchestrator, ProverPool, rollupBlockTask, rollupPlan };
+export { JobStore, MultiExecutor, Orchestrator, ProverPool, rollupBlockTask, rollupPlan };
+export { ProverAgent, startAgent } from './agent.js';
 export type { BlockProof, BlockRecord, RollupBlock };
 
 export interface ProverOptions {
@@ -31,6 +34,9 @@ export interface ProverOptions {
   jobTimeoutMs?: number;
   maxAttempts?: number;
   metrics?: NodeMetrics;
+  /** The node's started p2p host: remote agents (`sidecar agent`) may then join and take jobs. */
+  p2p?: P2PNode;
+  remote?: RemoteOptions;
 }
 
 export class Prover {
@@ -39,14 +45,18 @@ export class Prover {
     readonly orchestrator: Orchestrator,
     readonly jobs: JobStore | undefined,
     private readonly opts: ProverOptions,
+    /** Local pool + remote agents, when started with a p2p host. */
+    readonly remote?: MultiExecutor,
   ) {}
 
   static async start(opts: ProverOptions = {}): Promise<Prover> {
     const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
     const jobs = opts.store ? new JobStore(opts.store) : undefined;
-    const orchestrator = new Orchestrator({ executor: pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts });
+    const remote = opts.p2p ? new MultiExecutor(pool, opts.p2p, opts.remote) : undefined;
+    await remote?.listen();
+    const orchestrator = new Orchestrator({ executor: remote ?? pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts });
     if (opts.metrics) bindMetrics(orchestrator, opts.metrics);
-    return new Prover(pool, orchestrator, jobs, opts);
+    return new Prover(pool, orchestrator, jobs, opts, remote);
   }
 
   /** Proves a rollup block; resolves with its final (L1-flavour) proof. */

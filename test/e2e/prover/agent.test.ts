@@ -5,7 +5,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { P2PNode } from '../../../node/p2p/index.js';
-import { ProverAgent } from '../../../prover/agent.js';
+import { ProverAgent, startAgent as startAgentRole } from '../../../prover/agent.js';
+import { Prover } from '../../../prover/index.js';
 import { Orchestrator } from '../../../prover/orchestrator.js';
 import { ProverPool } from '../../../prover/pool.js';
 import { MultiExecutor } from '../../../prover/remote.js';
@@ -43,21 +44,27 @@ async function verify(p: BlockProof): Promise<boolean> {
   return nodePool.verify({ name: 'tiny', artifact: file }, p.proof, p.publicInputs);
 }
 
-test('the node proves a block with its pool and an agent together; the agent\'s proofs are verified before use', async () => {
+test('the node (Prover with p2p) proves a block with its pool and an agent (startAgent) together; the agent\'s proofs are verified first', async () => {
   const { file } = await tinyArtifact();
   await nodePool.warm();
-  const { node, multi, orch } = await startNode();
-  const { agent } = await startAgent(node);
+  const node = await cluster.add();
+  const prover = await Prover.start({ p2p: node, workers: 1, threads: 1, crs, remote: { heartbeatMs: 150 } });
+  after(() => prover.close());
+  const p2p = await P2PNode.create(testOptions(await cluster.dataDir(), { bootstrap: [node.addrs[0]] }));
+  cluster.nodes.push(p2p);
+  await p2p.start();
+  const { agent, stop } = await startAgentRole({ p2p, nodePeerId: node.peerId, workers: 1, threads: 1, crs });
+  after(stop);
+  const multi = prover.remote!;
   await waitFor(() => multi.agents.size === 1, 'the agent\'s hello');
   assert.equal(multi.capacity, 2);
   const plan = tinyPlan(H(1), 'tree:4');
-  const r = await orch.submit(tinyTask(plan, file));
+  const r = await prover.orchestrator.submit(tinyTask(plan, file));
   assert.equal(BigInt(r.publicInputs[1]), expectedRoot(plan));
   assert.ok(agent.proven >= 1, 'the agent proved some jobs');
   assert.equal(multi.counters.proofsFromAgents, agent.proven);
   assert.equal(multi.counters.badProofsFromAgents, 0);
   assert.equal(await verify(r), true);
-  await orch.close();
 });
 
 test('an agent that goes silent mid-job is dropped; its job is reassigned and the block completes', async () => {
