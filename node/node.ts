@@ -14,7 +14,7 @@ import { startApiServer, type ApiServer } from './api/server.js';
 import { nodeRoutes } from './api/routes.js';
 import { ChainSync, type ChainNotice } from './chain/index.js';
 import type { Role } from './config.js';
-import type { SidecarClient, SidecarConfig } from './l1/client.js';
+import { PHASES, type SidecarClient, type SidecarConfig } from './l1/client.js';
 import { createLogger, type Logger } from './log.js';
 import { Mempool, MempoolError } from './mempool/index.js';
 import { P2PNode } from './p2p/index.js';
@@ -212,6 +212,8 @@ export class SidecarNode extends EventEmitter {
           const v: L1View = { head, slot: Number(slot), phase };
           this.view = v;
           this.metrics.slot.set(v.slot);
+          this.metrics.phase.set(PHASES.indexOf(phase));
+          this.metrics.queueDepth.set({ queue: 'mempool' }, this.mempool.size);
           this.emit('tick', v);
           this.tick(v);
         }

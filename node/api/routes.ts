@@ -1,7 +1,7 @@
 // The node's HTTP JSON API routes (served by server.ts):
 //   GET  /status            node, roles, L1 head, slot and phase, chain heads, mempool size
 //   GET  /slot              current slot and phase
-//   GET  /peers             p2p peers (empty when the node runs without p2p)
+//   GET  /peers             this node's peer id and addresses, its p2p peers and their head/proven slots
 //   GET  /blocks            canonical blocks with statuses (?from=&limit=)
 //   GET  /blocks/:slot      one slot's canonical block
 //   GET  /proving           proving progress of the blocks in flight and the proofs known
@@ -30,7 +30,17 @@ export function nodeRoutes(node: SidecarNode): Route[] {
       }),
     },
     { method: 'GET', pattern: '/slot', handler: () => node.view ?? { head: null, slot: null, phase: null } },
-    { method: 'GET', pattern: '/peers', handler: () => ({ peers: [] as string[] }) },
+    {
+      method: 'GET', pattern: '/peers', handler: () => ({
+        peerId: node.p2p?.peerId ?? null,
+        addrs: node.p2p?.addrs ?? [],
+        peers: (node.p2p?.libp2p.getPeers() ?? []).map((p) => {
+          const id = p.toString();
+          const st = node.p2p!.peerStatus.get(id);
+          return { peerId: id, headSlot: st ? Number(st.headSlot) : undefined, provenSlot: st ? Number(st.provenSlot) : undefined };
+        }),
+      }),
+    },
     {
       method: 'GET', pattern: '/blocks', handler: async (req) => {
         const head = node.chain.head().pending.slot;

@@ -57,6 +57,10 @@ test('status, slot, peers, blocks, proving answer', async () => {
   for (let i = 0; i < 50 && !node.view; i++) await new Promise((r) => setTimeout(r, 100));
   const slot = await call('GET', '/slot');
   assert.equal(typeof slot.json.head, 'number');
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, new RegExp(`sidecar_l1_slot ${slot.json.slot}\\b`));
+  assert.match(metrics, /sidecar_l1_phase \d/);
+  assert.match(metrics, /sidecar_queue_depth\{queue="mempool"\} 0/);
 });
 
 test('POST /txs: a valid tx is pending; bad signature, nonce, hex, body and JSON are 4xx with a clear error', async () => {
