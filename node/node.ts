@@ -155,7 +155,7 @@ export class SidecarNode extends EventEmitter {
       if (!this.o.sequencer) throw new Error('the sequencer role needs sequencer options');
       const so = this.o.sequencer;
       const market = this.market;
-      const chooseProver = so.chooseProver ?? (market && this.o.p2p?.rfq ? (slot: number, hash: string, commitEnd: number) => market.requestQuote(slot, hash, so.tip, commitEnd) : undefined);
+      const chooseProver = so.chooseProver ?? (market && this.o.p2p?.rfq ? (slot: number, hash: string, deadline: number) => market.requestQuote(slot, hash, so.tip, deadline) : undefined);
       // self-proving needs this node's prover: never commit a deposit on a block it cannot prove
       const role = this.proverRole;
       this.sequencer = new Sequencer(ctx, this.mempool, {

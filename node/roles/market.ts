@@ -60,19 +60,15 @@ export class Market {
   // ---------------------------------------------------------------- sequencer side
 
   /** Broadcast an RFQ, wait until `quoteDeadlineBlock`, return the cheapest acceptable quote. */
-  async requestQuote(slot: number, blockHash: string, tip: bigint, commitEnd: number): Promise<{ quote: Quote; signature: string } | undefined> {
+  async requestQuote(slot: number, blockHash: string, tip: bigint, quoteDeadlineBlock: number): Promise<{ quote: Quote; signature: string } | undefined> {
     const { client, config, log } = this.ctx;
-    const head = await client.blockNumber();
-    // leave at least one block to land the commitment
-    const quoteDeadlineBlock = Math.min(head + 2, commitEnd - 2);
-    if (quoteDeadlineBlock < head) return undefined;
     const key = `${slot}/${blockHash.toLowerCase()}`;
     this.quotes.set(key, []);
     const rfq: RfqMsg = { slot: BigInt(slot), blockHash: getBytes(blockHash), tip, deposit: config.minProverDeposit, quoteDeadlineBlock: BigInt(quoteDeadlineBlock) };
     const sent = await this.p2p.publish('rfq', rfq);
     this.stats.rfqsSent++;
     log.info({ slot, blockHash, recipients: sent.recipients, quoteDeadlineBlock }, 'RFQ sent');
-    const until = Date.now() + 10_000;
+    const until = Date.now() + 30_000;
     while ((await client.blockNumber()) < quoteDeadlineBlock && Date.now() < until) await new Promise((r) => setTimeout(r, 150));
     await new Promise((r) => setTimeout(r, 300)); // quotes signed at the deadline block are still in flight
     const got = this.quotes.get(key) ?? [];

@@ -22,8 +22,9 @@ export interface SequencerOptions {
   slotFilter?: (slot: number) => boolean;
   /** stop proposing after this many blocks (devnet --slots); undefined = forever */
   maxBlocks?: number;
-  /** an RFQ: returns a signed quote to commit with, or undefined (then self-prove if allowed) */
-  chooseProver?: (slot: number, blockHash: string, commitEnd: number) => Promise<{ quote: Quote; signature: string } | undefined>;
+  /** an RFQ, started once the block is revealed: resolves at L1 block `quoteDeadlineBlock` with the
+   *  signed quote to commit with, or undefined (then self-prove if allowed) */
+  chooseProver?: (slot: number, blockHash: string, quoteDeadlineBlock: number) => Promise<{ quote: Quote; signature: string } | undefined>;
 }
 
 type Stage = 'proposed' | 'revealed' | 'committed' | 'failed';
@@ -41,6 +42,7 @@ export interface OwnBlock {
 
 export class Sequencer {
   readonly blocks = new Map<number, OwnBlock>();
+  private readonly rfqs = new Map<number, Promise<{ quote: Quote; signature: string } | undefined>>();
   private staked = false;
   private seenAt = new Map<number, number>();
   /** slots skipped and why */
@@ -110,6 +112,15 @@ export class Sequencer {
       const sent = await this.ctx.client.reveal(own.block);
       own.stage = 'revealed';
       this.ctx.metrics.l1Txs.inc({ call: 'reveal', outcome: 'ok' });
+      if (this.o.chooseProver) {
+        // the RFQ runs while the reveal phase ends: quotes are in when the commitment phase opens
+        const t = await this.ctx.client.slotTiming(v.slot);
+        const rfq = this.o.chooseProver(v.slot, own.blockHash, Math.max(t.commitStart, sent.blockNumber + 2)).catch((e) => {
+          this.ctx.log.warn({ err: e, slot: v.slot }, 'RFQ failed');
+          return undefined;
+        });
+        this.rfqs.set(v.slot, rfq);
+      }
       this.ctx.emit({ type: 'revealed', slot: v.slot, blockHash: own.blockHash, txs: own.txs.length, l1Block: sent.blockNumber });
     } catch (e) {
       own.stage = 'failed';
@@ -131,7 +142,8 @@ export class Sequencer {
     }
     try {
       const timing = await client.slotTiming(v.slot);
-      const bought = this.o.chooseProver ? await this.o.chooseProver(v.slot, own.blockHash, timing.commitEnd) : undefined;
+      const bought = await this.rfqs.get(v.slot);
+      this.rfqs.delete(v.slot);
       let sent;
       if (bought) {
         sent = await client.commitProverWithQuote(v.slot, bought.quote, bought.signature);
