@@ -19,10 +19,10 @@ const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 export const WORKER_PEAK_BYTES = 2.5 * 2 ** 30;
 
 /**
- * The default pool shape for this machine, from bench/prove.ts measurements (see
- * prover/README.md): one single-threaded worker per core beats fewer multi-threaded
- * workers for many blocks in flight (bb.js' WASM threads scale sub-linearly), capped by
- * memory (a 2^20 proof peaks at ~2.4 GB per worker).
+ * The default pool shape for this machine, from bench/prove.ts (prover/README.md "Figures"):
+ * one single-threaded worker per core matched W=1 with 2 WASM threads on throughput (31.8 s
+ * vs 31.5 s for 4 single_1 proofs on 2 cores) without depending on WASM threads, and a crash
+ * or out-of-memory costs only one job; capped by memory (a 2^20 proof peaks at ~2.4 GB).
  */
 export function defaultPoolShape(cores = os.availableParallelism(), totalMem = os.totalmem()): { workers: number; threads: number } {
   const byMem = Math.max(1, Math.floor((totalMem * 0.8) / WORKER_PEAK_BYTES));
