@@ -147,7 +147,7 @@ export class SidecarNode extends EventEmitter {
         const role = this.proverRole;
         this.market.enableQuoting({
           ...this.o.p2p.quote,
-          fits: (deadline, head) => role.fits(deadline, head, this.blockMs()),
+          fits: (deadline, head, txCount) => role.fits(deadline, head, this.blockMs(), txCount),
         });
       }
     }
@@ -160,8 +160,8 @@ export class SidecarNode extends EventEmitter {
       const role = this.proverRole;
       this.sequencer = new Sequencer(ctx, this.mempool, {
         ...so, chooseProver, selfProve: so.selfProve && roles.has('prover'),
-        canSelfProve: so.canSelfProve ?? (role ? (deadline, head) => {
-          const f = role.fits(deadline, head, this.blockMs());
+        canSelfProve: so.canSelfProve ?? (role ? (deadline, head, txCount) => {
+          const f = role.fits(deadline, head, this.blockMs(), txCount);
           return f.ok ? undefined : `this node's prover cannot finish in time: needs ~${Math.round(f.needMs / 1000)} s (${f.active} blocks in flight), ~${Math.round(f.haveMs / 1000)} s left`;
         } : undefined),
       });

@@ -23,7 +23,7 @@ export interface QuoteOptions {
   /** deposit offered at least (the RFQ's deposit if larger) */
   deposit: bigint;
   /** can this prover finish one more block before `deadline` (ProverRole.fits with the measured block time) */
-  fits: (deadline: number, head: number) => { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number };
+  fits: (deadline: number, head: number, txCount: number) => { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number };
 }
 
 export class Market {
@@ -117,7 +117,7 @@ export class Market {
     if (!b.provable) return decline(`block cannot be proven: ${b.reason}`);
     const timing = await client.slotTiming(slot);
     const head = await client.blockNumber();
-    const fit = o.fits(timing.deadline, head);
+    const fit = o.fits(timing.deadline, head, b.txCount);
     const active = fit.active;
     const proveMs = fit.proveMs;
     if (!fit.ok) return decline(`cannot prove in time: need ~${Math.round(fit.needMs / 1000)} s (${active} blocks in flight), have ~${Math.round(fit.haveMs / 1000)} s`);

@@ -112,13 +112,16 @@ export class ProverRole {
   }
 
   /**
-   * Can this prover finish one more block before L1 block `deadline`? From the measured time of
-   * its recent proofs (`defaultProveMs` before the first) times the blocks in flight plus one,
+   * Can this prover finish one more block of `txCount` txs before L1 block `deadline`? From the
+   * measured time of its recent proofs (the proof plan's estimate before the first) times the
+   * blocks in flight plus one,
    * against the time left at `blockMs` per L1 block, with a 20% margin.
    */
-  fits(deadline: number, head: number, blockMs: number, defaultProveMs = 60_000): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
+  fits(deadline: number, head: number, blockMs: number, txCount: number): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
     const recent = this.finished.slice(-5).map((f) => f.ms);
-    const proveMs = recent.length ? recent.reduce((a, x) => a + x, 0) / recent.length : defaultProveMs;
+    const proveMs = recent.length
+      ? recent.reduce((a, x) => a + x, 0) / recent.length
+      : rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txCount) }).estimatedMs;
     const active = this.active.size;
     const needMs = proveMs * (active + 1);
     const haveMs = (deadline - head - 2) * blockMs;

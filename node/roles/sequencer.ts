@@ -17,7 +17,7 @@ export interface SequencerOptions {
   /** this node proves its own blocks when no quote is chosen */
   selfProve: boolean;
   /** before self-proving: undefined when this node's prover can finish before `deadline`, else why not */
-  canSelfProve?: (deadline: number, head: number) => string | undefined;
+  canSelfProve?: (deadline: number, head: number, txCount: number) => string | undefined;
   /** propose only in slots this accepts (e.g. devnet sequencers taking turns) */
   slotFilter?: (slot: number) => boolean;
   /** stop proposing after this many blocks (devnet --slots); undefined = forever */
@@ -149,7 +149,7 @@ export class Sequencer {
         sent = await client.commitProverWithQuote(v.slot, bought.quote, bought.signature);
         own.prover = bought.quote.prover;
       } else if (this.o.selfProve) {
-        const cannot = this.o.canSelfProve?.(timing.deadline, await client.blockNumber());
+        const cannot = this.o.canSelfProve?.(timing.deadline, await client.blockNumber(), own.txs.length);
         if (cannot) {
           own.stage = 'failed';
           this.skip(v.slot, `not committing: ${cannot}`);
