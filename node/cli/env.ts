@@ -1,5 +1,5 @@
 // Imported first by the CLI: the terminal gets the CLI's own lines, so library logs (pino on
-// stdout) default to warnings unless SIDECAR_LOG_LEVEL says otherwise. Must run before
+// stderr) default to warnings unless SIDECAR_LOG_LEVEL says otherwise. Must run before
 // node/log.ts is evaluated (ESM evaluates imports in order).
 process.env.SIDECAR_LOG_LEVEL ??= 'warn';
 export {};
