@@ -1,6 +1,7 @@
 // Prometheus metrics of the node (prom-client), served on /metrics by node/api/server.ts.
-// Components update these; counters owned by other layers (p2p gossip outcomes, queue
-// drops) are read through collect callbacks so there is one source of truth.
+// Components update these. Other layers register their own metrics in this registry (the node
+// passes `registry` to them), each metric with one owner: node/p2p/metrics.ts owns the gossip
+// outcomes (`sidecar_gossip_messages_total`) and the p2p queue, peer and req/resp metrics.
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 
 export class NodeMetrics {
@@ -15,7 +16,6 @@ export class NodeMetrics {
     buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320, 640], registers: [this.registry],
   });
   readonly queueDepth = new Gauge({ name: 'sidecar_queue_depth', help: 'items waiting per queue', labelNames: ['queue'], registers: [this.registry] });
-  readonly gossip = new Counter({ name: 'sidecar_gossip_messages_total', help: 'gossip validation outcomes', labelNames: ['topic', 'outcome', 'code'], registers: [this.registry] });
   readonly l1Txs = new Counter({ name: 'sidecar_l1_txs_total', help: 'L1 transactions by call and outcome', labelNames: ['call', 'outcome'], registers: [this.registry] });
   readonly rewardsEarned = new Gauge({ name: 'sidecar_rewards_earned_tokens', help: 'rewards credited to this node on L1 (token base units, as float)', labelNames: ['kind'], registers: [this.registry] });
   readonly depositsAtRisk = new Gauge({ name: 'sidecar_deposits_at_risk_tokens', help: 'deposits of unproven committed blocks this node is the prover of (token base units, as float)', registers: [this.registry] });

@@ -128,6 +128,7 @@ export class SidecarNode extends EventEmitter {
       this.p2p = await P2PNode.create({
         dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: this.log.child({ component: 'p2p' }),
         heartbeatMs: this.o.p2p.heartbeatMs, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
+        registry: this.metrics.registry,
         validation: {
           quoteDomain: { chainId: d.chainId, verifyingContract: d.sidecar },
           l1BlockNumber: () => (this.view ? BigInt(this.view.head) : undefined),

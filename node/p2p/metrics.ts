@@ -1,6 +1,6 @@
-// p2p counters (prom-client), registered in the node's registry (node/metrics.ts) when given.
-// Gossip outcomes reuse the node's `sidecar_gossip_messages_total` when it exists, so there is
-// one counter for them.
+// p2p metrics (prom-client), registered in the node's registry (node/metrics.ts) when given, so
+// the node's /metrics shows them. This class is the one owner of the gossip outcome counter
+// (`sidecar_gossip_messages_total`); the node's own metrics do not declare it.
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export class P2PMetrics {
@@ -19,9 +19,7 @@ export class P2PMetrics {
   constructor(registry?: Registry, read: { queueDepths?: () => Record<string, number>; peers?: () => number } = {}) {
     this.registry = registry ?? new Registry();
     const registers = [this.registry];
-    const existing = this.registry.getSingleMetric('sidecar_gossip_messages_total');
-    this.gossip = (existing as Counter<'topic' | 'outcome' | 'code'> | undefined)
-      ?? new Counter({ name: 'sidecar_gossip_messages_total', help: 'gossip validation outcomes', labelNames: ['topic', 'outcome', 'code'], registers });
+    this.gossip = new Counter({ name: 'sidecar_gossip_messages_total', help: 'gossip validation outcomes', labelNames: ['topic', 'outcome', 'code'], registers });
     this.queueDropped = new Counter({ name: 'sidecar_p2p_queue_dropped_total', help: 'gossip messages dropped by a full per-topic queue', labelNames: ['topic', 'policy'], registers });
     this.handlerErrors = new Counter({ name: 'sidecar_p2p_handler_errors_total', help: 'node handler errors on delivered gossip', labelNames: ['topic'], registers });
     this.reqresp = new Counter({ name: 'sidecar_p2p_reqresp_total', help: 'request/response outcomes', labelNames: ['protocol', 'side', 'outcome'], registers });

@@ -1,4 +1,4 @@
-// The node's HTTP API on a real node (anvil, deployed protocol, LevelDB, ChainSync; watcher
+// The node's HTTP API on a real node (anvil, deployed protocol, LevelDB, ChainSync, libp2p on 127.0.0.1; watcher
 // role only, so no proving): status routes answer, a valid signed tx enters the mempool and its
 // ladder says `pending`, and malformed requests get 4xx JSON errors that name the problem.
 import { after, before, test } from 'node:test';
@@ -30,7 +30,10 @@ before(async () => {
   const [deployer, nodeKey] = devWallets(provider, 2);
   const deployment = await deployProtocol({ signer: deployer, params: { genesisRoot: (await WorldState.create(genesis)).root() } });
   const client = SidecarClient.connect({ deployment, rpc: provider, signer: nodeKey });
-  node = await SidecarNode.start({ dataDir: dir, roles: ['watcher'], client, genesis, api: { host: '127.0.0.1', port: 0 }, pollMs: 100 });
+  node = await SidecarNode.start({
+    dataDir: dir, roles: ['watcher'], client, genesis, api: { host: '127.0.0.1', port: 0 }, pollMs: 100,
+    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], ipColocationWeight: 0 },
+  });
   url = node.api!.url;
 });
 after(async () => {
@@ -61,6 +64,10 @@ test('status, slot, peers, blocks, proving answer', async () => {
   assert.match(metrics, new RegExp(`sidecar_l1_slot ${slot.json.slot}\\b`));
   assert.match(metrics, /sidecar_l1_phase \d/);
   assert.match(metrics, /sidecar_queue_depth\{queue="mempool"\} 0/);
+  // the p2p layer's metrics are in the same registry
+  assert.match(metrics, /^sidecar_p2p_peers 0$/m);
+  assert.match(metrics, /^# TYPE sidecar_gossip_messages_total counter$/m);
+  assert.match(metrics, /^sidecar_p2p_queue_depth\{topic="[^"]+"\} 0$/m);
 });
 
 test('POST /txs: a valid tx is pending; bad signature, nonce, hex, body and JSON are 4xx with a clear error', async () => {
