@@ -1,10 +1,11 @@
 // The node's composition root: one LevelDB store, the L2 chain derived from L1 (ChainSync), the
 // mempool, the prover pool, the roles the config asks for, and the HTTP API. A loop follows L1
 // heads and runs each role's tick (a role's tick never overlaps itself; roles run side by side).
+// Prometheus metrics: GET /metrics on the API, and on a port of its own with the `metrics` option.
 //
 //   const node = await SidecarNode.start({ ... });
 //   node.on('event', (e: NodeEvent) => ...);
-//   await node.stop();   // stops roles, the prover pool, the chain follower, the API, closes LevelDB
+//   await node.stop();   // stops roles, the prover pool, the chain follower, the API and metrics servers, closes LevelDB
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { decodeSignedTx, type GenesisAccount, type SignedTx } from '../circuits/l2/index.js';
@@ -52,8 +53,10 @@ export interface NodeOptions {
   /** required with the submitter role */
   encodeProof?: L1ProofEncoder;
   withdrawTo?: string;
-  /** HTTP API (port 0 = random; undefined = off) */
+  /** HTTP API (port 0 = random; undefined = off); it also serves GET /metrics */
   api?: { host: string; port: number };
+  /** Prometheus GET /metrics on its own port (0 = random; undefined = off) */
+  metrics?: { host: string; port: number };
   /** L1 confirmations for `finalized` */
   confirmations?: number;
   /** ms between L1 head polls (default 250) */
@@ -70,6 +73,8 @@ export class SidecarNode extends EventEmitter {
   submitter?: Submitter;
   watcher?: Watcher;
   api?: ApiServer;
+  /** the Prometheus endpoint on its own port (`metrics` option) */
+  metricsServer?: ApiServer;
   p2p?: P2PNode;
   market?: Market;
   view?: L1View;
@@ -180,6 +185,9 @@ export class SidecarNode extends EventEmitter {
     if (this.o.api) {
       this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: this.log.child({ component: 'api' }), metrics: () => this.metrics.text() });
     }
+    if (this.o.metrics) {
+      this.metricsServer = await startApiServer({ host: this.o.metrics.host, port: this.o.metrics.port, routes: [], log: this.log.child({ component: 'metrics' }), metrics: () => this.metrics.text() });
+    }
     this.loop = this.run();
   }
 
@@ -257,6 +265,7 @@ export class SidecarNode extends EventEmitter {
     this.unsubscribe?.();
     await this.loop?.catch(() => undefined);
     await this.api?.close().catch(() => undefined);
+    await this.metricsServer?.close().catch(() => undefined);
     await this.p2p?.stop().catch(() => undefined);
     for (const a of this.proverRole?.active.values() ?? []) a.ctrl.abort();
     await this.prover?.close().catch((e) => this.log.warn({ err: e }, 'prover pool close failed'));

@@ -81,6 +81,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs } },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
     api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,
+    metrics: cfg.metricsPort >= 0 ? { host: cfg.apiHost, port: cfg.metricsPort } : undefined,
     confirmations: cfg.confirmations, log,
     p2p: {
       listen: cfg.p2pListen, bootstrap: cfg.bootstrap,
@@ -88,7 +89,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       quote: roles.includes('prover') ? { baseFee: cfg.proverFee, deposit: cfg.proverDeposit } : undefined,
     },
   });
-  log.info({ address: pub.l1Address, peerId: pub.peerId, roles, api: node.api?.url }, 'node started');
+  log.info({ address: pub.l1Address, peerId: pub.peerId, roles, api: node.api?.url, metrics: node.metricsServer ? `${node.metricsServer.url}/metrics` : undefined }, 'node started');
   node.on('event', (e) => log.info({ event: e.type }, describe(e)));
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };

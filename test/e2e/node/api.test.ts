@@ -1,6 +1,7 @@
 // The node's HTTP API on a real node (anvil, deployed protocol, LevelDB, ChainSync, libp2p on 127.0.0.1; watcher
 // role only, so no proving): status routes answer, a valid signed tx enters the mempool and its
 // ladder says `pending`, and malformed requests get 4xx JSON errors that name the problem.
+// Prometheus metrics (node and p2p) answer on the API and on their own port, closed on stop.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +32,7 @@ before(async () => {
   const deployment = await deployProtocol({ signer: deployer, params: { genesisRoot: (await WorldState.create(genesis)).root() } });
   const client = SidecarClient.connect({ deployment, rpc: provider, signer: nodeKey });
   node = await SidecarNode.start({
-    dataDir: dir, roles: ['watcher'], client, genesis, api: { host: '127.0.0.1', port: 0 }, pollMs: 100,
+    dataDir: dir, roles: ['watcher'], client, genesis, api: { host: '127.0.0.1', port: 0 }, metrics: { host: '127.0.0.1', port: 0 }, pollMs: 100,
     p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], ipColocationWeight: 0 },
   });
   url = node.api!.url;
@@ -117,4 +118,23 @@ test('GET with malformed parameters: 400; unknown tx or slot: 404; unknown route
   assert.equal((await call('GET', '/blocks?limit=-3')).status, 400);
   assert.equal((await call('GET', '/nowhere')).status, 404);
   assert.equal((await call('POST', '/status', '{}')).status, 405);
+});
+
+test('Prometheus /metrics on its own port (metricsPort): node and p2p metrics; only /metrics; closed on stop', async () => {
+  const m = node.metricsServer!;
+  assert.ok(m, 'the metrics server runs');
+  assert.notEqual(m.port, node.api!.port);
+  const res = await fetch(`${m.url}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  assert.match(text, /^sidecar_l1_slot \d+$/m);
+  assert.match(text, /^sidecar_p2p_peers 0$/m);
+  assert.match(text, /^sidecar_process_cpu_seconds_total /m);
+  const other = await fetch(`${m.url}/status`);
+  assert.equal(other.status, 404, 'the metrics port serves no API routes');
+  await other.text();
+
+  await node.stop();
+  await assert.rejects(fetch(`${m.url}/metrics`), /fetch failed/, 'the metrics port is closed on stop');
 });

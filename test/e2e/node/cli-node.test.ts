@@ -30,7 +30,7 @@ test('sidecar node: starts from flags/env, serves the API, stops cleanly on SIGI
   writeFileSync(path.join(dir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }));
 
   const args = [bin, 'node', '--data-dir', dir, '--roles', 'watcher', '--api-port', '0', '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--deployment-file', path.join(dir, 'deployment.json')];
-  const env = { ...process.env, SIDECAR_L1_RPC_URL: anvil.rpcUrl, SIDECAR_PRIVATE_KEY: key.privateKey, SIDECAR_LOG_LEVEL: 'info', SIDECAR_METRICS_PORT: '-1' };
+  const env = { ...process.env, SIDECAR_L1_RPC_URL: anvil.rpcUrl, SIDECAR_PRIVATE_KEY: key.privateKey, SIDECAR_LOG_LEVEL: 'info', SIDECAR_METRICS_PORT: '0' };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
@@ -45,6 +45,10 @@ test('sidecar node: starts from flags/env, serves the API, stops cleanly on SIGI
   const status = (await (await fetch(`${api}/status`)).json()) as { address: string; roles: string[] };
   assert.equal(status.address, key.address);
   assert.deepEqual(status.roles, ['watcher']);
+  // SIDECAR_METRICS_PORT=0: Prometheus on a random port of its own, logged at start
+  const metricsUrl = /"metrics":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(out)?.[1];
+  assert.ok(metricsUrl && !metricsUrl.startsWith(`${api}/`), `the node logs its metrics URL:\n${out}`);
+  assert.match(await (await fetch(metricsUrl)).text(), /^sidecar_l1_slot \d+$/m);
 
   // a second node on the same data dir: a clear error, exit 2, no stack trace
   const second = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 60_000 });
