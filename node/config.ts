@@ -54,7 +54,7 @@ export const SETTINGS = {
   bootstrap: { env: 'SIDECAR_BOOTSTRAP', describe: 'bootstrap peer multiaddrs with /p2p/<peer id> (comma-separated)', default: [], schema: list.pipe(z.array(z.string().regex(/\/p2p\/\w+$/, 'a bootstrap address must end in /p2p/<peer id>'))) },
   apiHost: { env: 'SIDECAR_API_HOST', describe: 'HTTP JSON API bind address', default: '127.0.0.1', schema: z.string().min(1) },
   apiPort: { env: 'SIDECAR_API_PORT', describe: 'HTTP JSON API port (0 = random, -1 = off)', default: 8080, schema: intish(-1, 65535) },
-  metricsPort: { env: 'SIDECAR_METRICS_PORT', describe: 'Prometheus /metrics port (0 = random, -1 = off)', default: 9464, schema: intish(-1, 65535) },
+  metricsPort: { env: 'SIDECAR_METRICS_PORT', describe: 'Prometheus /metrics port, bound on apiHost (0 = random, -1 = off)', default: 9464, schema: intish(-1, 65535) },
   proverWorkers: { env: 'SIDECAR_PROVER_WORKERS', describe: 'prover pool size (0 = measured default for this machine)', default: 0, schema: intish(0, 256) },
   proverThreads: { env: 'SIDECAR_PROVER_THREADS', describe: 'WASM threads per prover worker (0 = measured default)', default: 0, schema: intish(0, 256) },
   devCrs: { env: 'SIDECAR_DEV_CRS', describe: 'use the INSECURE dev CRS generated from a published seed (devnet/tests only)', default: false, schema: boolish },
