@@ -24,7 +24,7 @@ import { NodeMetrics } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole } from './roles/prover.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
-import { Submitter, type L1ProofEncoder } from './roles/submitter.js';
+import { Submitter, type L1ProofEncoder, type SubmitterOptions } from './roles/submitter.js';
 import { Watcher } from './roles/watcher.js';
 import { Store } from './storage/index.js';
 
@@ -52,6 +52,8 @@ export interface NodeOptions {
   };
   /** required with the submitter role */
   encodeProof?: L1ProofEncoder;
+  /** submitter: resend of a stuck proof tx (default: after 3 L1 blocks, fee cap 200 gwei) */
+  submitter?: SubmitterOptions;
   withdrawTo?: string;
   /** HTTP API (port 0 = random; undefined = off); it also serves GET /metrics */
   api?: { host: string; port: number };
@@ -174,7 +176,7 @@ export class SidecarNode extends EventEmitter {
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');
-      this.submitter = new Submitter(ctx, this.o.encodeProof);
+      this.submitter = new Submitter(ctx, this.o.encodeProof, this.o.submitter);
     }
     if (roles.has('watcher')) this.watcher = new Watcher(ctx, { withdrawTo: this.o.withdrawTo });
     // a new final proof: race to submit it now, not at the next L1 head

@@ -80,6 +80,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     },
     prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs } },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
+    submitter: { resend: cfg.submitterResendBlocks > 0 ? { afterBlocks: cfg.submitterResendBlocks, maxFeePerGas: cfg.submitterMaxFeePerGas } : false },
     api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,
     metrics: cfg.metricsPort >= 0 ? { host: cfg.apiHost, port: cfg.metricsPort } : undefined,
     confirmations: cfg.confirmations, log,

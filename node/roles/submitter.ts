@@ -1,12 +1,22 @@
 // The submitter: as soon as a checked final proof of a pending canonical block is known (own or
 // from gossip) and L1 accepts it (proof window open, parent proven), submit it: pre-flight,
 // skip when the block is already proven, log the expected profit (submission reward vs gas),
-// never two submissions of one slot in flight, never again after one landed.
+// never two submissions of one slot in flight, never again after one landed. A proof tx not
+// mined within `resend.afterBlocks` L1 blocks is resent with the same nonce and higher fees (up to
+// `resend.maxFeePerGas`; node/l1/sender.ts), so at most one of its versions lands.
+import type { ReplaceOptions } from '../l1/sender.js';
 import type { BlockProof } from '../../prover/types.js';
 import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
 
 /** Turns a final proof into what `submitProof` takes for this deployment's verifier. */
 export type L1ProofEncoder = (slot: number, p: BlockProof) => Promise<{ proof: Uint8Array | string; aux: string[] }>;
+
+export interface SubmitterOptions {
+  /** resend a stuck proof tx with a higher fee; false = never (default: after 3 blocks, cap 200 gwei) */
+  resend?: ReplaceOptions | false;
+}
+
+export const DEFAULT_RESEND: ReplaceOptions = { afterBlocks: 3, maxFeePerGas: 200n * 10n ** 9n };
 
 export class Submitter {
   private readonly inFlight = new Set<number>();
@@ -15,7 +25,11 @@ export class Submitter {
   /** slot → ms from "final proof known" to "tx sent" (bench figure) */
   readonly knownToSentMs = new Map<number, number>();
 
-  constructor(private readonly ctx: RoleContext, private readonly encode: L1ProofEncoder) {}
+  private readonly resend: ReplaceOptions | undefined;
+
+  constructor(private readonly ctx: RoleContext, private readonly encode: L1ProofEncoder, opts: SubmitterOptions = {}) {
+    this.resend = opts.resend === false ? undefined : opts.resend ?? DEFAULT_RESEND;
+  }
 
   async tick(v: L1View): Promise<void> {
     const { client, chain } = this.ctx;
@@ -49,7 +63,7 @@ export class Submitter {
       const { proof, aux } = await this.encode(k.slot, k.proof);
       const feeData = await client.provider.getFeeData();
       this.knownToSentMs.set(k.slot, Date.now() - k.knownAt); // the send starts now (pre-flight, sign, broadcast)
-      const sent = await client.submitProof(k.slot, proof, aux);
+      const sent = await client.submitProof(k.slot, proof, aux, this.resend ? { replace: this.resend } : undefined);
       this.landed.add(k.slot);
       const gasCost = sent.gasUsed * (feeData.gasPrice ?? 0n);
       log.info({ slot: k.slot, gasUsed: String(sent.gasUsed), gasCostWei: String(gasCost), rewardTokens: String(config.submissionReward) }, 'proof submitted (reward in tokens, gas in wei)');
