@@ -159,14 +159,14 @@ describe('p2p network (5 real nodes on 127.0.0.1)', () => {
       // Whoever completes the handshake with it bans it; it bans them too, so a node that had not
       // reached it yet may never handshake: what must hold is that no honest node stays connected.
       await waitFor(() => honestNodes.some((n) => n.isBanned(other.peerId)), 'wrong-network ban');
-      await waitFor(() => honestNodes.every((n) => n.libp2p.getConnections(other.peerId).length === 0), 'disconnected from every honest node');
+      await waitFor(() => honestNodes.every((n) => n.libp2p.getConnections(other.libp2p.peerId).length === 0), 'disconnected from every honest node');
       let bans = 0;
       for (const n of honestNodes) bans += await n.metrics.value(n.metrics.bans, { reason: 'wrong-network' });
       assert.ok(bans >= 1, 'the wrong-network ban is counted');
       for (const n of honestNodes.filter((x) => x.isBanned(other.peerId))) {
         await other.libp2p.dial(n.libp2p.getMultiaddrs()[0]).catch(() => {});
         await new Promise((r) => setTimeout(r, 300));
-        assert.equal(n.libp2p.getConnections(other.peerId).length, 0, 'a banned peer is refused');
+        assert.equal(n.libp2p.getConnections(other.libp2p.peerId).length, 0, 'a banned peer is refused');
       }
     } finally {
       await other.stop();
