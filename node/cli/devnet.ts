@@ -9,7 +9,7 @@
 // L1 verifier: the stand-in SignatureVerifier (the deployer signs the L1 public inputs of a
 // proof the node proved and checked with bb.js): the proofs are real, the on-chain check of
 // them is not yet (the generated Honk verifier router is wired in once circuits/backend lands it).
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HDNodeWallet, JsonRpcProvider, Wallet } from 'ethers';
@@ -17,10 +17,9 @@ import { pino } from 'pino';
 import { WorldState, generateKeyPair, signTx, toHex, type GenesisAccount, type KeyPair } from '../../circuits/l2/index.js';
 import { DEFAULT_MNEMONIC, startAnvil, type Anvil } from '../l1/anvil.js';
 import { SidecarClient } from '../l1/client.js';
-import { ProvingBackend } from '../../circuits/backend/prover.js';
-import { generateVerifier, routerProof, VERIFIER_TAGS, type L1Circuit } from '../../circuits/backend/verifier.js';
-import { compileContracts, REPO_ROOT } from '../l1/compile.js';
-import { deployContract, deployProtocol, saveDeployment, type Deployment, type ProtocolParams, type VerifierChoice } from '../l1/deploy.js';
+import { deployHonkRouter } from '../../prover/l1-verify.js';
+import { routerProof, type L1Circuit } from '../../circuits/backend/verifier.js';
+import { deployProtocol, saveDeployment, type Deployment, type ProtocolParams, type VerifierChoice } from '../l1/deploy.js';
 import { signatureProof } from '../l1/signature-verifier.js';
 import { MempoolError } from '../mempool/index.js';
 import { SidecarNode } from '../node.js';
@@ -77,30 +76,6 @@ export function l1CircuitsFor(maxTxs: number): L1Circuit[] {
  * Generates (cached in .build/) the Solidity verifiers of `circuits` for the INSECURE dev CRS,
  * compiles them with the router, deploys them, and returns the router's address.
  */
-export async function deployHonkRouter(signer: Wallet, circuits: readonly L1Circuit[], out: (l: string) => void): Promise<string> {
-  const backend = await ProvingBackend.create({ crs: { dev: true } });
-  const vs = [];
-  try {
-    for (const c of circuits) vs.push(await generateVerifier(backend, c));
-  } finally {
-    await backend.destroy();
-  }
-  const routerUnit = 'src/verifiers/HonkVerifierRouter.sol';
-  const t0 = Date.now();
-  const compiled = compileContracts({
-    includeProtocol: false,
-    extraSources: {
-      ...Object.fromEntries(vs.map((v) => [v.unitName, v.source])),
-      [routerUnit]: readFileSync(path.join(REPO_ROOT, 'contracts', routerUnit), 'utf8'),
-      'src/interfaces/IVerifier.sol': readFileSync(path.join(REPO_ROOT, 'contracts/src/interfaces/IVerifier.sol'), 'utf8'),
-    },
-  });
-  out(`devnet: compiled ${vs.map((v) => v.contractName).join(', ')} + HonkVerifierRouter in ${((Date.now() - t0) / 1000).toFixed(1)} s${compiled.fromCache ? ' (cached)' : ''}`);
-  const addrs: string[] = [];
-  for (const v of vs) addrs.push((await deployContract(signer, compiled, `${v.unitName}:${v.contractName}`)).address);
-  return (await deployContract(signer, compiled, `${routerUnit}:HonkVerifierRouter`, [vs.map((v) => VERIFIER_TAGS[v.circuit]), addrs])).address;
-}
-
 export interface DevnetResult {
   slots: number;
   verified: number;
@@ -175,7 +150,7 @@ export class Devnet {
     if (o.verifier === 'honk') {
       const circuits = l1CircuitsFor(o.maxTxs);
       this.out(`devnet: L1 verifier = generated UltraHonk verifiers (${circuits.join(', ')}) behind HonkVerifierRouter, INSECURE dev CRS`);
-      verifier = { kind: 'address', address: await deployHonkRouter(deployer, circuits, (l) => this.out(l)) };
+      verifier = { kind: 'address', address: (await deployHonkRouter(deployer, circuits, { crs: { dev: true }, log: (l) => this.out(`devnet: ${l}`) })).address };
     } else {
       this.out('devnet: L1 verifier = stand-in SignatureVerifier (proofs are real and checked with bb.js; L1 checks a deployer signature over their public inputs)');
       verifier = { kind: 'signature', signer: deployer.address };
