@@ -256,7 +256,7 @@ export class SidecarNode extends EventEmitter {
     } catch (e) {
       throw new MempoolError('malformed', (e as Error).message);
     }
-    const hash = this.mempool.add(signed, this.chain.pendingState());
+    const hash = this.mempool.add(signed, { account: (i) => this.chain.pendingAccount(i) });
     await this.chain.observeTx(hash, 'pending');
     return hash;
   }

@@ -37,8 +37,11 @@ export class Mempool {
   get size(): number { return this.byHash.size; }
   has(hash: string): boolean { return this.byHash.has(hash.toLowerCase()); }
 
-  /** Checks `tx` against `state` (the pending tip) and adds it; returns its hash. */
-  add(tx: SignedTx, state: WorldState, now = Date.now()): string {
+  /**
+   * Checks `tx` against `state` (the pending tip; only account reads, so a view such as
+   * ChainSync.pendingAccount does, no state copy) and adds it; returns its hash.
+   */
+  add(tx: SignedTx, state: Pick<WorldState, 'account'>, now = Date.now()): string {
     try {
       checkTxFields(tx.tx);
     } catch (e) {
