@@ -139,7 +139,7 @@ export class Market {
   /** Share a final proof this node made. */
   async shareProof(p: BlockProof): Promise<void> {
     const r = await this.p2p.publish('proofs', {
-      kind: PROOF_KIND.final, id: getBytes(p.rootJob), slot: p.slot, blockHash: getBytes(p.blockHash), segment: 0,
+      kind: PROOF_KIND.final, id: getBytes(`0x${p.rootJob.replace(/^0x/, '')}`), slot: p.slot, blockHash: getBytes(p.blockHash), segment: 0,
       proof: p.proof, publicInputs: p.publicInputs.map((x) => getBytes(x)),
     });
     this.stats.proofsShared++;
@@ -153,11 +153,12 @@ export class Market {
     if (!txs) return;
     const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
     const root = plan.jobs.find((j) => j.id === plan.root);
-    if (!root || root.id.toLowerCase() !== id) return; // not this block's final proof
+    // job ids are plain hex (no 0x); the gossip id is bytes
+    if (!root || `0x${root.id.toLowerCase().replace(/^0x/, '')}` !== id) return; // not this block's final proof
     this.stats.proofsReceived++;
     const known: KnownProof = {
       slot, blockHash, source: 'p2p', knownAt: Date.now(),
-      proof: { blockHash, slot: BigInt(slot), rootJob: id, circuit: root.circuit, proof: new Uint8Array(proof), publicInputs, proven: 0, reused: 0, elapsedMs: 0 },
+      proof: { blockHash, slot: BigInt(slot), rootJob: root.id, circuit: root.circuit, proof: new Uint8Array(proof), publicInputs, proven: 0, reused: 0, elapsedMs: 0 },
     };
     if (this.ctx.proofs.add(known)) await chain.noteProofOnP2p(slot).catch(() => undefined);
   }
