@@ -18,9 +18,11 @@ import type { Role } from './config.js';
 import { PHASES, type SidecarClient, type SidecarConfig } from './l1/client.js';
 import { createLogger, type Logger } from './log.js';
 import { Mempool, MempoolError } from './mempool/index.js';
+import { TxGossip } from './mempool/gossip.js';
+import { MempoolKeeper } from './mempool/keeper.js';
 import { P2PNode } from './p2p/index.js';
 import { Market } from './roles/market.js';
-import { NodeMetrics } from './metrics.js';
+import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole } from './roles/prover.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
@@ -79,6 +81,11 @@ export class SidecarNode extends EventEmitter {
   metricsServer?: ApiServer;
   p2p?: P2PNode;
   market?: Market;
+  /** requeues txs of blocks that will not be on the chain, prunes used ones (chain notices) */
+  keeper!: MempoolKeeper;
+  /** txs over gossip (with p2p) */
+  txGossip?: TxGossip;
+  private onChainMetrics?: (n: ChainNotice) => void;
   view?: L1View;
   private headTimes: number[] = [];
   readonly events: (NodeEvent & { at: number })[] = [];
@@ -129,6 +136,8 @@ export class SidecarNode extends EventEmitter {
   private async init(): Promise<void> {
     const roles = new Set(this.o.roles);
     const ctx = this.ctx();
+    this.keeper = new MempoolKeeper(this.mempool, ctx);
+    this.onChainMetrics = trackChain(this.metrics, { chain: this.chain, client: this.o.client, address: this.address, log: this.log });
     if (this.o.p2p) {
       const d = this.o.client.deployment;
       let market: Market | undefined;
@@ -140,8 +149,10 @@ export class SidecarNode extends EventEmitter {
           quoteDomain: { chainId: d.chainId, verifyingContract: d.sidecar },
           l1BlockNumber: () => (this.view ? BigInt(this.view.head) : undefined),
           blockStanding: (slot, hash) => market?.blockStanding(slot, hash) ?? 'unknown',
+          txPublicKey: (i) => this.chain.pendingAccount(i)?.publicKey,
         },
       });
+      this.txGossip = new TxGossip(this.p2p, this.mempool, this.keeper, this.chain, this.log.child({ component: 'txs' }));
       this.market = market = new Market(ctx, this.p2p);
       await market.init();
     }
@@ -168,11 +179,22 @@ export class SidecarNode extends EventEmitter {
       const role = this.proverRole;
       this.sequencer = new Sequencer(ctx, this.mempool, {
         ...so, chooseProver, selfProve: so.selfProve && roles.has('prover'),
+        selfProvableTxs: so.selfProvableTxs ?? (role ? (deadline, head) => {
+          // the largest block its prover finishes in time (fits is monotone in the tx count)
+          let lo = 0;
+          let hi = so.maxTxs;
+          if (role.fits(deadline, head, this.blockMs(), hi).ok) return hi;
+          while (lo < hi) {
+            const mid = Math.ceil((lo + hi) / 2);
+            if (mid > 0 && role.fits(deadline, head, this.blockMs(), mid).ok) lo = mid; else hi = mid - 1;
+          }
+          return lo;
+        } : undefined),
         canSelfProve: so.canSelfProve ?? (role ? (deadline, head, txCount) => {
           const f = role.fits(deadline, head, this.blockMs(), txCount);
           return f.ok ? undefined : `this node's prover cannot finish in time: needs ~${Math.round(f.needMs / 1000)} s (${f.active} blocks in flight), ~${Math.round(f.haveMs / 1000)} s left`;
         } : undefined),
-      });
+      }, this.keeper);
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');
@@ -200,6 +222,8 @@ export class SidecarNode extends EventEmitter {
   }
 
   private onNotice(n: ChainNotice): void {
+    this.keeper.onNotice(n);
+    this.onChainMetrics?.(n);
     this.market?.onNotice(n);
     this.proverRole?.onNotice(n);
     this.emit('chain', n);
@@ -257,7 +281,9 @@ export class SidecarNode extends EventEmitter {
       throw new MempoolError('malformed', (e as Error).message);
     }
     const hash = this.mempool.add(signed, { account: (i) => this.chain.pendingAccount(i) });
-    await this.chain.observeTx(hash, 'pending');
+    await this.keeper.admitted(hash);
+    // to the other nodes' mempools (a publish failure leaves the tx here, in this node's pool)
+    if (this.txGossip) await this.txGossip.publish(signed).catch((e) => this.log.warn({ err: e, tx: hash }, `publishing tx ${hash} failed: ${(e as Error).message}`));
     return hash;
   }
 
@@ -272,6 +298,7 @@ export class SidecarNode extends EventEmitter {
     for (const a of this.proverRole?.active.values() ?? []) a.ctrl.abort();
     await this.prover?.close().catch((e) => this.log.warn({ err: e }, 'prover pool close failed'));
     await this.chain.stop().catch(() => undefined);
+    await this.keeper?.idle();
     await this.store.close().catch(() => undefined);
   }
 }
