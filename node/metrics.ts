@@ -2,7 +2,12 @@
 // Components update these. Other layers register their own metrics in this registry (the node
 // passes `registry` to them), each metric with one owner: node/p2p/metrics.ts owns the gossip
 // outcomes (`sidecar_gossip_messages_total`) and the p2p queue, peer and req/resp metrics.
+import type { EventLog } from 'ethers';
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import type { ChainNotice, ChainSync } from './chain/index.js';
+import { padSlot } from './chain/repos.js';
+import type { SidecarClient } from './l1/client.js';
+import type { Logger } from './log.js';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -17,9 +22,14 @@ export class NodeMetrics {
   });
   readonly queueDepth = new Gauge({ name: 'sidecar_queue_depth', help: 'items waiting per queue', labelNames: ['queue'], registers: [this.registry] });
   readonly l1Txs = new Counter({ name: 'sidecar_l1_txs_total', help: 'L1 transactions by call and outcome', labelNames: ['call', 'outcome'], registers: [this.registry] });
-  readonly rewardsEarned = new Gauge({ name: 'sidecar_rewards_earned_tokens', help: 'rewards credited to this node on L1 (token base units, as float)', labelNames: ['kind'], registers: [this.registry] });
-  readonly depositsAtRisk = new Gauge({ name: 'sidecar_deposits_at_risk_tokens', help: 'deposits of unproven committed blocks this node is the prover of (token base units, as float)', registers: [this.registry] });
-  readonly blocks = new Gauge({ name: 'sidecar_blocks', help: 'known blocks by status', labelNames: ['status'], registers: [this.registry] });
+  /** kinds: prover, sequencer, submission, slash-share (credited since start, node/roles/rewards.ts); withdrawn (watcher) */
+  readonly rewardsEarned = new Gauge({ name: 'sidecar_rewards_earned_tokens', help: 'rewards credited to this node on L1 since this process started, by kind (prover, sequencer, submission, slash-share; withdrawn = total withdrawn) (token base units, as float)', labelNames: ['kind'], registers: [this.registry] });
+  /** set at scrape time from the chain (`trackChain`) */
+  readonly depositsAtRisk = new Gauge({ name: 'sidecar_deposits_at_risk_tokens', help: 'deposits this node put up (depositor) on committed blocks not proven yet (token base units, as float)', registers: [this.registry] });
+  /** set at scrape time from the chain (`trackChain`) */
+  readonly blocks = new Gauge({ name: 'sidecar_blocks', help: 'canonical blocks known to this node by status (pending, proven, slashed, invalidated)', labelNames: ['status'], registers: [this.registry] });
+  readonly mempoolRequeue = new Counter({ name: 'sidecar_mempool_requeue_total', help: 'txs of uncommitted, lost or slashed blocks put back into the mempool (outcome requeued) or left out (included, insufficient-balance, duplicate, unknown-account)', labelNames: ['reason', 'outcome'], registers: [this.registry] });
+  private scrapeHooks: (() => Promise<void>)[] = [];
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sidecar_' });
@@ -36,7 +46,70 @@ export class NodeMetrics {
     });
   }
 
-  text(): Promise<string> {
+  /** Runs `fn` before every scrape (values read from storage at scrape time; a failure keeps the last values). */
+  beforeScrape(fn: () => Promise<void>): void {
+    this.scrapeHooks.push(fn);
+  }
+
+  async text(): Promise<string> {
+    await Promise.all(this.scrapeHooks.map((f) => f().catch(() => undefined)));
     return this.registry.metrics();
   }
+}
+
+/** What `trackChain` reads: the node's chain, its L1 client and its address. */
+export interface ChainMetricsSource {
+  chain: ChainSync;
+  client: SidecarClient;
+  address: string;
+  log?: Logger;
+}
+
+/**
+ * The chain's metrics: blocks by status and deposits at risk (read from the chain's storage at
+ * scrape time), and rewards credited to this node (from the `BlockProven` / `BlockInvalidated`
+ * logs of each proven / invalidated block, once per block). Returns the chain notice handler.
+ */
+export function trackChain(m: NodeMetrics, s: ChainMetricsSource): (n: ChainNotice) => void {
+  const me = s.address.toLowerCase();
+  m.beforeScrape(async () => {
+    const counts: Record<string, number> = { pending: 0, proven: 0, slashed: 0, invalidated: 0 };
+    for (const c of await s.chain.repos.canonical.values()) counts[c.status] = (counts[c.status] ?? 0) + 1;
+    for (const [status, n] of Object.entries(counts)) m.blocks.set({ status }, n);
+    let atRisk = 0n;
+    for (const { slot } of await s.chain.pendingChain()) {
+      const c = await s.chain.block(slot);
+      if (!c || c.status !== 'pending') continue;
+      const p = await s.chain.repos.proposals.get(`${padSlot(slot)}/${c.sequencer.toLowerCase()}`);
+      if (p?.depositor?.toLowerCase() === me && p.deposit !== undefined) atRisk += p.deposit;
+    }
+    m.depositsAtRisk.set(Number(atRisk));
+  });
+  const seen = new Set<string>();
+  const credit = async (n: ChainNotice & { slot: number }): Promise<void> => {
+    const c = await s.chain.block(n.slot);
+    const at = n.type === 'proven' ? c?.provenAtL1 : c?.statusAtL1;
+    if (!c || at === undefined) return;
+    const key = `${n.type}/${n.slot}/${c.blockHash}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const sc = s.client.sidecar;
+    if (n.type === 'proven') {
+      for (const l of await sc.queryFilter(sc.filters.BlockProven(n.slot), at, at)) {
+        const a = (l as EventLog).args;
+        if (String(a.prover).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'prover' }, Number(a.proverReward));
+        if (String(a.submitter).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'submission' }, Number(a.submissionReward));
+        if (c.sequencer.toLowerCase() === me) m.rewardsEarned.inc({ kind: 'sequencer' }, Number(a.sequencerReward));
+      }
+    } else {
+      for (const l of await sc.queryFilter(sc.filters.BlockInvalidated(n.slot), at, at)) {
+        const a = (l as EventLog).args;
+        if (String(a.sequencer).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'slash-share' }, Number(a.slashShare));
+      }
+    }
+  };
+  return (n) => {
+    if (n.type !== 'proven' && n.type !== 'invalidated') return;
+    void credit(n).catch((e) => s.log?.warn({ err: e, slot: n.slot }, `reading the rewards of slot ${n.slot} failed: ${(e as Error).message}`));
+  };
 }

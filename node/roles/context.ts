@@ -42,7 +42,11 @@ export class ProofBook extends EventEmitter {
 
 /** Things worth a line on the terminal and an API entry (per slot). */
 export type NodeEvent =
-  | { type: 'proposed' | 'revealed' | 'committed'; slot: number; blockHash: string; txs: number; prover?: string; l1Block: number }
+  | {
+    type: 'proposed' | 'revealed' | 'committed'; slot: number; blockHash: string; txs: number; prover?: string; l1Block: number;
+    /** proposed: a smaller block (at most `smaller.txs`, what this node can prove in time; more were ready) */
+    smaller?: { txs: number; reason: string };
+  }
   | { type: 'skipped'; slot: number; reason: string }
   | { type: 'proving'; slot: number; blockHash: string; jobs: number; done: number }
   | { type: 'proved'; slot: number; blockHash: string; circuit: string; ms: number }

@@ -2,10 +2,19 @@
 // L2 state, proposes it with its tip and reward share, reveals it, and commits a prover with a
 // deposit. It never commits a deposit on a block the chain says it cannot prove. Prover choice:
 // `chooseProver` (the RFQ, when configured) or itself (self-prove, sequencer-funded deposit).
+//
+// Fallbacks (SPEC §5, docs/design.md "Sequencer fallbacks"): with no acceptable quote it
+// self-proves when its own prover can finish the block before the deadline, else it commits
+// nothing. A proposal is sealed and one per slot, so the smaller block is the next one: when
+// self-proving is what it will rely on (no RFQ, or the last RFQ brought no acceptable quote)
+// it proposes at most `selfProvableTxs` txs, the largest block its prover finishes in time.
+// The txs of a block that got no prover, or lost its slot to another sequencer's block, go
+// back into the mempool once the slot's commitment phase is over (MempoolKeeper).
 import { MaxUint256 } from 'ethers';
 import { makeL1Block, blockHash as computeBlockHash, type L1Block, type Quote } from '../l1/block.js';
 import type { SignedTx } from '../../circuits/l2/index.js';
 import type { Mempool } from '../mempool/index.js';
+import { MempoolKeeper } from '../mempool/keeper.js';
 import { l1Code, type L1View, type RoleContext } from './context.js';
 
 export interface SequencerOptions {
@@ -18,6 +27,8 @@ export interface SequencerOptions {
   selfProve: boolean;
   /** before self-proving: undefined when this node's prover can finish before `deadline`, else why not */
   canSelfProve?: (deadline: number, head: number, txCount: number) => string | undefined;
+  /** the most txs this node's prover can prove before `deadline` (its measured speed and load); undefined = no bound known */
+  selfProvableTxs?: (deadline: number, head: number) => number | undefined;
   /** propose only in slots this accepts (e.g. devnet sequencers taking turns) */
   slotFilter?: (slot: number) => boolean;
   /** stop proposing after this many blocks (devnet --slots); undefined = forever */
@@ -38,6 +49,10 @@ export interface OwnBlock {
   prover?: string;
   /** wall-clock ms when the slot's proposal phase was first seen (slot-to-verified latency) */
   slotSeenAt: number;
+  /** its txs left the mempool (proposed) and have not come back or settled yet */
+  held: boolean;
+  /** txs left out to keep the block provable by this node in time (smaller-block fallback) */
+  limitedTo?: number;
 }
 
 export class Sequencer {
@@ -47,8 +62,15 @@ export class Sequencer {
   private seenAt = new Map<number, number>();
   /** slots skipped and why */
   readonly skipped = new Map<number, string>();
+  /** own blocks whose txs went back to the mempool (reason: not-committed, lost-slot) */
+  readonly requeued: { slot: number; reason: string; requeued: string[]; skipped: string[] }[] = [];
+  /** the last RFQ brought no acceptable quote: size the next block for self-proving */
+  private noQuoteLast = false;
+  readonly keeper: MempoolKeeper;
 
-  constructor(private readonly ctx: RoleContext, private readonly mempool: Mempool, private readonly o: SequencerOptions) {}
+  constructor(private readonly ctx: RoleContext, private readonly mempool: Mempool, private readonly o: SequencerOptions, keeper?: MempoolKeeper) {
+    this.keeper = keeper ?? new MempoolKeeper(mempool, ctx);
+  }
 
   get proposedCount(): number { return [...this.blocks.values()].filter((b) => b.stage !== 'failed').length; }
   get done(): boolean { return this.o.maxBlocks !== undefined && this.blocks.size >= this.o.maxBlocks; }
@@ -68,6 +90,7 @@ export class Sequencer {
   async tick(v: L1View): Promise<void> {
     if (!this.staked) await this.setup();
     if (!this.seenAt.has(v.slot)) this.seenAt.set(v.slot, Date.now());
+    await this.reclaim(v);
     if (v.phase === 'Proposal') await this.propose(v);
     else if (v.phase === 'Reveal') await this.reveal(v);
     else if (v.phase === 'Commitment') await this.commit(v);
@@ -86,17 +109,27 @@ export class Sequencer {
       this.skip(v.slot, `the pending chain is broken at slot ${head.pending.brokenAt}; not building on it`);
       return;
     }
-    const pick = this.mempool.select(state, this.o.maxTxs);
+    const limit = await this.sizeLimit(v);
+    const max = limit === undefined ? this.o.maxTxs : Math.min(this.o.maxTxs, limit);
+    const pick = this.mempool.select(state, max);
     if (pick.dropped.length) for (const h of pick.dropped) void chain.observeTx(h, 'dropped').catch(() => undefined);
     const block = makeL1Block(v.slot, state.root(), pick.endState.root(), pick.txs);
     const hash = computeBlockHash(block).toLowerCase();
-    const own: OwnBlock = { slot: v.slot, block, blockHash: hash, txs: pick.txs, hashes: pick.hashes, stage: 'proposed', slotSeenAt: this.seenAt.get(v.slot)! };
+    const own: OwnBlock = { slot: v.slot, block, blockHash: hash, txs: pick.txs, hashes: pick.hashes, stage: 'proposed', slotSeenAt: this.seenAt.get(v.slot)!, held: false };
+    if (max < this.o.maxTxs && this.mempool.select(state, max + 1).txs.length > max) {
+      // more txs were ready: a smaller block this node can prove in time (the rest wait)
+      own.limitedTo = max;
+      log.info({ slot: v.slot, txs: max }, `proposing a smaller block: ${max} txs is what this node can prove in time`);
+    }
     this.blocks.set(v.slot, own);
     try {
       const sent = await client.propose(v.slot, block, this.o.tip, this.o.rewardShareBps);
       this.mempool.remove(pick.hashes);
+      own.held = true;
+      await chain.noteProposed(v.slot, hash, pick.hashes).catch(() => undefined);
       this.ctx.metrics.l1Txs.inc({ call: 'propose', outcome: 'ok' });
-      this.ctx.emit({ type: 'proposed', slot: v.slot, blockHash: hash, txs: pick.txs.length, l1Block: sent.blockNumber });
+      const smaller = own.limitedTo === undefined ? undefined : { txs: own.limitedTo, reason: this.noQuoteLast ? 'no acceptable quote last slot: self-proving' : 'self-proving' };
+      this.ctx.emit({ type: 'proposed', slot: v.slot, blockHash: hash, txs: pick.txs.length, l1Block: sent.blockNumber, smaller });
     } catch (e) {
       own.stage = 'failed';
       this.ctx.metrics.l1Txs.inc({ call: 'propose', outcome: l1Code(e) });
@@ -144,6 +177,7 @@ export class Sequencer {
       const timing = await client.slotTiming(v.slot);
       const bought = await this.rfqs.get(v.slot);
       this.rfqs.delete(v.slot);
+      if (this.o.chooseProver) this.noQuoteLast = !bought;
       let sent;
       if (bought) {
         sent = await client.commitProverWithQuote(v.slot, bought.quote, bought.signature);
@@ -167,6 +201,44 @@ export class Sequencer {
     } catch (e) {
       own.stage = 'failed';
       this.fail('commitProver', v.slot, e);
+    }
+  }
+
+  /**
+   * The most txs the next block may hold, or undefined for no bound: when this node will prove
+   * it itself (self-proving, and no RFQ or the last RFQ brought no acceptable quote), what its
+   * prover can finish before the slot's deadline.
+   */
+  private async sizeLimit(v: L1View): Promise<number | undefined> {
+    if (!this.o.selfProve || !this.o.selfProvableTxs) return undefined;
+    if (this.o.chooseProver && !this.noQuoteLast) return undefined; // the market may take the full block
+    const t = await this.ctx.client.slotTiming(v.slot);
+    const n = this.o.selfProvableTxs(t.deadline, v.head);
+    return n === undefined ? undefined : Math.max(0, Math.floor(n));
+  }
+
+  /**
+   * Own blocks that will not be on the chain give their txs back to the mempool: a failed
+   * reveal or commitment, no prover committed, a slot missed, or (once the slot's commitment
+   * phase is over) another sequencer's block won the slot.
+   */
+  private async reclaim(v: L1View): Promise<void> {
+    for (const own of this.blocks.values()) {
+      if (!own.held) continue;
+      let reason: string | undefined;
+      if (own.stage === 'failed') reason = 'not-committed';
+      else if (v.slot > own.slot && own.stage !== 'committed') reason = 'not-committed';
+      else if (v.slot > own.slot) {
+        await this.ctx.chain.syncTo(v.head);
+        const c = await this.ctx.chain.block(own.slot);
+        if (c?.blockHash?.toLowerCase() === own.blockHash) { own.held = false; continue; } // on the chain: slashes are the keeper's
+        reason = 'lost-slot';
+      }
+      if (!reason) continue;
+      own.held = false;
+      await this.ctx.chain.syncTo(v.head);
+      const r = await this.keeper.requeue(own.txs, reason, { slot: own.slot, blockHash: own.blockHash });
+      this.requeued.push({ slot: own.slot, reason, requeued: r.requeued, skipped: r.skipped.map((x) => x.hash) });
     }
   }
 

@@ -1,6 +1,9 @@
 // The tx status ladder of SPEC §3. A tx only climbs, except to the two terminal-or-retry
 // states: `reorged` (its block was invalidated; it may climb again if re-included) and
-// `dropped` (evicted from the mempool without inclusion).
+// `dropped` (evicted from the mempool without inclusion), and back to `pending` from
+// `proposed`/`revealed`: its block never got a prover committed (or lost its slot) and the tx
+// is waiting in the mempool again. Callers observe `pending` only for a tx that is in the
+// mempool (node/mempool), so a tx of a committed block is never sent back.
 export const LADDER = [
   'executed', 'pending', 'proposed', 'revealed', 'committed', 'proof-on-p2p', 'published', 'verified', 'finalized',
 ] as const;
@@ -38,6 +41,10 @@ export function observe(
   if (status === 'reorged' || status === 'dropped') {
     if (prev && (prev.status === status || rank(prev.status) >= rank('finalized'))) return prev;
     return { ...rec, status, at: { ...rec.at, [status]: rec.at[status] ?? now } };
+  }
+  if (status === 'pending' && prev && (prev.status === 'proposed' || prev.status === 'revealed')) {
+    // back in the mempool: its block was not committed; it climbs again from here
+    return { ...rec, status, slot: undefined, blockHash: undefined, at: { ...rec.at } };
   }
   // after a reorg a tx climbs again from wherever it is re-observed
   const climbing = !prev || prev.status === 'reorged' || prev.status === 'dropped' || rank(status) > rank(prev.status);

@@ -57,3 +57,48 @@ test('select: applies txs in nonce order up to max, keeps gaps and overspends wa
   assert.deepEqual(later.dropped, [txHash(over)]);
   assert.equal(pool.size, 1);
 });
+
+test('requeue: puts back a lost block\'s txs in block order; skips included, overspent, duplicate; ignores the size bound', async () => {
+  const s = await state();
+  const pool = new Mempool({ maxSize: 1 });
+  // a block: 0 -> 1 (60), 1 -> 2 (150: only valid after the first), 2 -> 0 (1), 0 -> 1 (50: overspends account 0)
+  const a = signTx({ from: 0, to: 1, amount: 60n, nonce: 0 }, keys[0].secretKey);
+  const b = signTx({ from: 1, to: 2, amount: 150n, nonce: 0 }, keys[1].secretKey);
+  const c = signTx({ from: 2, to: 0, amount: 1n, nonce: 0 }, keys[2].secretKey);
+  const d = signTx({ from: 0, to: 1, amount: 50n, nonce: 1 }, keys[0].secretKey);
+  // on the pending tip another block already used account 2's nonce 0
+  const tip = s.clone();
+  tip.applyTx(signTx({ from: 2, to: 1, amount: 5n, nonce: 0 }, keys[2].secretKey));
+  const r = pool.requeue([a, b, c, d], tip);
+  assert.deepEqual(r.requeued, [txHash(a), txHash(b)], 'b applies after a in block order, though account 1 alone has only 100');
+  assert.deepEqual(r.skipped, [{ hash: txHash(c), code: 'included' }, { hash: txHash(d), code: 'insufficient-balance' }]);
+  assert.equal(pool.size, 2, 'requeued txs are not refused by a full pool');
+  assert.deepEqual(pool.select(tip, 10).hashes, [txHash(a), txHash(b)], 'and are selected again');
+  // again: already waiting counts as requeued; another tx with the same sender and nonce wins
+  const other = signTx({ from: 1, to: 0, amount: 1n, nonce: 1 }, keys[1].secretKey);
+  const pool2 = new Mempool();
+  pool2.add(other, tip);
+  const again = pool2.requeue([signTx({ from: 1, to: 2, amount: 2n, nonce: 1 }, keys[1].secretKey)], tip);
+  assert.equal(again.skipped[0].code, 'duplicate');
+  assert.deepEqual(pool.requeue([a], tip).requeued, [txHash(a)]);
+  assert.equal(pool.size, 2);
+});
+
+test('prune evicts txs whose nonce the pending tip used; check admits without adding', async () => {
+  const s = await state();
+  const pool = new Mempool();
+  const t0 = signTx({ from: 0, to: 1, amount: 1n, nonce: 0 }, keys[0].secretKey);
+  const t1 = signTx({ from: 0, to: 1, amount: 1n, nonce: 1 }, keys[0].secretKey);
+  const u0 = signTx({ from: 1, to: 0, amount: 1n, nonce: 0 }, keys[1].secretKey);
+  assert.equal(pool.check(t0, s), txHash(t0));
+  assert.equal(pool.size, 0, 'check adds nothing');
+  for (const t of [t0, t1, u0]) pool.add(t, s);
+  refused(() => pool.check(t0, s), 'duplicate', /already in the mempool/);
+  const forged = signTx({ from: 1, to: 0, amount: 5n, nonce: 3 }, keys[2].secretKey);
+  assert.doesNotThrow(() => pool.check(forged, s, { signatureChecked: true }), 'a caller that checked the signature skips it');
+  const tip = s.clone();
+  tip.applyTx(t0);
+  assert.deepEqual(pool.prune(tip), [txHash(t0)]);
+  assert.deepEqual(pool.hashes(), [txHash(t1), txHash(u0)]);
+  assert.equal(pool.nextNonce(0, tip), 2);
+});

@@ -1,0 +1,78 @@
+// Keeps the mempool in step with the chain: txs of blocks that will not be (or are no longer) on
+// the chain come back, txs a new pending tip already used leave, and each tx's status ladder says
+// so (SPEC §3: back to `pending`, or `dropped`).
+//  - a sequencer's own block that never got a prover committed, or lost its slot: the sequencer
+//    calls `requeue` once the slot's commitment phase is over;
+//  - slashed / invalidated blocks (any sequencer's): their txs come back when the chain has
+//    rewound (the pending tip is the proven tip again), oldest slot first;
+//  - a new canonical block: waiting txs whose nonce it used leave the pool.
+import type { SignedTx } from '../../circuits/l2/index.js';
+import type { ChainNotice, ChainSync } from '../chain/index.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics.js';
+import { rank } from '../status/ladder.js';
+import type { Mempool } from './index.js';
+
+export interface KeeperContext { chain: ChainSync; log: Logger; metrics: NodeMetrics }
+
+export class MempoolKeeper {
+  /** slashed / invalidated blocks whose txs come back once the chain has rewound */
+  private readonly removed = new Map<string, number>();
+  private work: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly mempool: Mempool, private readonly ctx: KeeperContext) {}
+
+  /** A tx entered the pool (API or gossip): its ladder says `pending` (not over a revealed block's status). */
+  async admitted(hash: string): Promise<void> {
+    const prev = await this.ctx.chain.txStatus(hash);
+    if (prev && (prev.status === 'proposed' || prev.status === 'revealed')) return;
+    await this.ctx.chain.observeTx(hash, 'pending');
+  }
+
+  /**
+   * Puts `txs` (in block order) back into the pool against the pending tip; ladder: `pending`
+   * for those back, `dropped` for those no longer valid (not for those included since).
+   */
+  async requeue(txs: readonly SignedTx[], reason: string, where: { slot?: number; blockHash?: string } = {}): Promise<{ requeued: string[]; skipped: { hash: string; code: string }[] }> {
+    const { chain, log, metrics } = this.ctx;
+    const r = this.mempool.requeue(txs, { account: (i) => chain.pendingAccount(i) });
+    for (const h of r.requeued) await chain.observeTx(h, 'pending');
+    for (const s of r.skipped) if (s.code !== 'included') await chain.observeTx(s.hash, 'dropped');
+    metrics.mempoolRequeue.inc({ reason, outcome: 'requeued' }, r.requeued.length);
+    for (const s of r.skipped) metrics.mempoolRequeue.inc({ reason, outcome: s.code });
+    if (txs.length) log.info({ ...where, reason, requeued: r.requeued.length, skipped: r.skipped.length }, `${r.requeued.length} of ${txs.length} txs back in the mempool (${reason})`);
+    return r;
+  }
+
+  /** Chain notices (the node subscribes this); work runs in order, errors are logged. */
+  onNotice(n: ChainNotice): void {
+    if ((n.type === 'slashed' || n.type === 'invalidated') && n.blockHash) this.removed.set(n.blockHash.toLowerCase(), n.slot);
+    else if (n.type === 'rewound') this.enqueue(() => this.requeueRemoved());
+    else if (n.type === 'canonical') this.enqueue(() => this.prune());
+  }
+
+  /** Resolves when the work queued so far is done (tests, shutdown). */
+  idle(): Promise<void> { return this.work.then(() => undefined); }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.work = this.work.then(fn).catch((e) => this.ctx.log.warn({ err: e }, `mempool upkeep failed: ${(e as Error).message}`));
+  }
+
+  private async requeueRemoved(): Promise<void> {
+    const blocks = [...this.removed.entries()].sort((a, b) => a[1] - b[1]);
+    this.removed.clear();
+    for (const [hash, slot] of blocks) {
+      const txs = await this.ctx.chain.blockTxs(hash);
+      if (txs?.length) await this.requeue(txs, 'slashed', { slot, blockHash: hash });
+    }
+  }
+
+  private async prune(): Promise<void> {
+    const { chain } = this.ctx;
+    for (const h of this.mempool.prune({ account: (i) => chain.pendingAccount(i) })) {
+      // included in a block: the chain has its status; else another tx used its nonce
+      const s = await chain.txStatus(h);
+      if (!s || rank(s.status) <= rank('pending')) await chain.observeTx(h, 'dropped');
+    }
+  }
+}
