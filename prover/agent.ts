@@ -1,127 +1,257 @@
-// A remote prover agent (`sidecar agent`): a process with its own worker pool that connects
-// to a node over libp2p, says hello with its worker count, and proves the jobs the node sends
-// (prover/remote.ts has the protocol). Jobs are kept until the node has polled their result
-// (or for `keepMs`), so a poll lost on the wire is answered again.
-import type { P2PNode } from '../node/p2p/index.js';
-import { createLogger } from '../node/log.js';
-import { ProverPool } from './pool.js';
+// A remote prover agent (`sidecar agent`): a process with its own worker pool and orchestrator
+// that connects to a node over libp2p, says hello with its worker count, and proves the leases
+// the node hands it: a whole block or the rest of a block's plan (prover/remote.ts has the
+// protocol). A lease is rebuilt into a block task from its spec (prover/tasks.ts registry;
+// 'rollup' is registered by prover/rollup.ts) and runs on the agent's Orchestrator with the
+// node's dep results as known; each job's result is kept for the node's polls until the node
+// acknowledges it. A lease nobody polls for `keepMs` is cancelled (the node is gone).
+import type { ProofJob, ProofPlan } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
-import { JobError, type JobResult, type ProveRequest } from './types.js';
-import { decodeFrame, encodeFrame, encodeReply } from './worker.js';
-import { MAX_FRAME_BYTES, PROTO_CANCEL, PROTO_HELLO, PROTO_POLL, PROTO_SUBMIT, type PollReply } from './remote.js';
+import { createLogger } from '../node/log.js';
+import { HandlerError } from '../node/p2p/reqresp.js';
+import type { P2PNode } from '../node/p2p/index.js';
+import { Orchestrator, type Executor, type JobEvent } from './orchestrator.js';
+import { ProverPool } from './pool.js';
+import { MAX_FRAME_BYTES, PROTO_CANCEL, PROTO_HELLO, PROTO_LEASE, PROTO_POLL, type LeaseRequest, type PollReply } from './remote.js';
+import './rollup.js'; // registers the 'rollup' task kind
+import { decodeResults, encodeResults, planFromWire, taskFromSpec } from './tasks.js';
+import { JobError, type JobResult } from './types.js';
+import { decodeFrame, encodeFrame } from './worker.js';
 
 const log = createLogger('prover:agent');
 
-interface AgentJob { state: 'running' | 'done' | 'failed'; reply?: ArrayBuffer; error?: PollReply['error']; abort: AbortController; at: number }
-
-export interface AgentOptions {
-  /** The node to prove for: its multiaddr with /p2p/<peer id>, or its peer id once connected. */
-  nodePeerId: string;
-  /** Forget finished jobs not polled within this time. Default 10 min. */
-  keepMs?: number;
-  /** Fault injection for tests: change a result before it is returned. */
-  tamper?: (r: JobResult) => JobResult;
+interface AgentLease {
+  id: string;
+  blockHash: string;
+  /** Results in the order they finished (deps before dependents), from index `acked` on (the node has the earlier ones). */
+  results: [string, JobResult][];
+  acked: number;
+  state: 'running' | 'done' | 'failed';
+  error?: PollReply['error'];
+  ac: AbortController;
+  polledAt: number;
+  startedAt: number;
 }
 
-export class ProverAgent {
-  readonly jobs = new Map<string, AgentJob>();
+export interface LeaseRunnerOptions {
+  /** Cancel a lease nobody polled for this long; forget a finished one after it. Default 10 min. */
+  keepMs?: number;
+  /** Fault injection for tests: change a result before the node sees it. */
+  tamper?: (r: JobResult) => JobResult;
+  jobTimeoutMs?: number;
+}
+
+/**
+ * The agent's leases on its own orchestrator, without the transport (ProverAgent carries it
+ * over libp2p): `start` a lease, `poll` its results since `ack`, `cancel` it.
+ */
+export class LeaseRunner {
+  readonly orchestrator: Orchestrator;
+  readonly leases = new Map<string, AgentLease>();
+  /** Jobs proven for the node. */
   proven = 0;
+  private readonly byBlock = new Map<string, AgentLease>();
 
-  private constructor(readonly p2p: P2PNode, readonly pool: ProverPool, private readonly opts: AgentOptions) {}
+  constructor(readonly executor: Executor, private readonly opts: LeaseRunnerOptions = {}) {
+    this.orchestrator = new Orchestrator({ executor, jobTimeoutMs: opts.jobTimeoutMs, log: log.child({ component: 'orchestrator' }) });
+    this.orchestrator.on('job:finished', (e: JobEvent & { result: JobResult }) => {
+      for (const h of e.blockHashes) {
+        const l = this.byBlock.get(h);
+        if (!l) continue;
+        this.proven++;
+        l.results.push([e.jobId, this.opts.tamper ? this.opts.tamper(e.result) : e.result]);
+      }
+    });
+  }
 
-  /** Registers the agent's protocols on a started p2p host, then says hello to the node. */
-  static async start(p2p: P2PNode, pool: ProverPool, opts: AgentOptions): Promise<ProverAgent> {
+  /** Starts a lease; throws a JobError ('bad-input') when it cannot (unknown task kind, bad plan). */
+  async start(req: LeaseRequest, known: Map<string, JobResult>): Promise<void> {
+    this.gc();
+    if (this.leases.has(req.leaseId)) return; // a repeated lease request: same lease
+    const plan = planFromWire(req.plan);
+    const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+    const leased = new Set(req.jobs);
+    if (!leased.has(req.root) || req.jobs.some((id) => !byId.has(id))) throw new JobError('bad-input', 'the lease names jobs that are not in its plan');
+    // the sub-plan: the leased jobs, plus their deps outside the lease as done jobs (known results)
+    const jobs: ProofJob[] = [];
+    for (const id of req.jobs) {
+      const j = byId.get(id)!;
+      for (const d of j.deps) {
+        if (leased.has(d)) continue;
+        if (!known.has(d)) throw new JobError('bad-input', `the lease lacks the result of dep ${d.slice(0, 12)}`);
+        if (!jobs.some((x) => x.id === d)) jobs.push({ ...byId.get(d)!, deps: [] });
+      }
+      jobs.push(j);
+    }
+    const task = await taskFromSpec(req.spec, plan);
+    const blockHash = `${plan.blockHash}/lease/${req.leaseId}`;
+    const sub: ProofPlan = { ...plan, blockHash, jobs, root: req.root };
+    const lease: AgentLease = { id: req.leaseId, blockHash, results: [], acked: 0, state: 'running', ac: new AbortController(), polledAt: Date.now(), startedAt: Date.now() };
+    this.leases.set(lease.id, lease);
+    this.byBlock.set(blockHash, lease);
+    log.info({ leaseId: lease.id, block: plan.blockHash, jobs: req.jobs.length, known: known.size }, 'lease taken');
+    // not a spread: a task's spec may be a costly getter, and the agent never leases further
+    const t = task;
+    this.orchestrator.submit({
+      plan: sub, known, deadline: req.deadline, signal: lease.ac.signal,
+      prepare: t.prepare && ((job) => t.prepare!(job)), request: (job, deps, p) => t.request(job, deps, p), check: t.check && ((job, r, p) => t.check!(job, r, p)),
+    }).then(
+      () => {
+        lease.state = 'done';
+        log.info({ leaseId: lease.id, ms: Date.now() - lease.startedAt }, 'lease proven');
+      },
+      (e: unknown) => {
+        lease.state = 'failed';
+        lease.error = { code: e instanceof JobError ? e.code : 'prove', message: (e as Error)?.message ?? String(e) };
+        log.warn({ leaseId: lease.id, err: lease.error.message }, 'lease failed');
+      },
+    ).finally(() => this.byBlock.delete(blockHash));
+  }
+
+  /** The lease's state and its results from `ack` on (what the node has not acknowledged). */
+  poll(leaseId: string, ack: number): { header: PollReply; results: [string, JobResult][] } {
+    const l = this.leases.get(leaseId);
+    if (!l) return { header: { state: 'unknown' }, results: [] };
+    l.polledAt = Date.now();
+    // forget what the node has, so memory stays bounded by unacknowledged proofs
+    const drop = Math.max(0, Math.min(ack - l.acked, l.results.length));
+    if (drop) {
+      l.results.splice(0, drop);
+      l.acked += drop;
+    }
+    const results: [string, JobResult][] = [];
+    let bytes = 0;
+    for (const r of l.results.slice(Math.max(0, ack - l.acked))) {
+      if (results.length && bytes + r[1].proof.length + 64 * 1024 > MAX_FRAME_BYTES / 2) break;
+      results.push(r);
+      bytes += r[1].proof.length + 64 * 1024;
+    }
+    return { header: { state: l.state, total: l.acked + l.results.length, error: l.error }, results };
+  }
+
+  cancel(leaseId: string, reason = 'cancelled by the node'): boolean {
+    const l = this.leases.get(leaseId);
+    if (!l) return false;
+    l.ac.abort(reason);
+    this.leases.delete(leaseId);
+    return true;
+  }
+
+  /** Leases in flight and proofs made. */
+  stats(): { leases: number; running: number; proven: number } {
+    let running = 0;
+    for (const l of this.leases.values()) if (l.state === 'running') running++;
+    return { leases: this.leases.size, running, proven: this.proven };
+  }
+
+  private gc(): void {
+    const keep = this.opts.keepMs ?? 10 * 60_000;
+    for (const [id, l] of this.leases) if (Date.now() - l.polledAt > keep) this.cancel(id, 'not polled: the node is gone');
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.leases.keys()]) this.cancel(id, 'agent stopping');
+    await this.orchestrator.close();
+  }
+}
+
+export interface AgentOptions extends LeaseRunnerOptions {
+  /** The node's peer id (the agent's p2p host dials it: its multiaddr is in `bootstrap`). */
+  nodePeerId: string;
+  /** Hello again this often (rejoins after the node restarted or dropped it). Default 10 s. */
+  helloMs?: number;
+}
+
+/** The agent over libp2p: registers the lease protocols, says hello to the node and keeps saying it. */
+export class ProverAgent {
+  readonly runner: LeaseRunner;
+  private helloTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  private constructor(readonly p2p: P2PNode, readonly pool: Executor, private readonly opts: AgentOptions) {
+    this.runner = new LeaseRunner(pool, opts);
+  }
+
+  get proven(): number {
+    return this.runner.proven;
+  }
+
+  static async start(p2p: P2PNode, pool: Executor, opts: AgentOptions): Promise<ProverAgent> {
     const a = new ProverAgent(p2p, pool, opts);
-    const limits = { maxRequestBytes: MAX_FRAME_BYTES, maxResponseBytes: MAX_FRAME_BYTES, rateLimit: { requests: 1000, windowMs: 10_000 } };
-    const body = (u: Uint8Array) => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
-    await p2p.registerProtocol(PROTO_SUBMIT, (req, peer) => {
-      if (peer.toString() !== opts.nodePeerId) return null;
-      return new Uint8Array(encodeFrame({ accepted: a.accept(decodeFrame<ProveRequest>(body(req)).header) }));
+    const limits = { maxRequestBytes: MAX_FRAME_BYTES, maxResponseBytes: MAX_FRAME_BYTES, timeoutMs: 60_000, rateLimit: { requests: 2000, windowMs: 10_000 } };
+    const fromNode = (peer: { toString(): string }) => {
+      if (peer.toString() !== opts.nodePeerId) throw new HandlerError('not-found', 'this agent proves for another node');
+    };
+    await p2p.registerProtocol(PROTO_LEASE, async (req, peer) => {
+      fromNode(peer);
+      let lease: { header: LeaseRequest; results: [string, JobResult][] };
+      try {
+        lease = decodeResults<LeaseRequest>(req);
+        await a.runner.start(lease.header, new Map(lease.results));
+        return new Uint8Array(encodeFrame({ accepted: true }));
+      } catch (e) {
+        const err = e instanceof JobError ? e : new JobError('bad-input', (e as Error).message);
+        log.warn({ err: err.message }, 'refused a lease');
+        return new Uint8Array(encodeFrame({ accepted: false, error: { code: err.code, message: err.message } }));
+      }
     }, limits);
     await p2p.registerProtocol(PROTO_POLL, (req, peer) => {
-      if (peer.toString() !== opts.nodePeerId) return null;
-      return new Uint8Array(a.poll(decodeFrame<{ jobId: string }>(body(req)).header.jobId));
-    }, limits);
+      fromNode(peer);
+      const { leaseId, ack } = decodeFrame<{ leaseId: string; ack: number }>(req.buffer.slice(req.byteOffset, req.byteOffset + req.byteLength) as ArrayBuffer).header;
+      const { header, results } = a.runner.poll(String(leaseId), Number(ack) || 0);
+      return new Uint8Array(encodeResults(header as unknown as Record<string, unknown>, results));
+    }, { ...limits, maxRequestBytes: 1024 });
     await p2p.registerProtocol(PROTO_CANCEL, (req, peer) => {
-      if (peer.toString() !== opts.nodePeerId) return null;
-      const j = a.jobs.get(decodeFrame<{ jobId: string }>(body(req)).header.jobId);
-      j?.abort.abort(new JobError('cancelled', 'cancelled by the node'));
+      fromNode(peer);
+      const { leaseId } = decodeFrame<{ leaseId: string }>(req.buffer.slice(req.byteOffset, req.byteOffset + req.byteLength) as ArrayBuffer).header;
+      if (a.runner.cancel(String(leaseId))) log.info({ leaseId }, 'lease cancelled by the node');
       return new Uint8Array(encodeFrame({ ok: true }));
-    }, limits);
+    }, { ...limits, maxRequestBytes: 1024 });
     await a.hello();
+    const every = opts.helloMs ?? 10_000;
+    const again = () => {
+      a.helloTimer = setTimeout(() => {
+        void a.hello(1).catch((e) => log.warn({ err: (e as Error).message }, 'hello to the node failed')).finally(() => { if (!a.stopped) again(); });
+      }, every);
+      a.helloTimer.unref();
+    };
+    again();
     return a;
   }
 
-  /** Tells the node this agent's capacity (retried a few times while the connection comes up). */
+  /** Tells the node this agent's capacity (retried while the connection comes up). */
   async hello(attempts = 20): Promise<void> {
     let last: unknown;
-    for (let i = 0; i < attempts; i++) {
+    for (let i = 0; i < attempts && !this.stopped; i++) {
       try {
         await this.p2p.request(this.opts.nodePeerId, PROTO_HELLO, new Uint8Array(encodeFrame({ workers: this.pool.capacity })), { timeoutMs: 5000 });
-        log.info({ node: this.opts.nodePeerId, workers: this.pool.capacity }, 'registered with the node');
+        log.debug({ node: this.opts.nodePeerId, workers: this.pool.capacity }, 'hello to the node');
         return;
       } catch (e) {
         last = e;
-        await new Promise((r) => setTimeout(r, 250 * (i + 1)));
+        if (i + 1 < attempts) await new Promise((r) => setTimeout(r, 250 * (i + 1)));
       }
     }
     throw new Error(`could not register with node ${this.opts.nodePeerId}: ${(last as Error)?.message}`);
   }
 
-  private accept(req: ProveRequest): boolean {
-    this.gc();
-    const old = this.jobs.get(req.jobId);
-    if (old && old.state !== 'failed') return true; // duplicate submit: same job
-    const job: AgentJob = { state: 'running', abort: new AbortController(), at: Date.now() };
-    this.jobs.set(req.jobId, job);
-    this.pool.run(req, job.abort.signal).then(
-      (r) => {
-        const res = this.opts.tamper ? this.opts.tamper(r) : r;
-        job.reply = encodeReply({
-          ok: true, worker: r.worker ?? 0, publicInputs: res.publicInputs, proofFields: res.proofFields, vkFields: res.vkFields,
-          witnessMs: res.witnessMs, proveMs: res.proveMs, peakRssMB: res.peakRssMB,
-        }, res.proof);
-        job.state = 'done';
-        job.at = Date.now();
-        this.proven++;
-      },
-      (e) => {
-        job.state = 'failed';
-        job.at = Date.now();
-        job.error = { code: e instanceof JobError ? e.code : 'prove', message: (e as Error)?.message ?? String(e) };
-      },
-    );
-    return true;
-  }
-
-  private poll(jobId: string): ArrayBuffer {
-    const j = this.jobs.get(jobId);
-    if (!j) return encodeFrame({ state: 'unknown' } satisfies PollReply);
-    if (j.state === 'running') return encodeFrame({ state: 'running' } satisfies PollReply);
-    if (j.state === 'failed') return encodeFrame({ state: 'failed', error: j.error } satisfies PollReply);
-    return encodeFrame({ state: 'done' } satisfies PollReply, new Uint8Array(j.reply!));
-  }
-
-  private gc(): void {
-    const keep = this.opts.keepMs ?? 10 * 60_000;
-    for (const [id, j] of this.jobs) if (j.state !== 'running' && Date.now() - j.at > keep) this.jobs.delete(id);
-  }
-
   async stop(): Promise<void> {
-    for (const j of this.jobs.values()) j.abort.abort(new JobError('cancelled', 'agent stopping'));
+    this.stopped = true;
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    await this.runner.close();
   }
 }
 
 /**
- * The `sidecar agent` role: a pool from the config (`proverWorkers`/`proverThreads`, 0 =
- * measured default) serving the node `nodePeerId` over the agent's started p2p host (whose
- * bootstrap list has the node).
+ * The `sidecar agent` role: a pool (`workers`/`threads`, 0 = measured default) serving the
+ * node `nodePeerId` over the agent's started p2p host (whose bootstrap list has the node).
  */
-export async function startAgent(opts: { p2p: P2PNode; nodePeerId: string; workers?: number; threads?: number; crs?: CrsSelection }): Promise<{ agent: ProverAgent; pool: ProverPool; stop(): Promise<void> }> {
+export async function startAgent(opts: { p2p: P2PNode; nodePeerId: string; workers?: number; threads?: number; crs?: CrsSelection; helloMs?: number } & LeaseRunnerOptions): Promise<{ agent: ProverAgent; pool: ProverPool; stop(): Promise<void> }> {
   const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
   try {
     await pool.warm();
-    const agent = await ProverAgent.start(opts.p2p, pool, { nodePeerId: opts.nodePeerId });
+    const agent = await ProverAgent.start(opts.p2p, pool, { ...opts, nodePeerId: opts.nodePeerId });
+    log.info({ node: opts.nodePeerId, workers: pool.capacity }, 'registered with the node');
     return { agent, pool, async stop() { await agent.stop(); await pool.close(); } };
   } catch (e) {
     await pool.close();

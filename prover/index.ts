@@ -15,12 +15,13 @@ import type { Store } from '../node/storage/index.js';
 import { JobStore, type BlockRecord } from './jobs.js';
 import { Orchestrator, type JobEvent } from './orchestrator.js';
 import { ProverPool } from './pool.js';
-import { MultiExecutor, type RemoteOptions } from './remote.js';
+import { AgentHub, type RemoteOptions } from './remote.js';
 import { rollupBlockTask, rollupPlan, type RollupBlock } from './rollup.js';
 import type { BlockProof, JobError, JobResult } from './types.js';
 
-export { JobStore, MultiExecutor, Orchestrator, ProverPool, rollupBlockTask, rollupPlan };
-export { ProverAgent, startAgent } from './agent.js';
+export { AgentHub, JobStore, Orchestrator, ProverPool, rollupBlockTask, rollupPlan };
+export { LeaseRunner, ProverAgent, startAgent } from './agent.js';
+export { registerTaskFactory, type TaskSpec } from './tasks.js';
 export type { BlockProof, BlockRecord, RollupBlock };
 
 export interface ProverOptions {
@@ -34,7 +35,7 @@ export interface ProverOptions {
   jobTimeoutMs?: number;
   maxAttempts?: number;
   metrics?: NodeMetrics;
-  /** The node's started p2p host: remote agents (`sidecar agent`) may then join and take jobs. */
+  /** The node's started p2p host: remote agents (`sidecar agent`) may then join and take leases (whole blocks, subtrees). */
   p2p?: P2PNode;
   remote?: RemoteOptions;
 }
@@ -45,17 +46,20 @@ export class Prover {
     readonly orchestrator: Orchestrator,
     readonly jobs: JobStore | undefined,
     private readonly opts: ProverOptions,
-    /** Local pool + remote agents, when started with a p2p host. */
-    readonly remote?: MultiExecutor,
+    /** Remote agents, when started with a p2p host. */
+    readonly remote?: AgentHub,
   ) {}
 
   static async start(opts: ProverOptions = {}): Promise<Prover> {
     const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
     const jobs = opts.store ? new JobStore(opts.store) : undefined;
-    const remote = opts.p2p ? new MultiExecutor(pool, opts.p2p, opts.remote) : undefined;
+    const remote = opts.p2p ? new AgentHub(opts.p2p, opts.remote) : undefined;
     await remote?.listen();
-    const orchestrator = new Orchestrator({ executor: remote ?? pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts });
-    if (opts.metrics) bindMetrics(orchestrator, opts.metrics);
+    const orchestrator = new Orchestrator({
+      executor: pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts,
+      lessor: remote, verify: (c, proof, pi) => pool.verify(c, proof, pi),
+    });
+    if (opts.metrics) bindMetrics(orchestrator, opts.metrics, remote);
     return new Prover(pool, orchestrator, jobs, opts, remote);
   }
 
@@ -95,7 +99,7 @@ export class Prover {
 const log = createLogger('prover');
 
 /** Feeds the orchestrator's events into the node's Prometheus metrics. */
-export function bindMetrics(orch: Orchestrator, m: NodeMetrics): void {
+export function bindMetrics(orch: Orchestrator, m: NodeMetrics, hub?: AgentHub): void {
   orch.on('job:started', (e: JobEvent) => m.proofsStarted.inc({ circuit: e.circuit }));
   orch.on('job:finished', (e: JobEvent & { ms: number; result: JobResult }) => {
     m.proofsFinished.inc({ circuit: e.circuit });
@@ -108,8 +112,17 @@ export function bindMetrics(orch: Orchestrator, m: NodeMetrics): void {
       { labels: { state: 'waiting' }, value: s.waiting },
       { labels: { state: 'ready' }, value: s.ready },
       { labels: { state: 'running' }, value: s.running },
+      { labels: { state: 'leased' }, value: s.leased },
     ];
   }, ['state']);
+  if (hub) {
+    m.gaugeFrom('sidecar_prover_agents', 'remote prover agents connected, and their free lease slots', () => [
+      { labels: { kind: 'connected' }, value: hub.agents.size },
+      { labels: { kind: 'free_slots' }, value: hub.free },
+    ], ['kind']);
+    m.gaugeFrom('sidecar_prover_agent_counter', 'remote agent counters (joined, dropped, refused, leases sent, polls missed)', () =>
+      Object.entries(hub.counters).map(([k, v]) => ({ labels: { counter: k }, value: v })), ['counter']);
+  }
   m.gaugeFrom('sidecar_prover_counter', 'orchestrator counters (jobs reused from the store, retries, crashes, ...)', () =>
     Object.entries(orch.counters).map(([k, v]) => ({ labels: { counter: k }, value: v })), ['counter']);
   log.debug('prover metrics bound');

@@ -8,10 +8,21 @@
 // Jobs are persisted (JobStore): a finished proof is reused (counted), a job id seen twice
 // (same inputs) runs once, failures retry with backoff, a timeout aborts the attempt, and a
 // block's AbortSignal (reorg, slash) stops its queued and running jobs.
+//
+// Remote agents (a `Lessor`, prover/remote.ts AgentHub): after the local executor is full,
+// a free agent gets a lease: the best leasable job (nearest its block's root, then deadline,
+// then submission order; leasable = not started, prepared, its block has a `spec`, and every
+// dep done or itself leasable) with all its unfinished transitive deps, i.e. a whole block,
+// or the rest of it (a subtree) when part runs here. Leased jobs are not started locally.
+// Every result an agent returns is verified (`verify`, bb.js in a worker) and passes
+// `task.check` before it is stored and used; a lease that ends early (agent silent, dropped,
+// failed) puts its unfinished jobs back in the queue, keeping the results already received.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { topoOrder, type ProofJob, type ProofPlan } from '../circuits/plan.js';
 import { createLogger, type Logger } from '../node/log.js';
 import type { JobStore } from './jobs.js';
+import type { TaskSpec } from './tasks.js';
 import { JobError, type BlockProof, type JobResult, type ProveRequest } from './types.js';
 
 /** Something that proves requests: the local pool, a remote agent. */
@@ -34,7 +45,42 @@ export interface BlockTask {
   /** The job's request from its deps' results (in `job.deps` order) and what `prepare` returned. */
   request(job: ProofJob, deps: JobResult[], prepared: unknown): ProveRequest | Promise<ProveRequest>;
   /** Checks a result before anything uses it (e.g. the expected public inputs); throw to reject it. */
-  check?(job: ProofJob, result: JobResult, prepared: unknown): void;
+  check?(job: ProofJob, result: JobResult, prepared: unknown): void | Promise<void>;
+  /** How a remote agent rebuilds this task (prover/tasks.ts). Blocks without one are never leased. */
+  spec?: TaskSpec;
+  /** Results already known (a lease's deps, proven by the node): those jobs start done. */
+  known?: ReadonlyMap<string, JobResult>;
+}
+
+/** A part of a block handed to a remote agent: `root` and its unfinished transitive deps. */
+export interface LeaseOffer {
+  leaseId: string;
+  spec: TaskSpec;
+  /** The block's whole plan. */
+  plan: ProofPlan;
+  /** The lease's top job. */
+  root: string;
+  /** The leased job ids, dependency order (root last). */
+  jobs: string[];
+  /** Results of the leased jobs' deps outside the lease (all done). */
+  known: Map<string, JobResult>;
+  deadline?: number;
+}
+
+/** The orchestrator's side of a lease, for the lessor. */
+export interface LeaseSink {
+  /** A job's result from the agent: verified, checked, stored and used, or rejected with a JobError (the lease is then over). */
+  result(jobId: string, result: JobResult): Promise<void>;
+  /** The lease is over (agent dropped or silent, a failure on its side): its unfinished jobs return to the queue. */
+  end(reason: JobError): void;
+}
+
+/** Hands leases to remote agents (prover/remote.ts AgentHub). Emits 'capacity' when an agent frees up or joins. */
+export interface Lessor {
+  /** Whether some agent can take another lease now. */
+  canLease(): boolean;
+  /** Sends the lease to an agent; `cancel` tells the agent to stop (block cancelled). */
+  lease(offer: LeaseOffer, sink: LeaseSink): { agent: string; cancel(reason: string): void };
 }
 
 export interface OrchestratorOptions {
@@ -47,6 +93,10 @@ export interface OrchestratorOptions {
   /** Backoff before retry n is backoffMs * 2^(n-1). Default 1 s. */
   backoffMs?: number;
   log?: Logger;
+  /** Remote agents that take leases (whole blocks or subtrees). Needs `verify`. */
+  lessor?: Lessor;
+  /** Verifies a proof (bb.js, cached vk; ProverPool.verify): every agent's result passes it before use. */
+  verify?: (circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]) => Promise<boolean>;
 }
 
 export interface OrchestratorCounters {
@@ -64,11 +114,31 @@ export interface OrchestratorCounters {
   blocksDone: number;
   blocksFailed: number;
   blocksCancelled: number;
+  /** Leases handed to agents; finished; ended early with jobs returned to the queue; cancelled with their block. */
+  leasesSent: number;
+  leasesDone: number;
+  leasesReassigned: number;
+  leasesCancelled: number;
+  /** Job results from agents accepted (verified + checked), and refused (bad proof or public inputs). */
+  jobsFromAgents: number;
+  badProofsFromAgents: number;
 }
 
-export interface JobEvent { jobId: string; blockHashes: string[]; circuit: string; attempt: number }
+export interface JobEvent { jobId: string; blockHashes: string[]; circuit: string; attempt: number; /** set when an agent proved it */ agent?: string }
 
-type JobPhase = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'cancelled';
+export interface LeaseEvent { leaseId: string; blockHash: string; agent: string; root: string; jobs: string[] }
+
+type JobPhase = 'waiting' | 'ready' | 'running' | 'leased' | 'done' | 'failed' | 'cancelled';
+
+interface LeaseState {
+  id: string;
+  block: BlockState;
+  agent: string;
+  /** Leased jobs whose results have not arrived yet. */
+  pending: Set<string>;
+  ended: boolean;
+  cancel?(reason: string): void;
+}
 
 interface JobState {
   job: ProofJob;
@@ -84,6 +154,9 @@ interface JobState {
   notBefore: number;
   abort?: AbortController;
   abortReason?: 'timeout' | 'cancelled';
+  lease?: LeaseState;
+  /** Came back from a lease that failed on the agent's side: proven here only. */
+  localOnly?: boolean;
 }
 
 interface BlockState {
@@ -105,6 +178,7 @@ export class Orchestrator extends EventEmitter {
   readonly counters: OrchestratorCounters = {
     jobsStarted: 0, jobsFinished: 0, jobsFailed: 0, jobsRetried: 0, jobsTimedOut: 0, jobsCancelled: 0,
     jobsReusedFromStore: 0, jobsDeduplicated: 0, workerCrashes: 0, blocksDone: 0, blocksFailed: 0, blocksCancelled: 0,
+    leasesSent: 0, leasesDone: 0, leasesReassigned: 0, leasesCancelled: 0, jobsFromAgents: 0, badProofsFromAgents: 0,
   };
   private readonly executor: Executor;
   private readonly store?: JobStore;
@@ -112,6 +186,9 @@ export class Orchestrator extends EventEmitter {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly log: Logger;
+  private readonly lessor?: Lessor;
+  private readonly verify?: OrchestratorOptions['verify'];
+  private leaseSeq = 0;
   private readonly jobs = new Map<string, JobState>();
   private readonly blocks = new Map<string, BlockState>();
   private running = 0;
@@ -130,16 +207,21 @@ export class Orchestrator extends EventEmitter {
     this.log = opts.log ?? createLogger('prover:orchestrator');
     // an executor whose capacity grows (remote agents joining) says so
     if (this.executor instanceof EventEmitter) this.executor.on('capacity', () => this.pump());
+    if (opts.lessor && !opts.verify) throw new Error('an orchestrator with remote agents (lessor) needs verify: agents\' proofs are checked before use');
+    this.lessor = opts.lessor;
+    this.verify = opts.verify;
+    if (this.lessor instanceof EventEmitter) this.lessor.on('capacity', () => this.pump());
   }
 
-  /** Jobs queued (waiting for deps or ready) and running, blocks in flight. */
-  stats(): { waiting: number; ready: number; running: number; blocks: number } {
-    let waiting = 0, ready = 0;
+  /** Jobs queued (waiting for deps or ready), running here, leased to agents; blocks in flight. */
+  stats(): { waiting: number; ready: number; running: number; leased: number; blocks: number } {
+    let waiting = 0, ready = 0, leased = 0;
     for (const j of this.jobs.values()) {
       if (j.phase === 'waiting') waiting++;
       else if (j.phase === 'ready') ready++;
+      else if (j.phase === 'leased') leased++;
     }
-    return { waiting, ready, running: this.running, blocks: [...this.blocks.values()].filter((b) => !b.settled).length };
+    return { waiting, ready, running: this.running, leased, blocks: [...this.blocks.values()].filter((b) => !b.settled).length };
   }
 
   /**
@@ -216,13 +298,15 @@ export class Orchestrator extends EventEmitter {
         if (known.phase === 'done') b.reused++;
         continue;
       }
-      const stored = await this.store?.getResult(job.id);
+      const given = b.task.known?.get(job.id);
+      const stored = given ?? await this.store?.getResult(job.id);
       const s: JobState = {
         job, blocks: new Set([plan.blockHash]), phase: stored ? 'done' : 'waiting', result: stored, isPrepared: false,
         attempts: 0, toRoot: toRoot.get(job.id) ?? 0, seq: this.seq++, notBefore: 0,
       };
       this.jobs.set(job.id, s);
-      if (stored) {
+      if (given) b.reused++;
+      else if (stored) {
         this.counters.jobsReusedFromStore++;
         b.reused++;
         this.emit('job:reused', { jobId: job.id, blockHashes: [plan.blockHash], circuit: job.circuit, attempt: 0 } satisfies JobEvent);
@@ -296,9 +380,14 @@ export class Orchestrator extends EventEmitter {
           if (this.timer) clearTimeout(this.timer);
           this.timer = setTimeout(() => { this.timer = undefined; this.pump(); }, Math.max(1, soonest - now));
         }
-        return;
+        break;
       }
       this.start(best);
+    }
+    while (this.lessor?.canLease()) {
+      const pick = this.pickLease(now);
+      if (!pick) break;
+      this.startLease(pick.top, pick.jobs);
     }
   }
 
@@ -326,7 +415,7 @@ export class Orchestrator extends EventEmitter {
       const req = await b.task.request(s.job, deps, s.prepared);
       if (ac.signal.aborted) throw ac.signal.reason;
       const result = await this.executor.run(req, ac.signal);
-      b.task.check?.(s.job, result, s.prepared);
+      await b.task.check?.(s.job, result, s.prepared);
       return result;
     };
     attempt().then(
@@ -335,23 +424,7 @@ export class Orchestrator extends EventEmitter {
         this.running--;
         s.abort = undefined;
         if (s.phase !== 'running') return this.pump(); // cancelled meanwhile
-        s.result = result;
-        s.phase = 'done';
-        try {
-          await this.store?.saveResult(s.job.id, result);
-        } catch (e) {
-          this.log.error({ err: e, jobId: s.job.id }, 'could not persist a proof (kept in memory)');
-        }
-        this.counters.jobsFinished++;
-        this.emit('job:finished', { ...ev, ms: Date.now() - t0, result });
-        for (const h of s.blocks) {
-          const b = this.blocks.get(h);
-          if (!b || b.settled) continue;
-          b.proven++;
-          this.checkBlockDone(b);
-          this.promoteReady(b);
-        }
-        this.pump();
+        await this.finish(s, result, { ...ev, ms: Date.now() - t0 });
       },
       (e) => {
         clearTimeout(timer);
@@ -378,6 +451,179 @@ export class Orchestrator extends EventEmitter {
         this.pump();
       },
     );
+  }
+
+  /** A job's proof exists (proven here or accepted from an agent): store it, tell its blocks, go on. */
+  private async finish(s: JobState, result: JobResult, ev: JobEvent & { ms: number }): Promise<void> {
+    s.result = result;
+    s.phase = 'done';
+    try {
+      await this.store?.saveResult(s.job.id, result);
+    } catch (e) {
+      this.log.error({ err: e, jobId: s.job.id }, 'could not persist a proof (kept in memory)');
+    }
+    this.counters.jobsFinished++;
+    this.emit('job:finished', { ...ev, result });
+    for (const h of s.blocks) {
+      const b = this.blocks.get(h);
+      if (!b || b.settled) continue;
+      b.proven++;
+      this.checkBlockDone(b);
+      this.promoteReady(b);
+    }
+    this.pump();
+  }
+
+  // ---- leases to remote agents ------------------------------------------------------------
+
+  /**
+   * The best leasable unit: the leasable job nearest its block's root (ties: deadline, then
+   * submission order) and its unfinished transitive deps. Leasable: waiting or ready (not
+   * running, not leased), prepared, its block has a spec, not held back by a backoff or a
+   * failure on an agent, and every dep done or itself leasable.
+   */
+  private pickLease(now: number): { top: JobState; jobs: JobState[] } | undefined {
+    const memo = new Map<string, boolean>();
+    const leasable = (s: JobState): boolean => {
+      const m = memo.get(s.job.id);
+      if (m !== undefined) return m;
+      memo.set(s.job.id, false); // cycles cannot happen (topoOrder), but never recurse forever
+      const b = this.blockOf(s);
+      const ok = !!b && !!b.task.spec && (s.phase === 'waiting' || s.phase === 'ready') && !s.localOnly && s.notBefore <= now
+        && (s.isPrepared || !b.task.prepare)
+        && s.job.deps.every((d) => {
+          const ds = this.jobs.get(d);
+          return !!ds && (ds.phase === 'done' || leasable(ds));
+        });
+      memo.set(s.job.id, ok);
+      return ok;
+    };
+    let top: JobState | undefined;
+    let key: [number, number, number] | undefined;
+    for (const s of this.jobs.values()) {
+      if (!leasable(s)) continue;
+      const k: [number, number, number] = [s.toRoot, this.deadlineOf(s), s.seq];
+      if (!key || k[0] < key[0] || (k[0] === key[0] && (k[1] < key[1] || (k[1] === key[1] && k[2] < key[2])))) {
+        top = s;
+        key = k;
+      }
+    }
+    if (!top) return undefined;
+    const jobs: JobState[] = [];
+    const seen = new Set<string>();
+    const visit = (s: JobState) => {
+      if (seen.has(s.job.id) || s.phase === 'done') return;
+      seen.add(s.job.id);
+      for (const d of s.job.deps) visit(this.jobs.get(d)!);
+      jobs.push(s);
+    };
+    visit(top);
+    return { top, jobs };
+  }
+
+  private startLease(top: JobState, jobs: JobState[]): void {
+    const b = this.blockOf(top)!;
+    const ids = new Set(jobs.map((s) => s.job.id));
+    const known = new Map<string, JobResult>();
+    for (const s of jobs) {
+      for (const d of s.job.deps) {
+        const ds = this.jobs.get(d)!;
+        if (!ids.has(d) && ds.result) known.set(d, ds.result);
+      }
+    }
+    const lease: LeaseState = { id: randomUUID(), block: b, agent: '', pending: ids, ended: false };
+    for (const s of jobs) {
+      s.phase = 'leased';
+      s.lease = lease;
+    }
+    const offer: LeaseOffer = {
+      leaseId: lease.id, spec: b.task.spec!, plan: b.plan, root: top.job.id, jobs: jobs.map((s) => s.job.id), known,
+      deadline: Number.isFinite(b.deadline) ? b.deadline : undefined,
+    };
+    this.counters.leasesSent++;
+    try {
+      const h = this.lessor!.lease(offer, { result: (id, r) => this.leaseResult(lease, id, r), end: (e) => this.endLease(lease, e) });
+      lease.agent = h.agent;
+      lease.cancel = h.cancel;
+    } catch (e) {
+      this.endLease(lease, new JobError('worker-crash', `could not hand a lease to an agent: ${(e as Error).message}`));
+      return;
+    }
+    const ev: LeaseEvent = { leaseId: lease.id, blockHash: b.plan.blockHash, agent: lease.agent, root: top.job.id, jobs: offer.jobs };
+    this.log.info({ ...ev, jobs: offer.jobs.length, known: known.size }, 'leased jobs to a prover agent');
+    this.emit('lease:started', ev);
+  }
+
+  /** A result from an agent: verified with bb.js and checked before anything uses it. */
+  private async leaseResult(lease: LeaseState, jobId: string, result: JobResult): Promise<void> {
+    const s = this.jobs.get(jobId);
+    if (lease.ended) {
+      if (s?.phase === 'done') return;
+      throw new JobError('cancelled', `lease ${lease.id} is over`);
+    }
+    if (!s || s.lease !== lease || s.phase !== 'leased') {
+      const err = new JobError('bad-input', `prover agent ${lease.agent} returned job ${jobId.slice(0, 12)}, which is not in its lease ${lease.id}`, { jobId });
+      this.endLease(lease, err);
+      throw err;
+    }
+    const b = lease.block;
+    const ev: JobEvent & { ms: number } = { jobId, blockHashes: [...s.blocks], circuit: s.job.circuit, attempt: s.attempts + 1, agent: lease.agent, ms: 0 };
+    const refuse = (why: string, bad: boolean): never => {
+      if (bad) this.counters.badProofsFromAgents++;
+      const err = new JobError('prove', `prover agent ${lease.agent} returned a ${s.job.circuit} proof for job ${jobId.slice(0, 12)} that ${why}`, { jobId, circuit: s.job.circuit });
+      this.log.warn({ agent: lease.agent, jobId, circuit: s.job.circuit, leaseId: lease.id, err: err.message }, 'refused a proof from a prover agent');
+      this.emit('job:failed', { ...ev, error: err, willRetry: true });
+      this.endLease(lease, err);
+      throw err;
+    };
+    const deps = s.job.deps.map((d) => this.jobs.get(d)?.result);
+    if (deps.some((r) => !r)) refuse('came before its deps\' proofs', false);
+    let req: ProveRequest;
+    try {
+      req = await b.task.request(s.job, deps as JobResult[], s.prepared);
+    } catch (e) {
+      return refuse(`cannot be checked: ${(e as Error).message}`, false);
+    }
+    const ok = await this.verify!(req.circuit, result.proof, result.publicInputs).catch((e: Error) => refuse(`could not be verified: ${e.message}`, false));
+    if (!ok) refuse('does not verify', true);
+    try {
+      await b.task.check?.(s.job, result, s.prepared);
+    } catch (e) {
+      refuse(`fails the block's check: ${(e as Error).message}`, true);
+    }
+    if (lease.ended || s.lease !== lease || s.phase !== 'leased') return; // cancelled while verifying
+    s.attempts++;
+    s.lease = undefined;
+    lease.pending.delete(jobId);
+    this.counters.jobsFromAgents++;
+    if (lease.pending.size === 0) {
+      lease.ended = true;
+      this.counters.leasesDone++;
+      this.emit('lease:done', { leaseId: lease.id, blockHash: b.plan.blockHash, agent: lease.agent });
+    }
+    await this.finish(s, { ...result, worker: -1 }, ev);
+  }
+
+  /** A lease is over: its unfinished jobs go back to the queue (here or another agent), received results stay. */
+  private endLease(lease: LeaseState, reason: JobError): void {
+    if (lease.ended) return;
+    lease.ended = true;
+    const back: JobState[] = [];
+    for (const id of lease.pending) {
+      const s = this.jobs.get(id);
+      if (!s || s.lease !== lease) continue;
+      s.lease = undefined;
+      if (s.phase !== 'leased') continue;
+      s.phase = 'waiting';
+      // the agent itself failed the work (not silence, not a refused proof): prove it here
+      if (reason.code !== 'worker-crash' && reason.code !== 'prove' && reason.code !== 'cancelled') s.localOnly = true;
+      back.push(s);
+    }
+    lease.pending.clear();
+    if (back.length) this.counters.leasesReassigned++;
+    this.log.warn({ leaseId: lease.id, agent: lease.agent, blockHash: lease.block.plan.blockHash, returned: back.length, code: reason.code, err: reason.message }, 'a lease ended early; its unfinished jobs go back to the queue');
+    this.emit('lease:ended', { leaseId: lease.id, blockHash: lease.block.plan.blockHash, agent: lease.agent, returned: back.map((s) => s.job.id), error: reason });
+    if (!lease.block.settled) this.promoteReady(lease.block);
   }
 
   private classify(s: JobState, e: unknown): JobError {
@@ -448,6 +694,12 @@ export class Orchestrator extends EventEmitter {
       if (s.phase === 'running') {
         s.abortReason = 'cancelled';
         s.abort?.abort(new JobError('cancelled', err.message));
+      }
+      if (s.phase === 'leased' && s.lease && !s.lease.ended) {
+        const lease = s.lease;
+        lease.ended = true;
+        this.counters.leasesCancelled++;
+        lease.cancel?.(err.message);
       }
       if (s.phase !== 'cancelled') {
         s.phase = 'cancelled';

@@ -1,213 +1,241 @@
-// Remote prover agents, the node's side. An agent (prover/agent.ts: `sidecar agent`, a process
-// with its own worker pool) connects to the node over libp2p and says hello with its worker
-// count; the node then hands it jobs alongside its local pool (`MultiExecutor`: one executor,
-// capacity = local workers + every agent's). A job sent to an agent is polled every
-// `heartbeatMs`; the poll is the heartbeat: `missLimit` failed polls in a row and the agent is
-// dropped as silent, its jobs fail as 'worker-crash' and the orchestrator reassigns them
-// (locally or to another agent). Every proof an agent returns is verified (bb.js, cached vk,
-// in a local worker) before anything uses it: a bad proof fails the attempt, is counted, and
-// the agent is dropped.
+// Remote prover agents, the node's side. An agent (prover/agent.ts, `sidecar agent`: a process
+// with its own worker pool and orchestrator) connects to the node over libp2p and says hello
+// with its worker count. The node's orchestrator leases it whole blocks or the rest of a
+// block's plan (a subtree: `Orchestrator` picks them, this hub carries them). Each lease is
+// polled every `heartbeatMs`; the poll is the heartbeat and returns the results finished since
+// the node's last acknowledged one, so intermediate proofs reach the node as they land. Every
+// result goes through the orchestrator's LeaseSink (bb.js verification in a worker + the
+// task's check) before anything uses it. `missLimit` failed polls in a row: the agent is
+// dropped as silent and its leases end (their unfinished jobs go back to the node's queue,
+// results already received are kept). An agent that returns a bad proof is dropped and
+// refused for `banMs`.
 //
-// Protocols (node/p2p req/resp; frames as in prover/worker.ts: JSON header + bytes):
-//   prover_hello/1   agent -> node  {workers}                        -> {ok}
-//   prover_submit/1  node -> agent  ProveRequest                     -> {accepted}
-//   prover_poll/1    node -> agent  {jobId}                          -> {state: running|failed|done, error?} + worker reply frame
-//   prover_cancel/1  node -> agent  {jobId}                          -> {ok}
+// Protocols (node/p2p req/resp; frames: JSON header + bytes, prover/worker.ts encodeFrame;
+// job results as in prover/tasks.ts encodeResults):
+//   prover_hello/1  agent -> node   {workers}                                        -> {ok}
+//   prover_lease/1  node -> agent   {leaseId, spec, plan, root, jobs, deadline} + known dep results -> {accepted, error?}
+//   prover_poll/1   node -> agent   {leaseId, ack}  (ack = results the node has)     -> {state, total, error?} + results[ack..]
+//   prover_cancel/1 node -> agent   {leaseId}                                        -> {ok}
 import { EventEmitter } from 'node:events';
+import { bytesToFields } from '../circuits/backend/prover.js';
+import { HandlerError } from '../node/p2p/reqresp.js';
 import type { P2PNode } from '../node/p2p/index.js';
 import { createLogger } from '../node/log.js';
-import type { Executor } from './orchestrator.js';
-import type { ProverPool } from './pool.js';
-import { JobError, type JobResult, type ProveRequest } from './types.js';
-import { decodeFrame, decodeReply, encodeFrame } from './worker.js';
+import type { LeaseOffer, LeaseSink, Lessor } from './orchestrator.js';
+import { decodeResults, encodeResults, planToWire } from './tasks.js';
+import { JobError, type JobErrorCode, type JobResult } from './types.js';
+import { decodeFrame, encodeFrame } from './worker.js';
 
 const log = createLogger('prover:remote');
 
 export const PROTO_HELLO = 'prover_hello/1';
-export const PROTO_SUBMIT = 'prover_submit/1';
+export const PROTO_LEASE = 'prover_lease/1';
 export const PROTO_POLL = 'prover_poll/1';
 export const PROTO_CANCEL = 'prover_cancel/1';
-/** Requests carry segment inputs (a first_32 job's are ~100 KB); responses carry proofs and fields. */
-export const MAX_FRAME_BYTES = 4 * 2 ** 20;
+/** A lease carries the block's spec (a rollup block: its pre-state and txs) and its deps' proofs; a poll reply carries proofs. */
+export const MAX_FRAME_BYTES = 32 * 2 ** 20;
 
-export interface PollReply { state: 'running' | 'done' | 'failed' | 'unknown'; error?: { code: JobError['code']; message: string } }
+export interface LeaseRequest { leaseId: string; spec: LeaseOffer['spec']; plan: ReturnType<typeof planToWire>; root: string; jobs: string[]; deadline?: number }
+export interface PollReply { state: 'running' | 'done' | 'failed' | 'unknown'; total?: number; error?: { code: JobErrorCode; message: string } }
 
 export interface RemoteOptions {
-  /** Poll (heartbeat) interval. Default 2 s. */
+  /** Poll (heartbeat) interval per lease. Default 2 s. */
   heartbeatMs?: number;
   /** Failed polls in a row before the agent counts as silent. Default 3. */
   missLimit?: number;
-  /** Per-request timeout. Default 5 s. */
+  /** Per-request timeout (a lease request gets 4x). Default 5 s. */
   requestTimeoutMs?: number;
+  /** How long an agent that returned a bad proof is refused. Default 10 min. */
+  banMs?: number;
 }
 
 export interface RemoteCounters {
   agentsJoined: number;
   agentsDropped: number;
-  jobsSentToAgents: number;
-  proofsFromAgents: number;
-  badProofsFromAgents: number;
+  /** Hellos refused from banned agents. */
+  agentsRefused: number;
+  leasesSent: number;
+  pollsMissed: number;
 }
 
-/** One connected agent as an executor. */
-export class RemoteAgent implements Executor {
-  running = 0;
+const body = (u: Uint8Array) => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+
+/** One connected agent: its leases in flight. */
+export class RemoteAgent {
+  readonly leases = new Map<string, AbortController>();
   dropped = false;
-  private readonly aborts = new Set<AbortController>();
 
-  constructor(
-    readonly peerId: string,
-    readonly capacity: number,
-    private readonly p2p: P2PNode,
-    private readonly verifier: Pick<ProverPool, 'verify'>,
-    private readonly opts: Required<RemoteOptions>,
-    private readonly onDrop: (agent: RemoteAgent, reason: string) => void,
-    private readonly counters: RemoteCounters,
-  ) {}
+  constructor(readonly peerId: string, readonly workers: number, private readonly hub: AgentHub) {}
 
-  private req(proto: string, body: ArrayBuffer, signal?: AbortSignal): Promise<Uint8Array | null> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return this.p2p.request(this.peerId, proto, new Uint8Array(body), { timeoutMs: this.opts.requestTimeoutMs, maxResponseBytes: MAX_FRAME_BYTES });
+  /** An agent takes up to one lease per worker. */
+  get free(): number {
+    return this.dropped ? 0 : this.workers - this.leases.size;
   }
 
-  /** Drops the agent: its running jobs fail as worker-crash (the orchestrator reassigns them). */
-  drop(reason: string): void {
-    if (this.dropped) return;
-    this.dropped = true;
-    for (const ac of this.aborts) ac.abort(new JobError('worker-crash', `prover agent ${this.peerId} dropped: ${reason}`));
-    this.onDrop(this, reason);
-  }
-
-  async run(req: ProveRequest, signal: AbortSignal): Promise<JobResult> {
-    if (this.dropped) throw new JobError('worker-crash', `prover agent ${this.peerId} is gone`, { jobId: req.jobId });
-    this.running++;
-    const local = new AbortController();
-    this.aborts.add(local);
-    const onAbort = () => local.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+  /** Carries one lease: send it, poll it until it is done, failed or the agent is gone. */
+  async run(offer: LeaseOffer, sink: LeaseSink, ac: AbortController): Promise<void> {
+    const { opts, p2p } = this.hub;
+    const end = (code: JobErrorCode, message: string) => sink.end(new JobError(code, `prover agent ${this.peerId}, lease ${offer.leaseId}: ${message}`));
     try {
-      this.counters.jobsSentToAgents++;
-      const accepted = await this.req(PROTO_SUBMIT, encodeFrame(req), local.signal).catch((e) => {
-        throw new JobError('worker-crash', `prover agent ${this.peerId} did not take job ${req.jobId.slice(0, 12)}: ${(e as Error).message}`, { jobId: req.jobId });
-      });
-      if (!accepted) throw new JobError('worker-crash', `prover agent ${this.peerId} refused job ${req.jobId.slice(0, 12)}`, { jobId: req.jobId });
-      let misses = 0;
+      const req: LeaseRequest = { leaseId: offer.leaseId, spec: offer.spec, plan: planToWire(offer.plan), root: offer.root, jobs: offer.jobs, deadline: offer.deadline };
+      let raw: Uint8Array | null;
+      try {
+        raw = await p2p.request(this.peerId, PROTO_LEASE, new Uint8Array(encodeResults(req as unknown as Record<string, unknown>, [...offer.known])), {
+          timeoutMs: opts.requestTimeoutMs * 4, maxResponseBytes: 64 * 1024,
+        });
+      } catch (e) {
+        this.hub.drop(this, `did not take a lease: ${(e as Error).message}`);
+        return end('worker-crash', `did not take the lease: ${(e as Error).message}`);
+      }
+      const answer = raw ? decodeFrame<{ accepted?: boolean; error?: { code: JobErrorCode; message: string } }>(body(raw)).header : undefined;
+      if (!answer?.accepted) return end(answer?.error?.code ?? 'bad-input', `refused the lease: ${answer?.error?.message ?? 'no answer'}`);
+      let ack = 0, misses = 0;
       for (;;) {
-        await sleep(this.opts.heartbeatMs, local.signal);
-        let raw: Uint8Array | null;
+        await sleep(opts.heartbeatMs, ac.signal);
+        let reply: { header: PollReply; results: [string, JobResult][] };
         try {
-          raw = await this.req(PROTO_POLL, encodeFrame({ jobId: req.jobId }), local.signal);
+          const r = await p2p.request(this.peerId, PROTO_POLL, new Uint8Array(encodeFrame({ leaseId: offer.leaseId, ack })), { timeoutMs: opts.requestTimeoutMs, maxResponseBytes: MAX_FRAME_BYTES });
+          if (!r) throw new Error('no answer');
+          reply = decodeResults<PollReply>(r);
           misses = 0;
         } catch (e) {
-          if (local.signal.aborted) throw local.signal.reason;
-          if (++misses >= this.opts.missLimit) {
-            this.drop(`silent for ${misses} heartbeats (${(e as Error).message})`);
-            throw new JobError('worker-crash', `prover agent ${this.peerId} went silent while proving ${req.circuit.name}`, { jobId: req.jobId, circuit: req.circuit.name });
+          if (ac.signal.aborted) return;
+          this.hub.counters.pollsMissed++;
+          if (++misses >= opts.missLimit) {
+            this.hub.drop(this, `silent for ${misses} heartbeats (${(e as Error).message})`);
+            return end('worker-crash', `went silent (${misses} heartbeats missed)`);
           }
           continue;
         }
-        if (!raw) throw new JobError('worker-crash', `prover agent ${this.peerId} lost job ${req.jobId.slice(0, 12)}`, { jobId: req.jobId });
-        const buf = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
-        const { header, payload } = decodeFrame<PollReply>(buf);
-        if (header.state === 'running') continue;
-        if (header.state === 'unknown') throw new JobError('worker-crash', `prover agent ${this.peerId} does not know job ${req.jobId.slice(0, 12)} (restarted?)`, { jobId: req.jobId });
-        if (header.state === 'failed') {
-          const err = header.error ?? { code: 'prove' as const, message: 'agent reported a failure' };
-          throw new JobError(err.code, `prover agent ${this.peerId}: ${err.message}`, { jobId: req.jobId, circuit: req.circuit.name });
+        for (const [jobId, result] of reply.results) {
+          try {
+            // recursive-flavour proofs as fields come from the proof bytes, never from the agent's word
+            const r = result.proofFields ? { ...result, proofFields: bytesToFields(result.proof).map((f) => `0x${f.toString(16).padStart(64, '0')}`) } : result;
+            await sink.result(jobId, r);
+          } catch (e) {
+            if (ac.signal.aborted || (e as JobError).code === 'cancelled') return;
+            // refused: a proof that does not verify or fails the block's check
+            this.hub.drop(this, (e as Error).message, { ban: true });
+            return;
+          }
+          ack++;
         }
-        const reply = decodeReply(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength) as ArrayBuffer);
-        if (!reply.header.ok) throw new JobError(reply.header.error?.code ?? 'prove', `prover agent ${this.peerId}: ${reply.header.error?.message}`, { jobId: req.jobId });
-        const result: JobResult = {
-          proof: new Uint8Array(reply.proof), publicInputs: reply.header.publicInputs ?? [], proofFields: reply.header.proofFields, vkFields: reply.header.vkFields,
-          witnessMs: reply.header.witnessMs ?? 0, proveMs: reply.header.proveMs ?? 0, peakRssMB: reply.header.peakRssMB, worker: -1,
-        };
-        // never use a proof from elsewhere without checking it
-        const ok = await this.verifier.verify(req.circuit, result.proof, result.publicInputs).catch(() => false);
-        if (!ok) {
-          this.counters.badProofsFromAgents++;
-          this.drop('returned a proof that does not verify');
-          throw new JobError('prove', `prover agent ${this.peerId} returned a ${req.circuit.name} proof that does not verify`, { jobId: req.jobId, circuit: req.circuit.name });
+        if (reply.header.state === 'running') continue;
+        if (reply.header.state === 'done') {
+          if (ack < (reply.header.total ?? 0)) continue; // more results than fit in one reply
+          return end('worker-crash', 'finished without all its results'); // a no-op when every job arrived
         }
-        this.counters.proofsFromAgents++;
-        return result;
+        if (reply.header.state === 'unknown') return end('worker-crash', 'does not know the lease (restarted?)');
+        const err = reply.header.error ?? { code: 'prove' as const, message: 'failed' };
+        return end(err.code, `failed: ${err.message}`);
       }
     } catch (e) {
-      if (signal.aborted) {
-        void this.req(PROTO_CANCEL, encodeFrame({ jobId: req.jobId })).catch(() => {});
-        throw signal.reason;
-      }
-      throw e;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.aborts.delete(local);
-      this.running--;
+      if (!ac.signal.aborted) end('worker-crash', (e as Error).message);
     }
   }
 }
 
 /**
- * The local pool and every connected agent as one executor. Jobs go to the member with the
- * most free slots (the local pool first on ties).
+ * The node's side of remote agents: accepts hellos, carries the orchestrator's leases to
+ * agents (a `Lessor`), polls them, drops silent or lying agents. Emits 'capacity' when an
+ * agent joins or a lease slot frees (the orchestrator then hands out more work), and
+ * 'agent:joined' / 'agent:dropped'.
  */
-export class MultiExecutor extends EventEmitter implements Executor {
+export class AgentHub extends EventEmitter implements Lessor {
   readonly agents = new Map<string, RemoteAgent>();
-  readonly counters: RemoteCounters = { agentsJoined: 0, agentsDropped: 0, jobsSentToAgents: 0, proofsFromAgents: 0, badProofsFromAgents: 0 };
-  private localRunning = 0;
-  private readonly opts: Required<RemoteOptions>;
+  readonly counters: RemoteCounters = { agentsJoined: 0, agentsDropped: 0, agentsRefused: 0, leasesSent: 0, pollsMissed: 0 };
+  readonly opts: Required<RemoteOptions>;
+  private readonly banned = new Map<string, { until: number; reason: string }>();
 
-  constructor(readonly local: ProverPool, readonly p2p: P2PNode, opts: RemoteOptions = {}) {
+  constructor(readonly p2p: P2PNode, opts: RemoteOptions = {}) {
     super();
-    this.opts = { heartbeatMs: opts.heartbeatMs ?? 2000, missLimit: opts.missLimit ?? 3, requestTimeoutMs: opts.requestTimeoutMs ?? 5000 };
-  }
-
-  get capacity(): number {
-    let c = this.local.capacity;
-    for (const a of this.agents.values()) c += a.capacity;
-    return c;
+    this.opts = { heartbeatMs: opts.heartbeatMs ?? 2000, missLimit: opts.missLimit ?? 3, requestTimeoutMs: opts.requestTimeoutMs ?? 5000, banMs: opts.banMs ?? 10 * 60_000 };
   }
 
   /** Accepts agents' hellos on the node's p2p host. */
   async listen(): Promise<void> {
-    await this.p2p.registerProtocol(PROTO_HELLO, (body, peer) => {
-      const { header } = decodeFrame<{ workers: number }>(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
-      const workers = Number(header.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`bad hello: workers ${header.workers}`);
+    await this.p2p.registerProtocol(PROTO_HELLO, (req, peer) => {
+      let workers: number;
+      try {
+        workers = Number(decodeFrame<{ workers: number }>(body(req)).header.workers);
+      } catch {
+        throw new HandlerError('bad-request', 'malformed hello');
+      }
+      if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new HandlerError('bad-request', `bad hello: workers ${workers}`);
+      const ban = this.banned.get(peer.toString());
+      if (ban && ban.until > Date.now()) {
+        this.counters.agentsRefused++;
+        throw new HandlerError('bad-request', `refused until ${new Date(ban.until).toISOString()}: ${ban.reason}`);
+      }
       this.addAgent(peer.toString(), workers);
       return new Uint8Array(encodeFrame({ ok: true }));
     }, { maxRequestBytes: 1024, rateLimit: { requests: 10, windowMs: 10_000 } });
   }
 
+  /** Registers an agent (a repeated hello of a known agent changes nothing). */
   addAgent(peerId: string, workers: number): RemoteAgent {
     const old = this.agents.get(peerId);
     if (old && !old.dropped) return old;
-    const agent = new RemoteAgent(peerId, workers, this.p2p, this.local, this.opts, (a, reason) => {
-      if (this.agents.get(a.peerId) === a) this.agents.delete(a.peerId);
-      this.counters.agentsDropped++;
-      log.warn({ agent: a.peerId, reason }, 'prover agent dropped');
-      this.emit('agent:dropped', { peerId: a.peerId, reason });
-    }, this.counters);
+    const agent = new RemoteAgent(peerId, workers, this);
     this.agents.set(peerId, agent);
     this.counters.agentsJoined++;
     log.info({ agent: peerId, workers }, 'prover agent joined');
     this.emit('agent:joined', { peerId, workers });
-    this.emit('capacity', this.capacity);
+    this.emit('capacity');
     return agent;
   }
 
-  async run(req: ProveRequest, signal: AbortSignal): Promise<JobResult> {
+  /** Drops an agent: its leases end (the orchestrator requeues their unfinished jobs). `ban`: refuse its hellos for banMs. */
+  drop(agent: RemoteAgent, reason: string, o: { ban?: boolean } = {}): void {
+    if (o.ban) this.banned.set(agent.peerId, { until: Date.now() + this.opts.banMs, reason });
+    if (agent.dropped) return;
+    agent.dropped = true;
+    if (this.agents.get(agent.peerId) === agent) this.agents.delete(agent.peerId);
+    this.counters.agentsDropped++;
+    log.warn({ agent: agent.peerId, reason, banned: !!o.ban }, 'prover agent dropped');
+    this.emit('agent:dropped', { peerId: agent.peerId, reason });
+    for (const [leaseId, ac] of agent.leases) {
+      ac.abort(new JobError('worker-crash', `prover agent dropped: ${reason}`));
+      void this.p2p.request(agent.peerId, PROTO_CANCEL, new Uint8Array(encodeFrame({ leaseId })), { timeoutMs: this.opts.requestTimeoutMs }).catch(() => {});
+    }
+  }
+
+  /** Free lease slots over all agents. */
+  get free(): number {
+    let n = 0;
+    for (const a of this.agents.values()) n += Math.max(0, a.free);
+    return n;
+  }
+
+  canLease(): boolean {
+    return this.free > 0;
+  }
+
+  lease(offer: LeaseOffer, sink: LeaseSink): { agent: string; cancel(reason: string): void } {
     let best: RemoteAgent | undefined;
-    let bestFree = this.local.capacity - this.localRunning;
-    for (const a of this.agents.values()) {
-      const free = a.capacity - a.running;
-      if (free > bestFree) { best = a; bestFree = free; }
-    }
-    if (best) return best.run(req, signal);
-    this.localRunning++;
-    try {
-      return await this.local.run(req, signal);
-    } finally {
-      this.localRunning--;
-    }
+    for (const a of this.agents.values()) if (a.free > 0 && (!best || a.free > best.free)) best = a;
+    if (!best) throw new Error('no agent has room for a lease');
+    const agent = best;
+    const ac = new AbortController();
+    agent.leases.set(offer.leaseId, ac);
+    this.counters.leasesSent++;
+    // a dropped agent's leases end through `sink.end` (their loop sees the abort)
+    ac.signal.addEventListener('abort', () => {
+      const r = ac.signal.reason as JobError | undefined;
+      if (r?.code === 'worker-crash') sink.end(r);
+    }, { once: true });
+    void agent.run(offer, sink, ac).finally(() => {
+      agent.leases.delete(offer.leaseId);
+      if (!agent.dropped) this.emit('capacity');
+    });
+    return {
+      agent: agent.peerId,
+      cancel: (reason: string) => {
+        if (ac.signal.aborted) return;
+        ac.abort(new JobError('cancelled', reason));
+        void this.p2p.request(agent.peerId, PROTO_CANCEL, new Uint8Array(encodeFrame({ leaseId: offer.leaseId })), { timeoutMs: this.opts.requestTimeoutMs }).catch(() => {});
+      },
+    };
   }
 }
 

@@ -2,10 +2,13 @@
 // and every segment's inputs built ahead (`prepare`, main thread, while earlier segments
 // prove), the previous segment's proof/vk fields spliced in when its proof exists
 // (`request`), and each returned proof's public inputs checked against the expected ones
-// before anything uses it (`check`).
+// before anything uses it (`check`). Its `spec` ({kind: 'rollup', data: pre-state + txs + the
+// chain's vk hashes}) lets a remote agent rebuild the same task (prover/tasks.ts).
+import { vkHashOfFields } from '../circuits/build.js';
 import { blockWitness, planBlock, segmentInputs, type BlockWitness, type ChainVkHashes, type CostModel, type ProofPlan } from '../circuits/plan.js';
-import type { SignedTx, WorldState } from '../circuits/l2/index.js';
+import { WorldState, decodeSignedTx, encodeSignedTx, type SignedTx, type WorldStateJSON } from '../circuits/l2/index.js';
 import type { BlockTask } from './orchestrator.js';
+import { registerTaskFactory, type TaskSpec } from './tasks.js';
 import { JobError, type ProofJob, type ProveRequest } from './types.js';
 
 const HONK_PROOF_FIELDS = 456;
@@ -55,10 +58,15 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
     return executed;
   };
   const placeholder = { proof: Array<bigint>(HONK_PROOF_FIELDS).fill(0n), vk: Array<bigint>(HONK_VK_FIELDS).fill(0n) };
+  let spec: TaskSpec | undefined;
   return {
     plan,
     deadline: block.deadline,
     signal: block.signal,
+    get spec(): TaskSpec {
+      spec ??= { kind: 'rollup', data: rollupSpecData(block, opts.vkHashes) };
+      return spec;
+    },
     prepare(job: ProofJob): Prepared {
       const needsPrev = job.kind === 'rec' || job.kind === 'final';
       if (needsPrev && !opts.vkHashes) throw new JobError('bad-input', `a ${job.kind} segment needs the chain's vk hashes (RollupTaskOptions.vkHashes)`);
@@ -76,7 +84,12 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
       }
       return { jobId: job.id, circuit: { name: job.circuit }, inputs, flavour: job.flavour };
     },
-    check(job, result, prepared) {
+    async check(job, result, prepared) {
+      // a recursive segment's vk (what the next segment verifies against) must be the pinned one
+      if (result.vkFields && opts.vkHashes && (job.kind === 'first' || job.kind === 'rec')) {
+        const got = await vkHashOfFields(result.vkFields.map((f) => BigInt(f)));
+        if (got !== opts.vkHashes[job.kind]) throw new JobError('prove', `${job.circuit}: the proof's vk hash ${hex(got)} is not the chain's ${hex(opts.vkHashes[job.kind])}`, { jobId: job.id, circuit: job.circuit });
+      }
       const expected = (prepared as Prepared).publicInputs;
       const got = result.publicInputs.slice(0, expected.length).map((x) => BigInt(x));
       if (got.length !== expected.length || got.some((g, i) => g !== expected[i])) {
@@ -85,3 +98,32 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
     },
   };
 }
+
+/** A rollup block's spec data: JSON-able (bigints as strings, txs as their 96-byte wire form in hex). */
+export interface RollupSpecData {
+  preState: WorldStateJSON;
+  txs: string[];
+  vkHashes?: { first: string; rec: string };
+}
+
+export function rollupSpecData(block: Pick<RollupBlock, 'preState' | 'txs'>, vkHashes?: ChainVkHashes): RollupSpecData {
+  return {
+    preState: block.preState.toJSON(),
+    txs: block.txs.map((t) => Buffer.from(encodeSignedTx(t)).toString('hex')),
+    vkHashes: vkHashes && { first: hex(vkHashes.first), rec: hex(vkHashes.rec) },
+  };
+}
+
+/** The 'rollup' task kind: an agent rebuilds the node's rollup block task from its spec. */
+registerTaskFactory('rollup', async (data, plan) => {
+  const d = data as RollupSpecData;
+  if (!d || !Array.isArray(d.preState?.accounts) || !Array.isArray(d.txs)) throw new Error('expected {preState: {accounts}, txs: [hex]}');
+  const txs = d.txs.map((t, i) => {
+    if (typeof t !== 'string' || !/^[0-9a-f]*$/i.test(t)) throw new Error(`tx ${i} is not hex`);
+    return decodeSignedTx(Buffer.from(t, 'hex'));
+  });
+  if (txs.length !== plan.txCount) throw new Error(`the plan is for ${plan.txCount} txs, the block has ${txs.length}`);
+  const preState = await WorldState.fromJSON(d.preState);
+  const vkHashes = d.vkHashes ? { first: BigInt(d.vkHashes.first), rec: BigInt(d.vkHashes.rec) } : undefined;
+  return rollupBlockTask({ blockHash: plan.blockHash, slot: plan.slot, preState, txs }, { plan, vkHashes });
+});

@@ -4,12 +4,15 @@
 // real outputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Store } from '../../../node/storage/index.js';
 import { JobStore } from '../../../prover/jobs.js';
-import { Orchestrator } from '../../../prover/orchestrator.js';
+import { LeaseRunner } from '../../../prover/agent.js';
+import { Orchestrator, type JobEvent, type LeaseOffer, type LeaseSink, type Lessor } from '../../../prover/orchestrator.js';
+import { planToWire } from '../../../prover/tasks.js';
 import { JobError } from '../../../prover/types.js';
 import { WitnessExecutor, expectedRoot, outputOf, tinyArtifact, tinyPlan, tinyTask } from './tiny.js';
 
@@ -260,3 +263,197 @@ test('a bad plan is a clear error', async () => {
   await assert.rejects(orch.submit(tinyTask(p2, file)), /plan root nope is not one of its jobs/);
   await orch.close();
 });
+
+// ---- leases to remote agents ------------------------------------------------------------
+
+/**
+ * A lessor in process: records each offer and, with a runner, carries it to a real
+ * LeaseRunner (the agent's side: its own orchestrator over a WitnessExecutor) and back
+ * through the sink, as prover/remote.ts does over libp2p.
+ */
+class TestLessor extends EventEmitter implements Lessor {
+  readonly offers: LeaseOffer[] = [];
+  readonly cancelled: string[] = [];
+  readonly sinks = new Map<string, LeaseSink>();
+  constructor(public slots: number, private readonly runner?: LeaseRunner) { super(); }
+  canLease(): boolean { return this.slots > 0; }
+  lease(offer: LeaseOffer, sink: LeaseSink) {
+    this.slots--;
+    this.offers.push(offer);
+    this.sinks.set(offer.leaseId, sink);
+    if (this.runner) void this.carry(offer, sink);
+    return { agent: 'in-process', cancel: (reason: string) => { this.cancelled.push(offer.leaseId); this.runner?.cancel(offer.leaseId, reason); } };
+  }
+  free(): void { this.slots++; this.emit('capacity'); }
+  private async carry(offer: LeaseOffer, sink: LeaseSink): Promise<void> {
+    const runner = this.runner!;
+    await runner.start({ leaseId: offer.leaseId, spec: offer.spec, plan: planToWire(offer.plan), root: offer.root, jobs: offer.jobs, deadline: offer.deadline }, offer.known);
+    let ack = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 5));
+      const { header, results } = runner.poll(offer.leaseId, ack);
+      for (const [id, r] of results) {
+        try { await sink.result(id, r); } catch { return; }
+        ack++;
+      }
+      if (header.state === 'unknown') return;
+      if (header.state === 'failed') sink.end(new JobError(header.error!.code, header.error!.message));
+      if (header.state !== 'running') { this.free(); return; }
+    }
+  }
+}
+
+// the WitnessExecutor makes no proofs: there is nothing for bb.js to verify here (the e2e agent
+// tests verify real proofs); tinyTask's check still refuses wrong public inputs
+const noProofs = async () => true;
+const ids = (jobs: { id: string }[] | string[]) => jobs.map((j) => (typeof j === 'string' ? j : j.id)).sort();
+
+test('lease selection: a whole block when nothing of it runs here; the rest of a tree (a subtree) when a leaf does', async () => {
+  const { file, circuit } = await tinyArtifact();
+  const g = gate();
+  const ex = new WitnessExecutor(1, circuit, g.hold);
+  const lessor = new TestLessor(0);
+  const orch = new Orchestrator({ executor: ex, ...quiet, lessor, verify: noProofs });
+  const tree = tinyPlan(H(80), 'tree:4');
+  const chain = tinyPlan(H(81), 'chain:3');
+  const first = g.next();
+  const pTree = orch.submit(tinyTask(tree, file));
+  pTree.catch(() => {});
+  const running = await first; // a leaf of the tree, here
+  assert.equal(running, tree.jobs[0].id);
+  const pChain = orch.submit(tinyTask(chain, file));
+  pChain.catch(() => {});
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(lessor.offers.length, 0, 'no agent, no lease');
+  lessor.free(); // an agent joins with one lease slot
+  // the nearest-root leasable job: the chain's root (the tree's root waits on the running leaf)
+  assert.equal(lessor.offers.length, 1);
+  assert.equal(lessor.offers[0].root, chain.root);
+  assert.deepEqual(lessor.offers[0].jobs, chain.jobs.map((j) => j.id), 'the whole chain, in dependency order');
+  assert.equal(lessor.offers[0].known.size, 0);
+  lessor.free();
+  // then the tree's untouched half: m(l2, l3) with both leaves
+  const [l0, l1, l2, l3, m01, m23] = tree.jobs;
+  assert.equal(lessor.offers[1].root, m23.id);
+  assert.deepEqual(ids(lessor.offers[1].jobs), ids([l2, l3, m23]));
+  lessor.free();
+  // then what is left that does not wait on the running leaf: l1 alone
+  assert.deepEqual(lessor.offers[2].jobs, [l1.id]);
+  lessor.free();
+  assert.equal(lessor.offers.length, 3, 'm(l0, l1) and the root wait on a running job: not leasable');
+  assert.deepEqual(orch.stats(), { waiting: 2, ready: 0, running: 1, leased: 7, blocks: 2 });
+  assert.ok(!ex.started.includes(l1.id) && !ex.started.includes(m01.id));
+  // a block without a spec is never leased
+  const plain = tinyPlan(H(82), 'chain:1');
+  const task = tinyTask(plain, file);
+  delete task.spec;
+  const pPlain = orch.submit(task);
+  pPlain.catch(() => {});
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(lessor.offers.length, 3);
+  await orch.close();
+  assert.equal(lessor.cancelled.length, 3, 'closing cancels the leases with their blocks');
+  assert.equal(orch.counters.leasesCancelled, 3);
+  g.release(l0.id);
+});
+
+test('a lease carries its deps\' results (known); an agent\'s results are used; a lease that ends early gives back only its unfinished jobs', async () => {
+  const { file, circuit } = await tinyArtifact();
+  const g = gate();
+  const ex = new WitnessExecutor(1, circuit, g.hold);
+  const agentEx = new WitnessExecutor(1, circuit);
+  const runner = new LeaseRunner(agentEx);
+  const lessor = new TestLessor(0, runner);
+  const orch = new Orchestrator({ executor: ex, ...quiet, lessor, verify: noProofs });
+  const fromAgents: string[] = [];
+  orch.on('job:finished', (e: JobEvent) => { if (e.agent) fromAgents.push(e.jobId); });
+  const a = tinyPlan(H(90), 'chain:3');
+  const b = tinyPlan(H(91), 'chain:1');
+  let next = g.next();
+  const pA = orch.submit(tinyTask(a, file, { deadline: 5 }));
+  assert.equal(await next, a.jobs[0].id);
+  const pB = orch.submit(tinyTask(b, file, { deadline: 1 }));
+  next = g.next();
+  g.release(a.jobs[0].id);
+  assert.equal(await next, b.jobs[0].id, 'the local worker takes the sooner block');
+  lessor.free(); // now an agent: the rest of a (c1, c2) with c0's proof known
+  assert.deepEqual(lessor.offers[0].jobs, [a.jobs[1].id, a.jobs[2].id]);
+  assert.deepEqual([...lessor.offers[0].known.keys()], [a.jobs[0].id]);
+  g.release(b.jobs[0].id);
+  const [ra] = await Promise.all([pA, pB]);
+  assert.equal(BigInt(ra.publicInputs[1]), expectedRoot(a));
+  assert.deepEqual(fromAgents, [a.jobs[1].id, a.jobs[2].id]);
+  assert.deepEqual(agentEx.started, [a.jobs[1].id, a.jobs[2].id], 'the agent proved only its lease');
+  assert.equal(orch.counters.jobsFromAgents, 2);
+  assert.equal(orch.counters.leasesDone, 1);
+  assert.equal(runner.proven, 2);
+
+  // a lease that ends after one result: the rest comes back, the received result is kept
+  const gl = gate(), ga = gate();
+  const ex2 = new WitnessExecutor(1, circuit, gl.hold);
+  const agentEx2 = new WitnessExecutor(1, circuit, ga.hold);
+  const runner2 = new LeaseRunner(agentEx2);
+  const lessor2 = new TestLessor(0, runner2);
+  const orch2 = new Orchestrator({ executor: ex2, ...quiet, lessor: lessor2, verify: noProofs });
+  const busy = tinyPlan(H(93), 'chain:1');
+  const c = tinyPlan(H(92), 'chain:3');
+  let local = gl.next();
+  const pBusy = orch2.submit(tinyTask(busy, file));
+  assert.equal(await local, busy.root, 'the local worker is busy with another block');
+  const pC = orch2.submit(tinyTask(c, file));
+  await new Promise((r) => setTimeout(r, 20));
+  let onAgent = ga.next();
+  lessor2.free();
+  assert.deepEqual(lessor2.offers[0].jobs, c.jobs.map((j) => j.id), 'the whole chain is leased');
+  const gotFirst = new Promise<void>((r) => orch2.on('job:finished', (e: JobEvent) => { if (e.jobId === c.jobs[0].id) r(); }));
+  const c0 = await onAgent;
+  onAgent = ga.next();
+  ga.release(c0); // the agent proves c0; the node receives it
+  await gotFirst;
+  assert.equal(await onAgent, c.jobs[1].id); // c1 running on the agent: now the agent goes silent
+  lessor2.sinks.get(lessor2.offers[0].leaseId)!.end(new JobError('worker-crash', 'agent silent'));
+  runner2.cancel(lessor2.offers[0].leaseId);
+  assert.deepEqual(agentEx2.aborted, [c.jobs[1].id], 'the agent stopped the cancelled lease');
+  local = gl.next();
+  gl.release(busy.root);
+  assert.equal(await local, c.jobs[1].id, 'the rest of the chain comes back to the local worker');
+  local = gl.next();
+  gl.release(c.jobs[1].id);
+  assert.equal(await local, c.jobs[2].id);
+  gl.release(c.jobs[2].id);
+  const rc = await pC;
+  await pBusy;
+  assert.equal(BigInt(rc.publicInputs[1]), expectedRoot(c));
+  assert.equal(orch2.counters.leasesReassigned, 1);
+  assert.equal(orch2.counters.jobsFromAgents, 1);
+  assert.ok(!ex2.started.includes(c.jobs[0].id), 'the result received from the agent is not proven again');
+  assert.deepEqual(ex2.started, [busy.root, c.jobs[1].id, c.jobs[2].id]);
+  await orch.close();
+  await orch2.close();
+  await runner.close();
+  await runner2.close();
+});
+
+test('a result from an agent that fails the block\'s check is refused, counted, and the job is proven again', async () => {
+  const { file, circuit } = await tinyArtifact();
+  const agentEx = new WitnessExecutor(1, circuit);
+  const bump = (x: string) => `0x${(BigInt(x) + 1n).toString(16).padStart(64, '0')}`;
+  const runner = new LeaseRunner(agentEx, { tamper: (r) => ({ ...r, publicInputs: [r.publicInputs[0], bump(r.publicInputs[1])] }) });
+  const lessor = new TestLessor(1, runner);
+  const ex = new WitnessExecutor(0, circuit); // no local worker at first: the block goes to the agent
+  const orch = new Orchestrator({ executor: ex, ...quiet, lessor, verify: noProofs });
+  const plan = tinyPlan(H(95), 'chain:1');
+  const ended = new Promise((r) => orch.on('lease:ended', r));
+  const p = orch.submit(tinyTask(plan, file));
+  await ended;
+  assert.equal(orch.counters.badProofsFromAgents, 1);
+  assert.equal(orch.counters.jobsFromAgents, 0);
+  (ex as { capacity: number }).capacity = 1;
+  orch.poke();
+  const r = await p;
+  assert.equal(BigInt(r.publicInputs[1]), expectedRoot(plan));
+  assert.deepEqual(ex.started, [plan.root]);
+  await orch.close();
+  await runner.close();
+});
+

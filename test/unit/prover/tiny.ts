@@ -10,6 +10,7 @@ import { BUILD_DIR, acirOf, noirCompile, type CompiledCircuit } from '../../../c
 import { R } from '../../../circuits/l2/field.js';
 import type { ProofJob, ProofPlan } from '../../../circuits/plan.js';
 import type { BlockTask, Executor } from '../../../prover/orchestrator.js';
+import { registerTaskFactory } from '../../../prover/tasks.js';
 import { JobError, type JobResult, type ProveRequest } from '../../../prover/types.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny');
@@ -87,20 +88,43 @@ export const seedOf = (job: ProofJob): bigint => BigInt(`0x${job.id.slice(0, 8)}
 /** The job's output: its last public input (`out`). */
 export const outputOf = (r: JobResult): bigint => BigInt(r.publicInputs[r.publicInputs.length - 1]);
 
-/** The root's expected output, computed in TS. */
-export function expectedRoot(plan: ProofPlan): bigint {
+/** Every job's expected output, computed in TS. */
+export function expectedOutputs(plan: ProofPlan): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  for (const j of plan.jobs) {
-    const d = j.deps.map((id) => out.get(id)!);
-    out.set(j.id, tinyValue(seedOf(j), d[0] ?? 0n, d[1] ?? 0n));
-  }
-  return out.get(plan.root)!;
+  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  const visit = (j: ProofJob): bigint => {
+    const have = out.get(j.id);
+    if (have !== undefined) return have;
+    const d = j.deps.map((id) => visit(byId.get(id)!));
+    const v = tinyValue(seedOf(j), d[0] ?? 0n, d[1] ?? 0n);
+    out.set(j.id, v);
+    return v;
+  };
+  plan.jobs.forEach(visit);
+  return out;
 }
 
-/** A block task for a tiny plan; `failJob` makes that job's witness fail. */
+/** The root's expected output, computed in TS. */
+export function expectedRoot(plan: ProofPlan): bigint {
+  return expectedOutputs(plan).get(plan.root)!;
+}
+
+/**
+ * A block task for a tiny plan; `failJob` makes that job's witness fail. `check` refuses a
+ * result whose public inputs are not [seed, expected output] (the deps are private inputs,
+ * so a verifying proof alone does not show it used the right deps). Its spec ('tiny') lets a
+ * remote agent rebuild it.
+ */
 export function tinyTask(plan: ProofPlan, artifact: string, opts: Partial<BlockTask> & { failJob?: string } = {}): BlockTask {
+  let expected: Map<string, bigint> | undefined;
   return {
     plan,
+    spec: { kind: 'tiny', data: { artifact, failJob: opts.failJob } },
+    check(job, result) {
+      expected ??= expectedOutputs(plan);
+      const [seed, out] = result.publicInputs.map((x) => BigInt(x));
+      if (seed !== seedOf(job) || out !== expected.get(job.id)) throw new JobError('prove', `tiny job ${job.id.slice(0, 8)}: public inputs [${result.publicInputs.join(', ')}] are not the expected ones`);
+    },
     ...opts,
     request(job, deps): ProveRequest {
       const [d0 = 0n, d1 = 0n] = deps.map(outputOf);
@@ -150,3 +174,9 @@ export class WitnessExecutor implements Executor {
     return { proof: new Uint8Array(32), publicInputs: [String(req.inputs.seed), String(req.inputs.out)], witnessMs: Date.now() - t0, proveMs: 0 };
   }
 }
+
+registerTaskFactory('tiny', (data, plan) => {
+  const d = data as { artifact?: unknown; failJob?: unknown };
+  if (typeof d?.artifact !== 'string') throw new Error('tiny task: expected {artifact: file}');
+  return tinyTask(plan, d.artifact, { failJob: typeof d.failJob === 'string' ? d.failJob : undefined });
+});
