@@ -157,7 +157,8 @@ export class SidecarNode extends EventEmitter {
       await market.init();
     }
     if (roles.has('prover')) {
-      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics });
+      // with p2p, remote agents (`sidecar agent`) may join and take leases
+      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
         withholdEvery: this.o.prover?.withholdEvery,
         onProof: this.market ? (p) => { void this.market!.shareProof(p).catch((e) => this.log.warn({ err: e }, `sharing a proof failed: ${(e as Error).message}`)); } : undefined,
