@@ -68,9 +68,16 @@ export class MempoolKeeper {
   }
 
   private async prune(): Promise<void> {
+    await this.evicted(this.mempool.prune({ account: (i) => this.ctx.chain.pendingAccount(i) }));
+  }
+
+  /**
+   * Txs the pool evicted because the pending tip used their nonce: `dropped` unless they are in
+   * a block (then the chain has their status: a tx included by another sequencer is not dropped).
+   */
+  async evicted(hashes: readonly string[]): Promise<void> {
     const { chain } = this.ctx;
-    for (const h of this.mempool.prune({ account: (i) => chain.pendingAccount(i) })) {
-      // included in a block: the chain has its status; else another tx used its nonce
+    for (const h of hashes) {
       const s = await chain.txStatus(h);
       if (!s || rank(s.status) <= rank('pending')) await chain.observeTx(h, 'dropped');
     }

@@ -112,7 +112,7 @@ export class Sequencer {
     const limit = await this.sizeLimit(v);
     const max = limit === undefined ? this.o.maxTxs : Math.min(this.o.maxTxs, limit);
     const pick = this.mempool.select(state, max);
-    if (pick.dropped.length) for (const h of pick.dropped) void chain.observeTx(h, 'dropped').catch(() => undefined);
+    if (pick.dropped.length) void this.keeper.evicted(pick.dropped).catch(() => undefined);
     const block = makeL1Block(v.slot, state.root(), pick.endState.root(), pick.txs);
     const hash = computeBlockHash(block).toLowerCase();
     const own: OwnBlock = { slot: v.slot, block, blockHash: hash, txs: pick.txs, hashes: pick.hashes, stage: 'proposed', slotSeenAt: this.seenAt.get(v.slot)!, held: false };
