@@ -1,9 +1,10 @@
-// The `sidecar` CLI (commander 14): devnet, node, keys, status, deploy.
+// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, deploy.
 // Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
 import '../polyfills.js';
 import './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SETTINGS, kebab, type SettingKey } from '../config.js';
+import { AgentUsageError, runAgent } from './agent.js';
 import { DEVNET_DEFAULTS, Devnet, type DevnetOptions } from './devnet.js';
 import { KeysError, loadOrCreateKeys } from './keys.js';
 import { NodeSetupError, runNode } from './run-node.js';
@@ -87,6 +88,20 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     await runNode(flags, { config: config as string | undefined, genesis: genesis as string | undefined });
   });
 
+  program.command('agent')
+    .description('run a remote prover agent: connect to a node over libp2p and prove the blocks (or the rest of a block\'s plan) it leases to this machine\'s worker pool')
+    .requiredOption('--node <multiaddr>', 'the node to prove for: its multiaddr with /p2p/<peer id> (the node logs it at start)')
+    .addOption(new Option('--workers <n>', 'prover pool workers (0 = measured default for this machine)').default(0).argParser(intArg('--workers', 0, 256)))
+    .addOption(new Option('--threads <n>', 'WASM threads per worker (0 = measured default)').default(0).argParser(intArg('--threads', 0, 256)))
+    .option('--data-dir <dir>', 'data directory (the agent\'s p2p key)', process.env.SIDECAR_AGENT_DATA_DIR ?? `${SETTINGS.dataDir.default}-agent`)
+    .option('--listen <multiaddr>', 'libp2p listen address', '/ip4/0.0.0.0/tcp/0')
+    .option('--dev-crs', 'use the INSECURE dev CRS (devnets and tests only; must match the node\'s)', false)
+    .addOption(new Option('--progress <s>', 'seconds between progress log lines').default(10).argParser(intArg('--progress', 1, 3600)))
+    .addOption(new Option('--tasks <module...>', 'import modules that register extra task kinds (prover/tasks.ts; test fixture circuits)').hideHelp())
+    .action(async (opts: { node: string; workers: number; threads: number; dataDir: string; listen: string; devCrs: boolean; progress: number; tasks?: string[] }) => {
+      await runAgent({ node: opts.node, workers: opts.workers, threads: opts.threads, dataDir: opts.dataDir, listen: opts.listen, devCrs: opts.devCrs, progressSec: opts.progress, tasks: opts.tasks });
+    });
+
   program.command('keys')
     .description('show the node\'s keys (L1 address, L2 Grumpkin public key, p2p peer id), creating missing ones in the data dir')
     .option('--data-dir <dir>', 'data directory', process.env.SIDECAR_DATA_DIR ?? SETTINGS.dataDir.default)
@@ -145,7 +160,7 @@ export async function runCli(argv: string[], io?: { out: (s: string) => void; er
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT_USAGE; // commander already printed the message
     }
-    if (e instanceof UsageError || e instanceof NodeSetupError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError') {
+    if (e instanceof UsageError || e instanceof NodeSetupError || e instanceof AgentUsageError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError') {
       err(`sidecar: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }

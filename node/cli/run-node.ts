@@ -13,6 +13,7 @@ import { routerProof } from '../../circuits/backend/verifier.js';
 import { createLogger } from '../log.js';
 import { SidecarNode } from '../node.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
+import { runAgent } from './agent.js';
 import { loadOrCreateKeys } from './keys.js';
 import { describe } from './devnet.js';
 
@@ -55,6 +56,12 @@ export function proofEncoder(deployment: Deployment, client: SidecarClient, env:
 
 export async function runNode(flags: Record<string, unknown>, extra: { config?: string; genesis?: string }, env = process.env): Promise<void> {
   const cfg: Config = loadConfig({ flags, env, file: extra.config });
+  if (cfg.roles.includes('agent')) {
+    // a node with only the agent role is a remote prover agent (`sidecar agent`) for its first bootstrap peer
+    if (cfg.roles.length > 1) throw new NodeSetupError(`the agent role runs alone (roles: ${cfg.roles.join(',')}): use --roles agent, or \`sidecar agent --node <multiaddr>\``);
+    if (!cfg.bootstrap.length) throw new NodeSetupError('the agent role needs the node to prove for: --bootstrap <its multiaddr with /p2p/<peer id>>');
+    return runAgent({ node: cfg.bootstrap[0], workers: cfg.proverWorkers, threads: cfg.proverThreads, dataDir: cfg.dataDir, listen: cfg.p2pListen[0], devCrs: cfg.devCrs });
+  }
   if (!cfg.deploymentFile) throw new NodeSetupError('no deployment: pass --deployment-file <file> (written by `sidecar deploy` or `sidecar devnet --keep`) or set SIDECAR_DEPLOYMENT_FILE');
   let deployment: Deployment;
   try {
