@@ -6,7 +6,7 @@
 //   GET  /blocks/:slot      one slot's canonical block
 //   GET  /proving           proving progress of the blocks in flight and the proofs known
 //   GET  /txs/:hash         the status ladder of an L2 tx (SPEC §3)
-//   POST /txs               {"tx": "0x<96 bytes: body ‖ signature>"} into the mempool
+//   POST /txs               {"tx": "0x<96 bytes: body ‖ signature>"} into the mempool, then to peers over gossip
 import { getBytes, isHexString } from 'ethers';
 import { MempoolError } from '../mempool/index.js';
 import type { SidecarNode } from '../node.js';
