@@ -96,4 +96,5 @@ test('bad txs over gossip: bad signature Rejected, far nonce and same-nonce Igno
   // not forwarded: B never saw them
   assert.equal(await gossipCount(b, 'reject', 'bad-signature'), 0);
   assert.equal(b.mempool.size, 1);
+  await Promise.all(nodes.map((n) => n.stop())); // before the fixture's anvil and provider go (its after hooks run first)
 });

@@ -142,8 +142,9 @@ test('a slot lost to another sequencer\'s block: the txs it did not include come
   const shared = tx(1, nonce(1), 5n);
   const onlyMine = tx(2, nonce(2), 5n);
   const s = await nextSlot();
-  await phase(s, 'Proposal', []);
-  // the seed is known once the block before the proposal phase is mined: the lower score loses
+  // the seed hashes the block before the proposal phase: readable (eth_call) once a later block exists
+  await fx.mineTo((await fx.clients[0].slotTiming(s)).proposalStart);
+  // the lower score loses
   const deposit = 100n * E18;
   const [sb, sc] = await Promise.all([fx.clients[0].scoreOf(s, fx.wallets[2].address, deposit), fx.clients[0].scoreOf(s, fx.wallets[3].address, deposit)]);
   const [winner, loser] = sb > sc ? [b, c] : [c, b];
@@ -196,4 +197,5 @@ test('a slash: the slashed block\'s txs come back (reorged, then pending) and la
   await chain.syncTo();
   assert.ok((await chain.block(next))?.txHashes.includes(txHash(t)), 'included in a later block');
   assert.equal(await status(t), 'committed');
+  await chain.stop(); // before the fixture's anvil and provider go (its after hooks run first)
 });
