@@ -23,6 +23,8 @@ import { deployProtocol, saveDeployment, type Deployment, type ProtocolParams, t
 import { signatureProof } from '../l1/signature-verifier.js';
 import { MempoolError } from '../mempool/index.js';
 import { SidecarNode } from '../node.js';
+import type { ChainNotice } from '../chain/index.js';
+import type { SidecarConfig } from '../l1/client.js';
 import type { L1View, NodeEvent } from '../roles/context.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
 
@@ -46,6 +48,9 @@ export interface DevnetOptions {
   nodes: 1 | 3;
   /** withhold every K-th block proof (0 = never; the independent prover C with 3 nodes) */
   withholdEvery: number;
+  /** 3 nodes: a sequencer proposes only while at most this many blocks of its pending chain are
+   *  unproven (so a withheld block gets exactly this many blocks built on it before its slash) */
+  maxUnproven: number;
   dataDir?: string;
   keep: boolean;
   apiPort: number;
@@ -60,7 +65,7 @@ export interface DevnetOptions {
 
 export const DEVNET_DEFAULTS: DevnetOptions = {
   blockTime: 1, phaseBlocks: 3, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
-  l2Accounts: 8, withholdEvery: 0, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 1,
+  l2Accounts: 8, withholdEvery: 0, maxUnproven: 1, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 1,
 };
 
 /** The L1 circuits a block of at most `maxTxs` txs can be proven with (circuits/README plans). */
@@ -76,6 +81,38 @@ export function l1CircuitsFor(maxTxs: number): L1Circuit[] {
  * Generates (cached in .build/) the Solidity verifiers of `circuits` for the INSECURE dev CRS,
  * compiles them with the router, deploys them, and returns the router's address.
  */
+/** What became of one proposed block (3 nodes: per sequencer and path). Amounts in token base units. */
+export interface BlockOutcome {
+  slot: number;
+  /** node label of the proposer */
+  sequencer: string;
+  /** 'self': the sequencer proved it itself (sequencer-funded deposit); 'rfq': a prover it bought by quote */
+  path: 'self' | 'rfq';
+  /** node label (or address) of the committed prover */
+  prover?: string;
+  /** the canonical status on node A ('failed': a proposal step failed; 'not-canonical': lost its slot) */
+  status: string;
+  blockHash: string;
+  endRoot: string;
+  txHashes: string[];
+  tip: string;
+  rewardShareBps: number;
+  deposit?: string;
+  proverFunded?: boolean;
+  /** the fee of the quote the sequencer committed with (rfq) */
+  quoteFee?: string;
+  /** BlockProven: who submitted, and the credits */
+  submitter?: string;
+  proverReward?: string;
+  sequencerReward?: string;
+  submissionReward?: string;
+  /** BlockInvalidated: the share of the slashed deposit credited to this block's sequencer */
+  invalidatedShare?: string;
+}
+
+/** A node's L2 heads (slot and state root of the pending and the proven tip). */
+export interface NodeHeads { pendingSlot: number; pendingRoot: string; provenSlot: number; provenRoot: string }
+
 export interface DevnetResult {
   slots: number;
   verified: number;
@@ -84,11 +121,24 @@ export interface DevnetResult {
   invalidated: number;
   realProofs: boolean;
   l1Verifier: string;
+  /** totals of the BlockProven credits (prover, sequencer, submitter), withdrawn, and each node's token gain (3 nodes: nodeXGain) */
   payouts: Record<string, string>;
+  /** the BlockProven credits of the verified blocks per path ('self': self-proving sequencer, 'rfq': proof bought by quote) */
+  payoutsByPath: Record<string, { blocks: number; prover: string; sequencer: string; submitter: string }>;
   slotToVerifiedMs: number[];
   provingWindowUsed: number[];
   submitKnownToSentMs: number[];
   txsVerified: number;
+  /** every proposed block, by slot */
+  blocks: BlockOutcome[];
+  /** BlockSlashed events: the prover's deposit, the blocks invalidated, the share each of their sequencers got, the dust to the pool */
+  slashes: { slot: number; prover: string; deposit: string; invalidatedBlocks: number; sharePerBlock: string; dust: string }[];
+  /** each node's heads right when it handled a ChainRewound (a slash rolled the pending chain back) */
+  rewinds: ({ node: string; lastProvenSlot: number } & NodeHeads)[];
+  /** each node's heads at the end (synced to the same L1 block) */
+  heads: Record<string, NodeHeads>;
+  /** L1 at the end: the last proven slot and its end state root */
+  l1: { lastProvenSlot: number; provenRoot: string };
   peakRssMB: number;
   durationMs: number;
   api?: string;
@@ -177,12 +227,14 @@ export class Devnet {
     const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
     const slots = o.slots;
     const half = slots === undefined ? undefined : Math.ceil(slots / 2);
+    const turns = new Turns(o.maxUnproven);
+    const quoteFees = new Map<number, bigint>();
     const p2p = (bootstrap?: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 200, ipColocationWeight: 0 });
     const node = (this.node = await SidecarNode.start({
       dataDir: three ? path.join(dataDir, 'A') : dataDir, roles: ['sequencer', 'prover', 'submitter', 'watcher'], client, genesis, wsUrl: this.anvil.wsUrl,
       sequencer: {
         tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: true,
-        maxBlocks: three ? half : slots, slotFilter: three ? (s) => s % 2 === 1 : undefined,
+        maxBlocks: three ? half : slots, slotFilter: three ? turns.filter('A') : undefined,
       },
       prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: three ? 0 : o.withholdEvery },
       encodeProof, api: { host: '127.0.0.1', port: o.apiPort }, confirmations: 2, log: log.child({ node: 'A' }),
@@ -190,17 +242,27 @@ export class Devnet {
     }));
     this.nodes.push({ label: three ? 'A' : 'node', node, client });
     if (three) {
+      turns.add('A', node);
       const boot = node.p2p!.addrs.filter((a) => a.includes('/p2p/'));
+      let bNode: SidecarNode | undefined;
       const cB = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[0].privateKey, wsUrl: this.anvil.wsUrl });
       const b = await SidecarNode.start({
         dataDir: path.join(dataDir, 'B'), roles: ['sequencer', 'submitter', 'watcher'], client: cB, genesis, wsUrl: this.anvil.wsUrl,
         sequencer: {
           tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: false,
-          maxBlocks: slots === undefined ? undefined : slots - half!, slotFilter: (s) => s % 2 === 0,
+          maxBlocks: slots === undefined ? undefined : slots - half!, slotFilter: turns.filter('B'),
+          // the node's own RFQ (Market.requestQuote), with the chosen quote's fee kept for the result
+          chooseProver: async (slot, hash, deadline) => {
+            const q = await bNode!.market!.requestQuote(slot, hash, E18, deadline);
+            if (q) quoteFees.set(slot, q.quote.fee);
+            return q;
+          },
         },
         encodeProof, api: { host: '127.0.0.1', port: 0 }, confirmations: 2, log: log.child({ node: 'B' }),
         p2p: { ...p2p(boot), rfq: true },
       });
+      bNode = b;
+      turns.add('B', b);
       this.nodes.push({ label: 'B', node: b, client: cB });
       const cC = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[1].privateKey, wsUrl: this.anvil.wsUrl });
       const c = await SidecarNode.start({
@@ -218,6 +280,7 @@ export class Devnet {
       start.set(n.label, await n.client.tokenBalance(n.node.address));
     }
     const afterStake = start.get(this.nodes[0].label)!;
+    if (three) await turns.start(node.config);
     for (const n of this.nodes) {
       this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), API ${n.node.api?.url}${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
     }
@@ -262,6 +325,14 @@ export class Devnet {
       this.out(`slot ${String(v.slot).padStart(3)} ${v.phase.padEnd(10)} L1 #${v.head} | mempool ${node.mempool.size} | proving: ${proving} | L2 pending slot ${h.pending.slot}, proven slot ${h.proven.slot} | rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
     });
     for (const n of this.nodes) n.node.on('event', (e: NodeEvent) => this.out(`    ${three ? `[${n.label}] ` : ''}${describe(e)}`));
+    const rewinds: DevnetResult['rewinds'] = [];
+    for (const n of this.nodes) {
+      n.node.on('chain', (c: ChainNotice) => {
+        if (c.type !== 'rewound') return;
+        rewinds.push({ node: n.label, lastProvenSlot: c.lastProvenSlot, ...headsOf(n.node) });
+        if (three) this.out(`    [${n.label}] chain rewound to slot ${c.lastProvenSlot}: pending root ${short(n.node.chain.head().pending.root)} = proven root ${short(n.node.chain.head().proven.root)}`);
+      });
+    }
     node.on('chain', (n: { type: string; slot?: number }) => {
       if (n.type === 'proven' && n.slot !== undefined) {
         const own = sequencers.map((sq) => sq.node.sequencer!.blocks.get(n.slot!)).find((b) => b);
@@ -297,8 +368,11 @@ export class Devnet {
       await new Promise((r) => setTimeout(r, 500));
     }
     const gains: Record<string, string> = {};
+    const heads: Record<string, NodeHeads> = {};
+    const endBlock = await provider.getBlockNumber();
     for (const n of this.nodes) {
-      await n.node.chain.syncTo(undefined, 30_000);
+      await n.node.chain.syncTo(endBlock, 30_000);
+      heads[n.label] = headsOf(n.node);
       await n.node.watcher!.withdraw();
       gains[n.label] = String((await n.client.tokenBalance(n.node.address)) - start.get(n.label)!);
     }
@@ -330,6 +404,51 @@ export class Devnet {
       sum.sequencer += a.sequencerReward;
       sum.submitter += a.submissionReward;
     }
+    // ---- per block: path, prover, status and credits, from L1 events and the proposals
+    const label = (a: string | undefined) => (a === undefined ? undefined : this.nodes.find((n) => n.node.address.toLowerCase() === a.toLowerCase())?.label ?? a);
+    type Args = Record<string, unknown> & { slot: bigint };
+    const events = async (name: string) => (await client.sidecar.queryFilter(client.sidecar.filters[name](), deployment.deployBlock)).map((e) => (e as unknown as { args: Args }).args);
+    const provenBy = new Map((await events('BlockProven')).map((a) => [Number(a.slot), a]));
+    const invalidatedBy = new Map((await events('BlockInvalidated')).map((a) => [Number(a.slot), a]));
+    const slashes = (await events('BlockSlashed')).map((a) => ({
+      slot: Number(a.slot), prover: label(a.prover as string)!, deposit: String(a.deposit), invalidatedBlocks: Number(a.invalidatedBlocks),
+      sharePerBlock: String(a.sharePerBlock), dust: String(a.dust),
+    }));
+    const blocks: BlockOutcome[] = [];
+    for (const sq of sequencers) {
+      for (const b of sq.node.sequencer!.blocks.values()) {
+        const c = await node.chain.block(b.slot);
+        const p = await client.getProposal(b.slot, sq.node.address);
+        const proven = provenBy.get(b.slot);
+        const inv = invalidatedBy.get(b.slot);
+        const canonical = c?.blockHash === b.blockHash;
+        blocks.push({
+          slot: b.slot, sequencer: sq.label, path: b.prover && b.prover.toLowerCase() !== sq.node.address.toLowerCase() ? 'rfq' : 'self',
+          prover: label(b.prover), status: b.stage === 'failed' ? 'failed' : canonical ? c!.status : 'not-canonical',
+          blockHash: b.blockHash, endRoot: toHex(b.block.endRoot).toLowerCase(), txHashes: b.hashes, tip: String(p?.tip ?? 0n), rewardShareBps: p?.rewardShareBps ?? 0,
+          deposit: p?.committed ? String(p.deposit) : undefined, proverFunded: p?.committed ? p.proverFunded : undefined,
+          quoteFee: quoteFees.has(b.slot) ? String(quoteFees.get(b.slot)) : undefined,
+          ...(canonical && proven ? {
+            submitter: label(proven.submitter as string), proverReward: String(proven.proverReward), sequencerReward: String(proven.sequencerReward),
+            submissionReward: String(proven.submissionReward),
+          } : {}),
+          ...(canonical && inv ? { invalidatedShare: String(inv.slashShare) } : {}),
+        });
+      }
+    }
+    blocks.sort((a, b) => a.slot - b.slot);
+    const byPath: Record<string, { blocks: number; prover: bigint; sequencer: bigint; submitter: bigint }> = {};
+    for (const b of blocks) {
+      if (b.status !== 'proven') continue;
+      const x = (byPath[b.path] ??= { blocks: 0, prover: 0n, sequencer: 0n, submitter: 0n });
+      x.blocks++;
+      x.prover += BigInt(b.proverReward!);
+      x.sequencer += BigInt(b.sequencerReward!);
+      x.submitter += BigInt(b.submissionReward!);
+    }
+    const cs = await client.chainState();
+    const l1 = { lastProvenSlot: Number(cs.lastProvenSlot), provenRoot: cs.lastProvenSlot === 0n ? toHex((await node.chain.provenState()).root()) : (await client.getBlock(cs.lastProvenSlot)).endRoot };
+
     let txsVerified = 0;
     for (const h of txHashes) if ((await node.chain.txStatus(h))?.at.verified) txsVerified++;
     const result: DevnetResult = {
@@ -341,9 +460,10 @@ export class Devnet {
         ...(three ? Object.fromEntries(Object.entries(gains).map(([k, v]) => [`node${k}Gain`, v])) : {}),
         blockReward: String(deployment.config.blockReward), submissionReward: String(deployment.config.submissionReward),
       },
+      payoutsByPath: Object.fromEntries(Object.entries(byPath).map(([k, v]) => [k, { blocks: v.blocks, prover: String(v.prover), sequencer: String(v.sequencer), submitter: String(v.submitter) }])),
       slotToVerifiedMs, provingWindowUsed,
       submitKnownToSentMs: [...(node.submitter?.knownToSentMs.values() ?? [])],
-      txsVerified, peakRssMB: Math.round(peakRss / 2 ** 20), durationMs: Date.now() - t0,
+      txsVerified, blocks, slashes, rewinds, heads, l1, peakRssMB: Math.round(peakRss / 2 ** 20), durationMs: Date.now() - t0,
     };
     return result;
   }
@@ -360,6 +480,74 @@ export class Devnet {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The 3-node devnet's proposal schedule, so that every path happens in a known order: the
+ * sequencers take turns (A, B, A, B, ...), and the one whose turn it is proposes in the first slot
+ * where (1) at most `maxUnproven` blocks of its node's pending chain are unproven, (2) the slot is
+ * not void (after a slash, slots up to `killedUpTo`), and (3) its propose tx still lands at least
+ * one block before the proposal phase ends. One proposer per slot: no rank contest.
+ */
+export class Turns {
+  private readonly seqs: { label: string; node: SidecarNode; pending: Set<number>; view?: L1View }[] = [];
+  private readonly claimed = new Map<number, string>();
+  private config?: Pick<SidecarConfig, 'genesisBlock' | 'proposalBlocks' | 'revealBlocks' | 'commitBlocks'>;
+
+  constructor(private readonly maxUnproven: number) {}
+
+  add(label: string, node: SidecarNode): void {
+    const s = { label, node, pending: new Set<number>(), view: undefined as L1View | undefined };
+    this.seqs.push(s);
+    node.on('tick', (v: L1View) => { s.view = v; });
+    node.on('chain', (n: ChainNotice) => {
+      if (n.type === 'canonical') s.pending.add(n.slot);
+      else if (n.type === 'proven' || n.type === 'slashed' || n.type === 'invalidated') s.pending.delete(n.slot);
+      else if (n.type === 'rewound') s.pending.clear();
+      else if (n.type === 'l1-reorg') void this.reload(s);
+    });
+  }
+
+  private async reload(s: { node: SidecarNode; pending: Set<number> }): Promise<void> {
+    const chain = await s.node.chain.pendingChain();
+    s.pending.clear();
+    for (const b of chain) s.pending.add(b.slot);
+  }
+
+  /** Begin the schedule (after the sequencers staked). */
+  async start(config: Pick<SidecarConfig, 'genesisBlock' | 'proposalBlocks' | 'revealBlocks' | 'commitBlocks'>): Promise<void> {
+    for (const s of this.seqs) await this.reload(s);
+    this.config = config;
+  }
+
+  /** Whose turn it is: the sequencers alternate over the blocks they recorded (failed ones too). */
+  private turn(): string {
+    const made = this.seqs.reduce((a, s) => a + (s.node.sequencer?.blocks.size ?? 0), 0);
+    return this.seqs[made % this.seqs.length].label;
+  }
+
+  /** The sequencer option `slotFilter` of the sequencer `label`. */
+  filter(label: string): (slot: number) => boolean {
+    return (slot) => {
+      const c = this.claimed.get(slot);
+      if (c !== undefined) return c === label;
+      const cfg = this.config;
+      const me = this.seqs.find((s) => s.label === label);
+      if (!cfg || !me?.view || me.view.slot !== slot || this.turn() !== label) return false;
+      if (me.pending.size > this.maxUnproven) return false;
+      if (slot <= me.node.chain.head().killedUpTo) return false;
+      const period = cfg.proposalBlocks + cfg.revealBlocks + cfg.commitBlocks;
+      const proposalEnd = Number(cfg.genesisBlock) + (slot - 1) * period + cfg.proposalBlocks;
+      if (me.view.head + 2 >= proposalEnd) return false;
+      this.claimed.set(slot, label);
+      return true;
+    };
+  }
+}
+
+function headsOf(n: SidecarNode): NodeHeads {
+  const h = n.chain.head();
+  return { pendingSlot: h.pending.slot, pendingRoot: h.pending.root, provenSlot: h.proven.slot, provenRoot: h.proven.root };
 }
 
 function short(h: string): string { return `${h.slice(0, 10)}…`; }
