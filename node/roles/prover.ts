@@ -1,14 +1,16 @@
 // The prover role: proves every pending canonical block this node is the committed prover of,
 // through the prover pool (real bb.js proofs), checks each final proof (bb.js verify and its
 // public inputs against the block's L1 public inputs) and puts it in the proof book. Work on a
-// block that is slashed, invalidated or no longer canonical is cancelled.
+// block that is slashed, invalidated or no longer canonical is cancelled. After a restart
+// (kill -9 included) the block is proven again from the chain's state: every job whose proof the
+// prover's store holds is reused (counted: `reused` in progress, orchestrator jobsReusedFromStore).
 import type { Prover } from '../../prover/index.js';
 import { rollupPlan } from '../../prover/index.js';
 import type { ChainNotice } from '../chain/index.js';
 import type { BlockProof } from '../../prover/types.js';
 import type { L1View, RoleContext } from './context.js';
 
-interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; startedAt: number }
+interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; reused: number; startedAt: number }
 
 export interface ProverRoleOptions {
   /** withhold every K-th block this prover is committed to (devnet --withhold-every; 0 = never) */
@@ -25,15 +27,19 @@ export class ProverRole {
   readonly finished: { slot: number; blockHash: string; circuit: string; ms: number }[] = [];
 
   constructor(private readonly ctx: RoleContext, readonly prover: Prover, private readonly o: ProverRoleOptions = {}) {
-    prover.orchestrator.on('job:finished', (e: { blockHashes: string[] }) => {
+    // a job proven now, or its proof persisted before a restart: one more done
+    const onDone = (reused: boolean) => (e: { blockHashes: string[] }) => {
       for (const h of e.blockHashes) {
         const a = this.active.get(h.toLowerCase());
         if (a) {
           a.done++;
+          if (reused) a.reused++;
           this.ctx.emit({ type: 'proving', slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done });
         }
       }
-    });
+    };
+    prover.orchestrator.on('job:finished', onDone(false));
+    prover.orchestrator.on('job:reused', onDone(true));
   }
 
   /** Chain notices: stop work on blocks that can no longer be proven. */
@@ -84,8 +90,10 @@ export class ProverRole {
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
       const ctrl = new AbortController();
       const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
-      const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, startedAt: t0 };
+      const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
       this.active.set(blockHash, a);
+      const before = await this.prover.jobs?.getBlock(blockHash);
+      if (before?.status === 'proving') log.info({ slot, blockHash, jobs: a.jobs }, 'resuming a block whose proving was interrupted (persisted proofs are reused)');
       this.ctx.emit({ type: 'proving', slot, blockHash, jobs: a.jobs, done: 0 });
       const proof = await this.prover.proveBlock({ blockHash, slot: BigInt(slot), preState, txs, deadline: timing.deadline, signal: ctrl.signal });
       // check before anyone relies on it: bb.js verifies it, and it binds the block L1 holds
@@ -128,7 +136,8 @@ export class ProverRole {
     return { ok: needMs <= 0.8 * haveMs, needMs, haveMs, active, proveMs };
   }
 
-  progress(): { slot: number; blockHash: string; jobs: number; done: number; ms: number }[] {
-    return [...this.active.values()].map((a) => ({ slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done, ms: Date.now() - a.startedAt }));
+  /** Blocks in flight: jobs done of jobs, of which `reused` came from the store (a restart). */
+  progress(): { slot: number; blockHash: string; jobs: number; done: number; reused: number; ms: number }[] {
+    return [...this.active.values()].map((a) => ({ slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done, reused: a.reused, ms: Date.now() - a.startedAt }));
   }
 }

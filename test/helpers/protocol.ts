@@ -1,10 +1,11 @@
-// Starts a real anvil, deploys the protocol (test token, stand-in SignatureVerifier, Sidecar)
-// and hands out funded, approved clients per role. One per test file; always cleaned up.
+// Starts a real anvil, deploys the protocol (test token, stand-in SignatureVerifier or the
+// generated UltraHonk verifiers behind HonkVerifierRouter, Sidecar) and hands out funded,
+// approved clients per role. One per test file; always cleaned up.
 import { after } from 'node:test';
 import { MaxUint256, type Wallet } from 'ethers';
 import type { Anvil } from '../../node/l1/anvil.js';
 import { SidecarClient, type SlotTiming } from '../../node/l1/client.js';
-import { deployProtocol, type Deployment, type ProtocolParams } from '../../node/l1/deploy.js';
+import { deployProtocol, type Deployment, type ProtocolParams, type VerifierChoice } from '../../node/l1/deploy.js';
 import { devWallets, mine, mineTo, revertTo, snapshot, testProvider, useAnvil } from './anvil.js';
 
 const E18 = 10n ** 18n;
@@ -32,6 +33,9 @@ export interface ProtocolFixtureOptions {
   /** tokens minted to every account (default 1e6 tokens) */
   mintEach?: bigint;
   fundRewards?: bigint;
+  /** the L1 verifier: the generated UltraHonk verifiers of these circuits behind HonkVerifierRouter
+   *  (INSECURE dev CRS; prover/l1-verify.ts deployHonkRouter). Default: the stand-in SignatureVerifier. */
+  honkCircuits?: readonly string[];
 }
 
 export async function useProtocol(o: ProtocolFixtureOptions = {}): Promise<ProtocolFixture> {
@@ -41,8 +45,13 @@ export async function useProtocol(o: ProtocolFixtureOptions = {}): Promise<Proto
   const wallets = devWallets(provider, accounts);
   const deployer = wallets[0];
   const mintEach = o.mintEach ?? 1_000_000n * E18;
+  let verifier: VerifierChoice | undefined;
+  if (o.honkCircuits) {
+    const { deployHonkRouter } = await import('../../prover/l1-verify.js'); // bb.js: only when asked
+    verifier = { kind: 'address', address: (await deployHonkRouter(deployer, o.honkCircuits, { crs: { dev: true } })).address };
+  }
   const deployment = await deployProtocol({
-    signer: deployer, params: o.params, fundRewards: o.fundRewards ?? 1_000n * E18,
+    signer: deployer, params: o.params, fundRewards: o.fundRewards ?? 1_000n * E18, verifier,
     mint: wallets.map((w) => ({ to: w.address, amount: mintEach })),
   });
   const admin = SidecarClient.connect({ deployment, rpc: provider, signer: deployer, wsUrl: anvil.wsUrl });
