@@ -203,7 +203,8 @@ export class SidecarNode extends EventEmitter {
     }
     if (roles.has('watcher')) this.watcher = new Watcher(ctx, { withdrawTo: this.o.withdrawTo });
     // a new final proof: race to submit it now, not at the next L1 head
-    this.proofs.on('proof', () => { if (this.submitter && this.view && !this.stopped) void this.serial.submitter.run(() => this.submitter!.tick(this.view!), (e) => this.log.warn({ err: e }, 'submitter failed')); });
+    // (if a submitter tick is running, it runs again right after: a proof never waits for the next L1 head)
+    this.proofs.on('proof', () => { if (this.submitter && this.view && !this.stopped) void this.serial.submitter.run(async () => { if (!this.stopped) await this.submitter!.tick(this.view!); }, (e) => this.log.warn({ err: e }, 'submitter failed'), true); });
     this.unsubscribe = this.chain.subscribe((n) => this.onNotice(n));
     await this.chain.start();
     await this.p2p?.start();

@@ -78,8 +78,13 @@ export function l1Code(e: unknown): string {
 /** Runs `fn` unless the previous run is still going (roles' ticks never overlap themselves). */
 export class Serial {
   private running = false;
-  async run(fn: () => Promise<void>, onError: (e: unknown) => void): Promise<void> {
-    if (this.running) return;
+  private queued?: { fn: () => Promise<void>; onError: (e: unknown) => void };
+  /** `again`: if a run is going on, run `fn` once more right after it (instead of dropping it) */
+  async run(fn: () => Promise<void>, onError: (e: unknown) => void, again = false): Promise<void> {
+    if (this.running) {
+      if (again) this.queued = { fn, onError };
+      return;
+    }
     this.running = true;
     try {
       await fn();
@@ -87,6 +92,9 @@ export class Serial {
       onError(e);
     } finally {
       this.running = false;
+      const q = this.queued;
+      this.queued = undefined;
+      if (q) void this.run(q.fn, q.onError);
     }
   }
 }
