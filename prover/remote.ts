@@ -47,6 +47,8 @@ export interface RemoteOptions {
   requestTimeoutMs?: number;
   /** How long an agent that returned a bad proof is refused. Default 10 min. */
   banMs?: number;
+  /** A lease that brings no new result for this long ends ('timeout'; its jobs are proven locally). Default 30 min. */
+  leaseIdleMs?: number;
 }
 
 export interface RemoteCounters {
@@ -89,9 +91,13 @@ export class RemoteAgent {
       }
       const answer = raw ? decodeFrame<{ accepted?: boolean; error?: { code: JobErrorCode; message: string } }>(body(raw)).header : undefined;
       if (!answer?.accepted) return end(answer?.error?.code ?? 'bad-input', `refused the lease: ${answer?.error?.message ?? 'no answer'}`);
-      let ack = 0, misses = 0;
+      let ack = 0, misses = 0, progressAt = Date.now();
       for (;;) {
         await sleep(opts.heartbeatMs, ac.signal);
+        if (Date.now() - progressAt > opts.leaseIdleMs) {
+          void p2p.request(this.peerId, PROTO_CANCEL, new Uint8Array(encodeFrame({ leaseId: offer.leaseId })), { timeoutMs: opts.requestTimeoutMs }).catch(() => {});
+          return end('timeout', `no result for ${Math.round(opts.leaseIdleMs / 1000)} s`);
+        }
         let reply: { header: PollReply; results: [string, JobResult][] };
         try {
           const r = await p2p.request(this.peerId, PROTO_POLL, new Uint8Array(encodeFrame({ leaseId: offer.leaseId, ack })), { timeoutMs: opts.requestTimeoutMs, maxResponseBytes: MAX_FRAME_BYTES });
@@ -119,6 +125,7 @@ export class RemoteAgent {
             return;
           }
           ack++;
+          progressAt = Date.now();
         }
         if (reply.header.state === 'running') continue;
         if (reply.header.state === 'done') {
@@ -149,7 +156,7 @@ export class AgentHub extends EventEmitter implements Lessor {
 
   constructor(readonly p2p: P2PNode, opts: RemoteOptions = {}) {
     super();
-    this.opts = { heartbeatMs: opts.heartbeatMs ?? 2000, missLimit: opts.missLimit ?? 3, requestTimeoutMs: opts.requestTimeoutMs ?? 5000, banMs: opts.banMs ?? 10 * 60_000 };
+    this.opts = { heartbeatMs: opts.heartbeatMs ?? 2000, missLimit: opts.missLimit ?? 3, requestTimeoutMs: opts.requestTimeoutMs ?? 5000, banMs: opts.banMs ?? 10 * 60_000, leaseIdleMs: opts.leaseIdleMs ?? 30 * 60_000 };
   }
 
   /** Accepts agents' hellos on the node's p2p host. */
@@ -224,7 +231,7 @@ export class AgentHub extends EventEmitter implements Lessor {
       const r = ac.signal.reason as JobError | undefined;
       if (r?.code === 'worker-crash') sink.end(r);
     }, { once: true });
-    void agent.run(offer, sink, ac).finally(() => {
+    void agent.run(offer, sink, ac).catch((e) => log.error({ err: e, leaseId: offer.leaseId }, 'lease loop failed')).finally(() => {
       agent.leases.delete(offer.leaseId);
       if (!agent.dropped) this.emit('capacity');
     });
