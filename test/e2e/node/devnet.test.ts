@@ -30,6 +30,7 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
   const r = await devnet.run();
   const log = () => `\n${lines.join('\n')}\n${JSON.stringify(r)}`;
   t.diagnostic(`devnet: ${JSON.stringify({ durationMs: r.durationMs, slotToVerifiedMs: r.slotToVerifiedMs, provingWindowUsed: r.provingWindowUsed, submitKnownToSentMs: r.submitKnownToSentMs, peakRssMB: r.peakRssMB })}`);
+  assert.doesNotThrow(() => JSON.stringify(r), 'the result is the one JSON line `--slots N` prints (no bigints)');
   assert.equal(r.realProofs, true);
   assert.match(r.l1Verifier, /^honk-router/);
 
