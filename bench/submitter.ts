@@ -35,6 +35,8 @@ const E18 = 10n ** 18n;
 /** A JSON-RPC provider that notes when each raw transaction was accepted by the node (tx hash → ms). */
 class TimedProvider extends JsonRpcProvider {
   readonly sentAt = new Map<string, number>();
+  /** hashes in send order */
+  readonly hashes: string[] = [];
   rawSends = 0;
   constructor(url: string) {
     super(url, 31337, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
@@ -45,7 +47,9 @@ class TimedProvider extends JsonRpcProvider {
     for (const p of Array.isArray(payload) ? payload : [payload]) {
       if (p.method !== 'eth_sendRawTransaction') continue;
       this.rawSends++;
-      this.sentAt.set(keccak256((p.params as string[])[0]).toLowerCase(), now);
+      const h = keccak256((p.params as string[])[0]).toLowerCase();
+      this.sentAt.set(h, now);
+      this.hashes.push(h);
     }
     return out;
   }
@@ -197,9 +201,12 @@ export async function main(args: string[]): Promise<void> {
 
     // ---- races: both submitter nodes get the same proof at once
     const raceOut: { slot: number; proven: number; winner?: string; loser: string }[] = [];
+    const gas = { won: [] as number[], lostReverted: [] as number[] };
+    const gasOf = async (hs: string[]) => Promise.all(hs.map(async (h) => Number((await provider.getTransactionReceipt(h))?.gasUsed ?? 0n)));
     for (let i = 0; i < races; i++) {
       const b = blocks[n + i];
       const sends = [s1.p.rawSends, s2.p.rawSends];
+      const from = [s1.p.hashes.length, s2.p.hashes.length];
       const waits = [outcome(s1.node, b.slot, 60_000), outcome(s2.node, b.slot, 60_000)];
       feed(s1.node, b);
       feed(s2.node, b);
@@ -210,6 +217,11 @@ export async function main(args: string[]): Promise<void> {
       const why = lose.type === 'submit-skipped' ? lose.reason.split('\n')[0].slice(0, 100) : lose.type === 'silent' ? 'saw the block proven, dropped the proof' : lose.type;
       const loser = loseSent === 0 ? `skipped before sending: ${why}` : `sent ${loseSent} tx, reverted on chain: ${why}`;
       raceOut.push({ slot: b.slot, proven: events.length, winner: win, loser });
+      const [h1, h2] = [s1.p.hashes.slice(from[0]), s2.p.hashes.slice(from[1])];
+      if (win) {
+        gas.won.push(...(await gasOf(win === '1' ? h1 : h2)));
+        gas.lostReverted.push(...(await gasOf(win === '1' ? h2 : h1)));
+      }
       log(`race slot ${b.slot}: ${events.length} BlockProven, winner submitter-${win ?? '?'}, loser ${loser}`);
     }
 
@@ -224,6 +236,7 @@ export async function main(args: string[]): Promise<void> {
       races: raceOut.length, racesLandedOnce: raceOut.filter((x) => x.proven === 1).length,
       racesLoserSkipped: raceOut.filter((x) => x.loser.startsWith('skipped')).length,
       racesLoserReverted: raceOut.filter((x) => x.loser.startsWith('sent')).length,
+      raceWinnerGasP50: pct(gas.won, 50), raceLoserRevertGasP50: pct(gas.lostReverted, 50),
     });
   } finally {
     for (const x of nodes) await x.stop().catch(() => undefined);
