@@ -24,7 +24,7 @@ export class ProverRole {
   private started = new Set<string>();
   private committedCount = 0;
   readonly withheld = new Set<number>();
-  readonly finished: { slot: number; blockHash: string; circuit: string; ms: number }[] = [];
+  readonly finished: { slot: number; blockHash: string; circuit: string; ms: number; txs: number; estimatedMs: number; reused: number }[] = [];
 
   constructor(private readonly ctx: RoleContext, readonly prover: Prover, private readonly o: ProverRoleOptions = {}) {
     // a job proven now, or its proof persisted before a restart: one more done
@@ -105,7 +105,7 @@ export class ProverRole {
       }
       this.active.delete(blockHash);
       const ms = Date.now() - t0;
-      this.finished.push({ slot, blockHash, circuit: proof.circuit, ms });
+      this.finished.push({ slot, blockHash, circuit: proof.circuit, ms, txs: txs.length, estimatedMs: plan.estimatedMs, reused: a.reused });
       this.ctx.proofs.add({ slot, blockHash, proof, source: 'local', knownAt: Date.now() });
       this.o.onProof?.(proof);
       this.ctx.emit({ type: 'proved', slot, blockHash, circuit: proof.circuit, ms });
@@ -120,16 +120,18 @@ export class ProverRole {
   }
 
   /**
-   * Can this prover finish one more block of `txCount` txs before L1 block `deadline`? From the
-   * measured time of its recent proofs (the proof plan's estimate before the first) times the
-   * blocks in flight plus one,
+   * Can this prover finish one more block of `txCount` txs before L1 block `deadline`? The
+   * block's plan estimate scaled by this machine's measured speed (recent blocks proven from
+   * scratch; the cost model alone before the first), times the blocks in flight plus one,
    * against the time left at `blockMs` per L1 block, with a 20% margin.
    */
   fits(deadline: number, head: number, blockMs: number, txCount: number): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
-    const recent = this.finished.slice(-5).map((f) => f.ms);
-    const proveMs = recent.length
-      ? recent.reduce((a, x) => a + x, 0) / recent.length
-      : rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txCount) }).estimatedMs;
+    // measured speed, as the ratio of measured to cost-model time over the last blocks proven
+    // from scratch, scaled to this block's plan (a 1-tx and a 128-tx block differ ~100x)
+    const estimate = rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txCount) }).estimatedMs;
+    const recent = this.finished.filter((f) => f.reused === 0 && f.estimatedMs > 0).slice(-5);
+    const speed = recent.length ? recent.reduce((a, f) => a + f.ms / f.estimatedMs, 0) / recent.length : 1;
+    const proveMs = estimate * speed;
     const active = this.active.size;
     const needMs = proveMs * (active + 1);
     const haveMs = (deadline - head - 2) * blockMs;

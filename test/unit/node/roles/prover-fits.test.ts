@@ -1,0 +1,36 @@
+// ProverRole.fits: whether one more block of N txs can be proven before its L1 deadline, from
+// the proof plan's estimate scaled by this machine's measured speed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { rollupPlan } from '../../../../prover/rollup.js';
+import { ProverRole } from '../../../../node/roles/prover.js';
+import type { Prover } from '../../../../prover/index.js';
+import type { RoleContext } from '../../../../node/roles/context.js';
+
+const estimate = (txs: number) => rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txs) }).estimatedMs;
+// fits() reads only the role's own records; the orchestrator is a plain emitter it subscribes to
+const role = () => new ProverRole({} as RoleContext, { orchestrator: new EventEmitter() } as unknown as Prover);
+
+test('before any proof, fits uses the plan estimate for the block size', () => {
+  const r = role();
+  const small = r.fits(1000, 0, 1000, 1);
+  const big = r.fits(1000, 0, 1000, 128);
+  assert.equal(small.proveMs, estimate(1));
+  assert.equal(big.proveMs, estimate(128));
+  assert.ok(big.proveMs > 10 * small.proveMs, 'a 128-tx block is a chain of 13 proofs');
+});
+
+test('measured speed scales the estimate of every size; blocks that reused stored proofs are not a measure', () => {
+  const r = role();
+  // this machine proved a 1-tx block 2x slower than the cost model says
+  r.finished.push({ slot: 1, blockHash: '0x01', circuit: 'single_1', ms: 2 * estimate(1), txs: 1, estimatedMs: estimate(1), reused: 0 });
+  // a resumed block (most of it from the store) took almost nothing: ignored
+  r.finished.push({ slot: 2, blockHash: '0x02', circuit: 'final_8', ms: 10, txs: 33, estimatedMs: estimate(33), reused: 1 });
+  assert.equal(r.fits(1000, 0, 1000, 1).proveMs, 2 * estimate(1));
+  assert.equal(r.fits(1000, 0, 1000, 33).proveMs, 2 * estimate(33));
+  // deadline: 2x the estimate of 8 txs fits in a window 3x as long, not in one 2x as long (20% margin)
+  const blocks = (ms: number) => Math.ceil(ms / 1000) + 2;
+  assert.equal(r.fits(blocks(3 * estimate(8)), 0, 1000, 8).ok, true);
+  assert.equal(r.fits(blocks(2 * estimate(8)), 0, 1000, 8).ok, false);
+});
