@@ -55,6 +55,8 @@ export class Prover {
     const jobs = opts.store ? new JobStore(opts.store) : undefined;
     const remote = opts.p2p ? new AgentHub(opts.p2p, opts.remote) : undefined;
     await remote?.listen();
+    // agents' proofs are verified in a thread of its own: start its bb.js before the first one arrives
+    remote?.on('agent:joined', () => { pool.warmVerifier().catch((e) => log.warn({ err: e }, 'warming the verifier failed')); });
     const orchestrator = new Orchestrator({
       executor: pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts,
       lessor: remote, verify: (c, proof, pi) => pool.verify(c, proof, pi),

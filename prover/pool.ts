@@ -37,12 +37,20 @@ export interface PoolOptions {
   crs?: CrsSelection;
   /** Load the CRS for circuits up to this size when a worker starts (default: on first job). */
   preloadCircuitSize?: number;
+  /**
+   * Verify in a thread of its own (started on the first verify), so a proof to check (an
+   * agent's, a final one) never waits behind a long proof in the proving workers. Default true.
+   */
+  verifyThread?: boolean;
 }
 
 export class ProverPool implements Executor {
   readonly capacity: number;
   readonly threads: number;
   private readonly piscina: Piscina;
+  private verifier?: Piscina;
+  private readonly workerData: WorkerOptions;
+  private readonly verifyThread: boolean;
   private closed = false;
   private readonly infos = new Map<string, Promise<CircuitInfo>>();
 
@@ -51,6 +59,8 @@ export class ProverPool implements Executor {
     this.capacity = opts.workers || d.workers;
     this.threads = opts.threads || d.threads;
     const workerData: WorkerOptions = { threads: this.threads, crs: opts.crs, preloadCircuitSize: opts.preloadCircuitSize };
+    this.workerData = workerData;
+    this.verifyThread = opts.verifyThread ?? true;
     this.piscina = new Piscina({
       filename: ENTRY,
       minThreads: this.capacity,
@@ -73,6 +83,23 @@ export class ProverPool implements Executor {
   /** Starts bb.js and loads the CRS in every worker now (not on the first job). */
   async warm(): Promise<void> {
     await Promise.all(Array.from({ length: this.capacity }, () => this.piscina.run({ op: 'warm' } satisfies WorkerTask)));
+  }
+
+  /** Starts the verify thread's bb.js now (a node does it when a remote agent joins), not on the first proof to check. */
+  async warmVerifier(): Promise<void> {
+    await this.verifierPool().run({ op: 'warm' } satisfies WorkerTask);
+  }
+
+  private verifierPool(): Piscina {
+    if (!this.verifyThread) return this.piscina;
+    if (!this.verifier) {
+      this.verifier = new Piscina({
+        filename: ENTRY, minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY, execArgv: [],
+        workerData: { ...this.workerData, threads: 1, preloadCircuitSize: undefined } satisfies WorkerOptions,
+      });
+      this.verifier.on('error', (e) => log.error({ err: e }, 'verifier worker error'));
+    }
+    return this.verifier;
   }
 
   async run(req: ProveRequest, signal: AbortSignal): Promise<JobResult> {
@@ -101,8 +128,9 @@ export class ProverPool implements Executor {
    * only: the node's main thread stays free). Throws JobError when it cannot verify at all.
    */
   async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]): Promise<boolean> {
+    if (this.closed) throw new JobError('cancelled', 'prover pool is closed', { circuit: circuit.name });
     const buf = encodeFrame({ circuit, publicInputs: [...publicInputs] } satisfies VerifyRequest, proof);
-    const { header } = decodeReply(await this.piscina.run({ op: 'verify', buf } satisfies WorkerTask, { transferList: [buf] }));
+    const { header } = decodeReply(await this.verifierPool().run({ op: 'verify', buf } satisfies WorkerTask, { transferList: [buf] }));
     if (header.error) throw new JobError(header.error.code, `verifying a ${circuit.name} proof: ${header.error.message}`, { circuit: circuit.name });
     return header.ok;
   }
@@ -125,6 +153,6 @@ export class ProverPool implements Executor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.piscina.destroy();
+    await Promise.all([this.piscina.destroy(), this.verifier?.destroy()]);
   }
 }
