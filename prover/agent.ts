@@ -4,7 +4,8 @@
 // protocol). A lease is rebuilt into a block task from its spec (prover/tasks.ts registry;
 // 'rollup' is registered by prover/rollup.ts) and runs on the agent's Orchestrator with the
 // node's dep results as known; each job's result is kept for the node's polls until the node
-// acknowledges it. A lease nobody polls for `keepMs` is cancelled (the node is gone).
+// acknowledges it. A lease nobody polls for 10 heartbeats (at least 30 s; `keepMs` when the
+// node sent no heartbeat) is cancelled: the node is gone or has dropped this agent.
 import type { ProofJob, ProofPlan } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import { createLogger } from '../node/log.js';
@@ -30,6 +31,8 @@ interface AgentLease {
   error?: PollReply['error'];
   ac: AbortController;
   polledAt: number;
+  /** Cancel when not polled for this long. */
+  idleMs: number;
   startedAt: number;
 }
 
@@ -86,7 +89,8 @@ export class LeaseRunner {
     const task = await taskFromSpec(req.spec, plan);
     const blockHash = `${plan.blockHash}/lease/${req.leaseId}`;
     const sub: ProofPlan = { ...plan, blockHash, jobs, root: req.root };
-    const lease: AgentLease = { id: req.leaseId, blockHash, results: [], acked: 0, state: 'running', ac: new AbortController(), polledAt: Date.now(), startedAt: Date.now() };
+    const lease: AgentLease = { id: req.leaseId, blockHash, results: [], acked: 0, state: 'running', ac: new AbortController(), polledAt: Date.now(), startedAt: Date.now(),
+      idleMs: req.heartbeatMs ? Math.max(30_000, 10 * req.heartbeatMs) : (this.opts.keepMs ?? 10 * 60_000) };
     this.leases.set(lease.id, lease);
     this.byBlock.set(blockHash, lease);
     log.info({ leaseId: lease.id, block: plan.blockHash, jobs: req.jobs.length, known: known.size }, 'lease taken');
@@ -144,9 +148,14 @@ export class LeaseRunner {
     return { leases: this.leases.size, running, proven: this.proven };
   }
 
-  private gc(): void {
-    const keep = this.opts.keepMs ?? 10 * 60_000;
-    for (const [id, l] of this.leases) if (Date.now() - l.polledAt > keep) this.cancel(id, 'not polled: the node is gone');
+  /** Cancels leases the node stopped polling (ProverAgent runs it with every hello). */
+  gc(): void {
+    for (const [id, l] of this.leases) {
+      if (Date.now() - l.polledAt > l.idleMs) {
+        log.warn({ leaseId: id, idleSec: Math.round((Date.now() - l.polledAt) / 1000) }, 'the node stopped polling a lease: cancelled');
+        this.cancel(id, 'not polled: the node is gone');
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -211,6 +220,7 @@ export class ProverAgent {
     const every = opts.helloMs ?? 10_000;
     const again = () => {
       a.helloTimer = setTimeout(() => {
+        a.runner.gc();
         void a.hello(1).catch((e) => log.warn({ err: (e as Error).message }, 'hello to the node failed')).finally(() => { if (!a.stopped) again(); });
       }, every);
       a.helloTimer.unref();

@@ -188,7 +188,8 @@ export class Orchestrator extends EventEmitter {
   private readonly log: Logger;
   private readonly lessor?: Lessor;
   private readonly verify?: OrchestratorOptions['verify'];
-  private leaseSeq = 0;
+  /** No new lease before this time (a lessor failed to hand one out). */
+  private leasePauseUntil = 0;
   private readonly jobs = new Map<string, JobState>();
   private readonly blocks = new Map<string, BlockState>();
   private running = 0;
@@ -384,7 +385,7 @@ export class Orchestrator extends EventEmitter {
       }
       this.start(best);
     }
-    while (this.lessor?.canLease()) {
+    while (this.lessor?.canLease() && now >= this.leasePauseUntil) {
       const pick = this.pickLease(now);
       if (!pick) break;
       this.startLease(pick.top, pick.jobs);
@@ -546,6 +547,9 @@ export class Orchestrator extends EventEmitter {
       lease.agent = h.agent;
       lease.cancel = h.cancel;
     } catch (e) {
+      // pause leasing a moment (no tight loop), the jobs go back to the queue
+      this.leasePauseUntil = Date.now() + 1000;
+      setTimeout(() => this.pump(), 1000).unref();
       this.endLease(lease, new JobError('worker-crash', `could not hand a lease to an agent: ${(e as Error).message}`));
       return;
     }

@@ -13,7 +13,7 @@
 // Protocols (node/p2p req/resp; frames: JSON header + bytes, prover/worker.ts encodeFrame;
 // job results as in prover/tasks.ts encodeResults):
 //   prover_hello/1  agent -> node   {workers}                                        -> {ok}
-//   prover_lease/1  node -> agent   {leaseId, spec, plan, root, jobs, deadline} + known dep results -> {accepted, error?}
+//   prover_lease/1  node -> agent   {leaseId, spec, plan, root, jobs, deadline, heartbeatMs} + known dep results -> {accepted, error?}
 //   prover_poll/1   node -> agent   {leaseId, ack}  (ack = results the node has)     -> {state, total, error?} + results[ack..]
 //   prover_cancel/1 node -> agent   {leaseId}                                        -> {ok}
 import { EventEmitter } from 'node:events';
@@ -35,7 +35,7 @@ export const PROTO_CANCEL = 'prover_cancel/1';
 /** A lease carries the block's spec (a rollup block: its pre-state and txs) and its deps' proofs; a poll reply carries proofs. */
 export const MAX_FRAME_BYTES = 32 * 2 ** 20;
 
-export interface LeaseRequest { leaseId: string; spec: LeaseOffer['spec']; plan: ReturnType<typeof planToWire>; root: string; jobs: string[]; deadline?: number }
+export interface LeaseRequest { leaseId: string; spec: LeaseOffer['spec']; plan: ReturnType<typeof planToWire>; root: string; jobs: string[]; deadline?: number; /** the node's poll interval: the agent cancels a lease not polled for 10 of them */ heartbeatMs?: number }
 export interface PollReply { state: 'running' | 'done' | 'failed' | 'unknown'; total?: number; error?: { code: JobErrorCode; message: string } }
 
 export interface RemoteOptions {
@@ -79,7 +79,7 @@ export class RemoteAgent {
     const { opts, p2p } = this.hub;
     const end = (code: JobErrorCode, message: string) => sink.end(new JobError(code, `prover agent ${this.peerId}, lease ${offer.leaseId}: ${message}`));
     try {
-      const req: LeaseRequest = { leaseId: offer.leaseId, spec: offer.spec, plan: planToWire(offer.plan), root: offer.root, jobs: offer.jobs, deadline: offer.deadline };
+      const req: LeaseRequest = { leaseId: offer.leaseId, spec: offer.spec, plan: planToWire(offer.plan), root: offer.root, jobs: offer.jobs, deadline: offer.deadline, heartbeatMs: opts.heartbeatMs };
       let raw: Uint8Array | null;
       try {
         raw = await p2p.request(this.peerId, PROTO_LEASE, new Uint8Array(encodeResults(req as unknown as Record<string, unknown>, [...offer.known])), {

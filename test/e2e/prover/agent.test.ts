@@ -115,6 +115,9 @@ test('an agent that disconnects mid-subtree is dropped; the rest of its lease is
   assert.equal(hub.counters.agentsDropped, 1);
   assert.equal(hub.agents.size, 0);
   assert.equal(r.proven, plan.jobs.length, 'every job proven once (by the agent or the node)');
+  const inPlan = (ids: string[]) => ids.filter((id) => plan.jobs.some((j) => j.id === id));
+  assert.equal(inPlan(seen.local).length + inPlan(seen.fromAgents).length, plan.jobs.length, 'no job of the block proven twice');
+  assert.equal(new Set(inPlan(seen.local)).size, inPlan(seen.local).length);
   assert.equal(await verify(r), true);
   await orch.close();
 });
