@@ -9,7 +9,7 @@
 // L1 verifier: the stand-in SignatureVerifier (the deployer signs the L1 public inputs of a
 // proof the node proved and checked with bb.js): the proofs are real, the on-chain check of
 // them is not yet (the generated Honk verifier router is wired in once circuits/backend lands it).
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HDNodeWallet, JsonRpcProvider, Wallet } from 'ethers';
@@ -19,7 +19,7 @@ import { DEFAULT_MNEMONIC, startAnvil, type Anvil } from '../l1/anvil.js';
 import { SidecarClient } from '../l1/client.js';
 import { deployHonkRouter } from '../../prover/l1-verify.js';
 import { routerProof, type L1Circuit } from '../../circuits/backend/verifier.js';
-import { deployProtocol, saveDeployment, type Deployment, type ProtocolParams, type VerifierChoice } from '../l1/deploy.js';
+import { deployProtocol, loadDeployment, saveDeployment, type Deployment, type ProtocolParams, type VerifierChoice } from '../l1/deploy.js';
 import { signatureProof } from '../l1/signature-verifier.js';
 import { MempoolError } from '../mempool/index.js';
 import { SidecarNode } from '../node.js';
@@ -52,6 +52,14 @@ export interface DevnetOptions {
    *  unproven (so a withheld block gets exactly this many blocks built on it before its slash) */
   maxUnproven: number;
   dataDir?: string;
+  /** `dataDir` holds a devnet: continue it (its anvil state, deployment, genesis and every node's
+   *  LevelDB; no deploy, funding or staking) */
+  resume?: boolean;
+  /** wipe `dataDir` first (refused on a non-empty folder that holds no devnet) */
+  fresh?: boolean;
+  /** the options the user set explicitly (the CLI's flags). On --resume the options recorded in
+   *  the data dir replace the others; an explicit one that differs is refused. Undefined: all. */
+  explicit?: readonly (keyof DevnetOptions)[];
   keep: boolean;
   apiPort: number;
   /** give up after this many seconds */
@@ -64,9 +72,107 @@ export interface DevnetOptions {
 }
 
 export const DEVNET_DEFAULTS: DevnetOptions = {
-  blockTime: 1, phaseBlocks: 3, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
-  l2Accounts: 8, withholdEvery: 0, maxUnproven: 1, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 1,
+  blockTime: 1, phaseBlocks: 4, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
+  l2Accounts: 8, withholdEvery: 0, maxUnproven: 1, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 3,
 };
+
+/** The default phase length for a node count: 3 nodes take turns, and a proposer only proposes
+ *  while its tx still lands a block before the proposal phase ends, so they get 4-block phases
+ *  (3 leaves one usable block); one node keeps the shorter 3. */
+export function defaultPhaseBlocks(nodes: 1 | 3): number {
+  return nodes === 3 ? 4 : 3;
+}
+
+/** A data dir the devnet cannot use as asked (--resume / --fresh): the CLI prints it, exit 2. */
+export class DevnetSetupError extends Error {
+  constructor(message: string) { super(message); this.name = 'DevnetSetupError'; }
+}
+
+/** The options that define a devnet's chain and nodes, recorded in `<data dir>/devnet.json`. */
+export const RECORDED_OPTIONS = ['nodes', 'verifier', 'phaseBlocks', 'provingBlocks', 'submissionBlocks', 'blockTime', 'maxTxs', 'l2Accounts'] as const;
+type RecordedKey = (typeof RECORDED_OPTIONS)[number];
+const FLAG: Record<RecordedKey, string> = {
+  nodes: '--nodes', verifier: '--verifier', phaseBlocks: '--phase-blocks', provingBlocks: '--proving-blocks',
+  submissionBlocks: 'submissionBlocks', blockTime: '--block-time', maxTxs: '--max-txs', l2Accounts: 'l2Accounts',
+};
+
+/** `<data dir>/devnet.json`: what a rerun with --resume needs besides deployment.json and genesis.json. */
+export interface DevnetRecord {
+  version: 1;
+  options: Pick<DevnetOptions, RecordedKey>;
+  sidecar: string;
+  createdAt: string;
+  /** runs of this devnet so far (1 = the one that deployed it) */
+  runs: number;
+}
+
+export const DEVNET_RECORD_FILE = 'devnet.json';
+
+/** Where anvil keeps the devnet's chain (anvil --state). */
+export function anvilStatePath(dataDir: string): string {
+  return path.join(dataDir, 'anvil', 'state.json');
+}
+
+/** Seconds between anvil's state dumps (besides the one at exit): a kill -9 loses at most these. */
+export const ANVIL_STATE_INTERVAL_SEC = 2;
+
+function holdsDevnet(dir: string): boolean {
+  return [DEVNET_RECORD_FILE, 'deployment.json', path.join('anvil', 'state.json')].some((f) => existsSync(path.join(dir, f)));
+}
+
+/**
+ * Checks the data dir against --resume / --fresh before anything starts, and wipes it for --fresh.
+ * Returns the options to run with (on --resume: the recorded ones) and the record to resume.
+ * - no flag: a dir that holds a devnet is refused (say --resume or --fresh);
+ * - --resume: needs a complete devnet (devnet.json, deployment.json, genesis.json, anvil state);
+ *   explicitly set options must match the recorded ones, the rest are taken from the record;
+ * - --fresh: wipes a dir that holds a devnet; a non-empty dir holding something else is refused.
+ */
+export function prepareDataDir(o: DevnetOptions): { o: DevnetOptions; resume?: DevnetRecord } {
+  const d = o.dataDir;
+  if (o.resume && o.fresh) throw new DevnetSetupError('--resume and --fresh exclude each other: pick one');
+  if (d === undefined) {
+    if (o.resume) throw new DevnetSetupError('--resume needs --data-dir D: the folder of the devnet to continue');
+    return { o };
+  }
+  const held = holdsDevnet(d);
+  if (o.resume) {
+    if (!held) throw new DevnetSetupError(`--resume: ${d} holds no devnet (no ${DEVNET_RECORD_FILE}, deployment.json or anvil state); start one with --data-dir ${d} and no --resume`);
+    const missing = [DEVNET_RECORD_FILE, 'deployment.json', 'genesis.json', path.join('anvil', 'state.json')].filter((f) => !existsSync(path.join(d, f)));
+    if (missing.length > 0) {
+      throw new DevnetSetupError(`--resume: ${d} holds an incomplete devnet (no ${missing.join(', ')}: its first run stopped before the deployment was done, or an older sidecar made it); pass --fresh to wipe it and start over`);
+    }
+    const file = path.join(d, DEVNET_RECORD_FILE);
+    let rec: DevnetRecord;
+    try {
+      rec = JSON.parse(readFileSync(file, 'utf8')) as DevnetRecord;
+      if (rec?.version !== 1 || typeof rec.options !== 'object' || typeof rec.sidecar !== 'string') throw new Error('not a devnet record (version 1)');
+    } catch (e) {
+      throw new DevnetSetupError(`--resume: ${file} is damaged (${(e as Error).message}); pass --fresh to start over`);
+    }
+    const explicit = o.explicit ? new Set<string>(o.explicit) : undefined;
+    const conflicts = RECORDED_OPTIONS.filter((k) => rec.options[k] !== undefined && rec.options[k] !== o[k] && (!explicit || explicit.has(k)));
+    if (conflicts.length > 0) {
+      const show = (src: Pick<DevnetOptions, RecordedKey>) => conflicts.map((k) => `${FLAG[k]} ${src[k]}`).join(' ');
+      throw new DevnetSetupError(`--resume: ${d} is a devnet with ${show(rec.options)}, not ${show(o)}; leave those options out to resume it as recorded, or pass --fresh`);
+    }
+    return { o: { ...o, ...rec.options }, resume: rec };
+  }
+  if (o.fresh) {
+    if (held) {
+      for (const f of readdirSync(d)) rmSync(path.join(d, f), { recursive: true, force: true });
+    } else if (existsSync(d) && readdirSync(d).length > 0) {
+      throw new DevnetSetupError(`--fresh: ${d} is not empty and holds no devnet; refusing to wipe it (use an empty or new folder)`);
+    }
+    return { o };
+  }
+  if (held) {
+    let sidecar = '';
+    try { sidecar = ` (Sidecar ${loadDeployment(path.join(d, 'deployment.json')).sidecar})`; } catch { /* incomplete: no address to show */ }
+    throw new DevnetSetupError(`${d} already holds a devnet${sidecar}: pass --resume to continue it or --fresh to wipe it and start over`);
+  }
+  return { o };
+}
 
 /** The L1 circuits a block of at most `maxTxs` txs can be proven with (circuits/README plans). */
 export function l1CircuitsFor(maxTxs: number): L1Circuit[] {
@@ -141,6 +247,12 @@ export interface DevnetResult {
   l1: { lastProvenSlot: number; provenRoot: string };
   peakRssMB: number;
   durationMs: number;
+  /** this run continued a devnet (--resume): everything above counts this run's blocks and L1
+   *  events only (from L1 block `fromL1Block`); `l1` and `heads` are the whole chain's */
+  resumed: boolean;
+  /** the run of this devnet (1 = the one that deployed it) */
+  run: number;
+  fromL1Block: number;
   api?: string;
 }
 
@@ -176,11 +288,13 @@ export class Devnet {
 
   async run(): Promise<DevnetResult> {
     const t0 = Date.now();
-    const o = this.o;
+    const { o, resume } = prepareDataDir(this.o);
     const dataDir = o.dataDir ?? (this.tmpDir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-devnet-')));
     mkdirSync(dataDir, { recursive: true });
-    this.out(`devnet: data dir ${dataDir}`);
-    this.anvil = await startAnvil({ accounts: 10 });
+    this.out(`devnet: data dir ${dataDir}${resume ? ` (resuming run ${resume.runs + 1} of the devnet made ${resume.createdAt}: ${RECORDED_OPTIONS.map((k) => `${k} ${o[k]}`).join(', ')})` : ''}`);
+    // anvil keeps the chain in the data dir (a temp dir only with --keep), so a rerun can resume it
+    const persist = o.dataDir !== undefined || o.keep;
+    this.anvil = await startAnvil({ accounts: 10, statePath: persist ? anvilStatePath(dataDir) : undefined, stateIntervalSec: persist ? ANVIL_STATE_INTERVAL_SEC : undefined });
     const provider = (this.provider = new JsonRpcProvider(this.anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 }));
     this.out(`devnet: anvil on ${this.anvil.rpcUrl}`);
 
@@ -191,29 +305,22 @@ export class Devnet {
     const nodeKey = devWallet(1, provider);
     const three = o.nodes === 3;
     const extraKeys = three ? [devWallet(2, provider), devWallet(3, provider)] : [];
-    const params: Partial<ProtocolParams> = {
-      proposalBlocks: o.phaseBlocks, revealBlocks: o.phaseBlocks, commitBlocks: o.phaseBlocks,
-      provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
-      activationDelay: 1, genesisRoot,
-    };
-    let verifier: VerifierChoice;
-    if (o.verifier === 'honk') {
-      const circuits = l1CircuitsFor(o.maxTxs);
-      this.out(`devnet: L1 verifier = generated UltraHonk verifiers (${circuits.join(', ')}) behind HonkVerifierRouter, INSECURE dev CRS`);
-      verifier = { kind: 'address', address: (await deployHonkRouter(deployer, circuits, { crs: { dev: true }, log: (l) => this.out(`devnet: ${l}`) })).address };
+    let deployment: Deployment;
+    if (resume) {
+      deployment = loadDeployment(path.join(dataDir, 'deployment.json'));
+      if ((await provider.getCode(deployment.sidecar)) === '0x') {
+        throw new DevnetSetupError(`--resume: anvil's saved chain (${anvilStatePath(dataDir)}) holds no Sidecar at ${deployment.sidecar}; pass --fresh to start over`);
+      }
+      if (BigInt(deployment.config.genesisRoot) !== genesisRoot) throw new DevnetSetupError(`--resume: the deployment's L2 genesis root is not the devnet genesis of ${o.l2Accounts} accounts; pass --fresh`);
+      this.out(`devnet: resuming at L1 #${await provider.getBlockNumber()}: no deploy, funding or staking; the nodes sync from their cursors`);
+      writeFileSync(path.join(dataDir, DEVNET_RECORD_FILE), JSON.stringify({ ...resume, runs: resume.runs + 1 }, null, 2));
     } else {
-      this.out('devnet: L1 verifier = stand-in SignatureVerifier (proofs are real and checked with bb.js; L1 checks a deployer signature over their public inputs)');
-      verifier = { kind: 'signature', signer: deployer.address };
+      deployment = await this.deploy(o, dataDir, provider, genesis, genesisRoot, [nodeKey, ...extraKeys]);
     }
-    this.out('devnet: compiling and deploying the protocol');
-    const deployment: Deployment = await deployProtocol({
-      signer: deployer, params, fundRewards: 100_000n * E18, verifier,
-      mint: [nodeKey, ...extraKeys].map((w) => ({ to: w.address, amount: 1_000_000n * E18 })),
-    });
-    saveDeployment(path.join(dataDir, 'deployment.json'), deployment);
-    writeFileSync(path.join(dataDir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }, null, 2));
     await provider.send('evm_setIntervalMining', [o.blockTime]);
     this.out(`devnet: Sidecar ${deployment.sidecar}, token ${deployment.token}, phases ${o.phaseBlocks}/${o.phaseBlocks}/${o.phaseBlocks} blocks, proving ${o.provingBlocks}, block time ${o.blockTime}s`);
+    // the result counts this run's blocks and L1 events only (a resumed devnet's earlier runs are in L1's history)
+    const runFromBlock = resume ? await provider.getBlockNumber() : deployment.deployBlock;
 
     const client = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: nodeKey.privateKey, wsUrl: this.anvil.wsUrl });
     const verifierSigner = deployer;
@@ -396,7 +503,7 @@ export class Devnet {
       } else if (c.status === 'slashed') slashed++;
       else if (c.status === 'invalidated') invalidated++;
     }
-    const proven = await client.sidecar.queryFilter(client.sidecar.filters.BlockProven(), deployment.deployBlock);
+    const proven = await client.sidecar.queryFilter(client.sidecar.filters.BlockProven(), runFromBlock);
     const sum = { prover: 0n, sequencer: 0n, submitter: 0n };
     for (const ev of proven) {
       const a = (ev as unknown as { args: { proverReward: bigint; sequencerReward: bigint; submissionReward: bigint } }).args;
@@ -407,7 +514,7 @@ export class Devnet {
     // ---- per block: path, prover, status and credits, from L1 events and the proposals
     const label = (a: string | undefined) => (a === undefined ? undefined : this.nodes.find((n) => n.node.address.toLowerCase() === a.toLowerCase())?.label ?? a);
     type Args = Record<string, unknown> & { slot: bigint };
-    const events = async (name: string) => (await client.sidecar.queryFilter(client.sidecar.filters[name](), deployment.deployBlock)).map((e) => (e as unknown as { args: Args }).args);
+    const events = async (name: string) => (await client.sidecar.queryFilter(client.sidecar.filters[name](), runFromBlock)).map((e) => (e as unknown as { args: Args }).args);
     const provenBy = new Map((await events('BlockProven')).map((a) => [Number(a.slot), a]));
     const invalidatedBy = new Map((await events('BlockInvalidated')).map((a) => [Number(a.slot), a]));
     const slashes = (await events('BlockSlashed')).map((a) => ({
@@ -464,8 +571,42 @@ export class Devnet {
       slotToVerifiedMs, provingWindowUsed,
       submitKnownToSentMs: [...(node.submitter?.knownToSentMs.values() ?? [])],
       txsVerified, blocks, slashes, rewinds, heads, l1, peakRssMB: Math.round(peakRss / 2 ** 20), durationMs: Date.now() - t0,
+      resumed: resume !== undefined, run: resume ? resume.runs + 1 : 1, fromL1Block: runFromBlock,
     };
     return result;
+  }
+
+  /** Deploys the protocol (fresh devnet): verifier, token, Sidecar; funds the nodes; writes deployment.json, genesis.json and devnet.json. */
+  private async deploy(o: DevnetOptions, dataDir: string, provider: JsonRpcProvider, genesis: GenesisAccount[], genesisRoot: bigint, nodeKeys: Wallet[]): Promise<Deployment> {
+    const deployer = devWallet(0, provider);
+    const params: Partial<ProtocolParams> = {
+      proposalBlocks: o.phaseBlocks, revealBlocks: o.phaseBlocks, commitBlocks: o.phaseBlocks,
+      provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
+      activationDelay: 1, genesisRoot,
+    };
+    let verifier: VerifierChoice;
+    if (o.verifier === 'honk') {
+      const circuits = l1CircuitsFor(o.maxTxs);
+      this.out(`devnet: L1 verifier = generated UltraHonk verifiers (${circuits.join(', ')}) behind HonkVerifierRouter, INSECURE dev CRS`);
+      verifier = { kind: 'address', address: (await deployHonkRouter(deployer, circuits, { crs: { dev: true }, log: (l) => this.out(`devnet: ${l}`) })).address };
+    } else {
+      this.out('devnet: L1 verifier = stand-in SignatureVerifier (proofs are real and checked with bb.js; L1 checks a deployer signature over their public inputs)');
+      verifier = { kind: 'signature', signer: deployer.address };
+    }
+    this.out('devnet: compiling and deploying the protocol');
+    const deployment: Deployment = await deployProtocol({
+      signer: deployer, params, fundRewards: 100_000n * E18, verifier,
+      mint: nodeKeys.map((w) => ({ to: w.address, amount: 1_000_000n * E18 })),
+    });
+    saveDeployment(path.join(dataDir, 'deployment.json'), deployment);
+    writeFileSync(path.join(dataDir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }, null, 2));
+    const record: DevnetRecord = {
+      version: 1, options: Object.fromEntries(RECORDED_OPTIONS.map((k) => [k, o[k]])) as DevnetRecord['options'],
+      sidecar: deployment.sidecar, createdAt: new Date().toISOString(), runs: 1,
+    };
+    // written last: a data dir with devnet.json holds a complete deployment
+    writeFileSync(path.join(dataDir, DEVNET_RECORD_FILE), JSON.stringify(record, null, 2));
+    return deployment;
   }
 
   /** Stops the node (LevelDB closed, prover pool down) and anvil; removes a temp data dir. Idempotent. */

@@ -5,7 +5,7 @@ import './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SETTINGS, kebab, type SettingKey } from '../config.js';
 import { AgentUsageError, runAgent } from './agent.js';
-import { DEVNET_DEFAULTS, Devnet, type DevnetOptions } from './devnet.js';
+import { DEVNET_DEFAULTS, Devnet, DevnetSetupError, RECORDED_OPTIONS, defaultPhaseBlocks, type DevnetOptions } from './devnet.js';
 import { KeysError, loadOrCreateKeys } from './keys.js';
 import { NodeSetupError, runNode } from './run-node.js';
 
@@ -32,27 +32,31 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .exitOverride();
 
   program.command('devnet')
-    .description('start anvil, deploy the contracts, and run a node (sequencer+prover+submitter+watcher) with a tx generator; real proofs (INSECURE dev CRS)')
+    .description('start anvil, deploy the contracts, and run three nodes (self-proving sequencer, RFQ sequencer, independent prover) with a tx generator; real proofs (INSECURE dev CRS)')
     .addOption(new Option('--slots <n>', 'stop after N blocks settle and print one JSON line (default: run until Ctrl-C)').argParser(intArg('--slots', 1, 10000)))
     .addOption(new Option('--block-time <s>', 'L1 block time in seconds').default(DEVNET_DEFAULTS.blockTime).argParser(intArg('--block-time', 1, 60)))
-    .addOption(new Option('--phase-blocks <n>', 'proposal/reveal/commitment phase length in L1 blocks').default(DEVNET_DEFAULTS.phaseBlocks).argParser(intArg('--phase-blocks', 2, 60)))
+    .addOption(new Option('--phase-blocks <n>', 'proposal/reveal/commitment phase length in L1 blocks (default: 4 with 3 nodes, 3 with 1)').argParser(intArg('--phase-blocks', 2, 60)))
     .addOption(new Option('--proving-blocks <n>', 'proving phase in L1 blocks').default(DEVNET_DEFAULTS.provingBlocks).argParser(intArg('--proving-blocks', 1, 10000)))
     .addOption(new Option('--tx-per-slot <n>', 'txs the generator sends per slot').default(DEVNET_DEFAULTS.txPerSlot).argParser(intArg('--tx-per-slot', 0, 1024)))
     .addOption(new Option('--max-txs <n>', 'most txs per block').default(DEVNET_DEFAULTS.maxTxs).argParser(intArg('--max-txs', 1, 1024)))
     .addOption(new Option('--workers <n>', 'prover pool workers').default(DEVNET_DEFAULTS.workers).argParser(intArg('--workers', 1, 64)))
-    .addOption(new Option('--nodes <n>', '1: one node with every role; 3: a self-proving sequencer, a sequencer buying proofs by RFQ and an independent prover, over libp2p on 127.0.0.1').choices(['1', '3']).default(String(DEVNET_DEFAULTS.nodes)))
+    .addOption(new Option('--nodes <n>', '3: a self-proving sequencer, a sequencer buying proofs by RFQ and an independent prover, over libp2p on 127.0.0.1; 1: one node with every role').choices(['1', '3']).default(String(DEVNET_DEFAULTS.nodes)))
     .addOption(new Option('--withhold-every <k>', 'the prover withholds every K-th block it commits to (0 = never): the watcher slashes it').default(DEVNET_DEFAULTS.withholdEvery).argParser(intArg('--withhold-every', 0, 1000)))
     .addOption(new Option('--api-port <port>', 'HTTP API port of the node (0 = random)').default(DEVNET_DEFAULTS.apiPort).argParser(intArg('--api-port', 0, 65535)))
     .addOption(new Option('--timeout <s>', 'give up (exit 1) when the blocks have not settled after this many seconds').default(DEVNET_DEFAULTS.timeoutSec).argParser(intArg('--timeout', 10, 86400)))
     .addOption(new Option('--verifier <kind>', 'L1 verifier: honk = the generated UltraHonk verifiers (real on-chain verification, INSECURE dev CRS); signature = the stand-in SignatureVerifier').choices(['honk', 'signature']).default(DEVNET_DEFAULTS.verifier))
-    .option('--data-dir <dir>', 'keep the node\'s data here (default: a temp dir, removed at exit)')
+    .option('--data-dir <dir>', 'keep the devnet here: anvil\'s chain, deployment, genesis and every node\'s LevelDB (default: a temp dir, removed at exit)')
+    .option('--resume', 'continue the devnet in --data-dir (no deploy; the nodes catch up from their cursors); its recorded --nodes/--verifier/phase options apply', false)
+    .option('--fresh', 'wipe the devnet in --data-dir and start a new one', false)
     .option('--keep', 'keep the temp data dir at exit', false)
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const explicit = RECORDED_OPTIONS.filter((k) => cmd.getOptionValueSource(k) === 'cli');
       const o: DevnetOptions = {
-        ...DEVNET_DEFAULTS, slots: opts.slots as number | undefined, blockTime: opts.blockTime as number, phaseBlocks: opts.phaseBlocks as number,
+        ...DEVNET_DEFAULTS, slots: opts.slots as number | undefined, blockTime: opts.blockTime as number, phaseBlocks: (opts.phaseBlocks as number | undefined) ?? defaultPhaseBlocks(Number(opts.nodes) as 1 | 3),
         provingBlocks: opts.provingBlocks as number, txPerSlot: opts.txPerSlot as number, maxTxs: opts.maxTxs as number, workers: opts.workers as number,
         withholdEvery: opts.withholdEvery as number, apiPort: opts.apiPort as number, timeoutSec: opts.timeout as number,
         dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep), verifier: opts.verifier as 'honk' | 'signature', nodes: Number(opts.nodes) as 1 | 3,
+        resume: Boolean(opts.resume), fresh: Boolean(opts.fresh), explicit,
       };
       const devnet = new Devnet(o);
       let interrupted = false;
@@ -160,7 +164,7 @@ export async function runCli(argv: string[], io?: { out: (s: string) => void; er
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT_USAGE; // commander already printed the message
     }
-    if (e instanceof UsageError || e instanceof NodeSetupError || e instanceof AgentUsageError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError') {
+    if (e instanceof UsageError || e instanceof DevnetSetupError || e instanceof NodeSetupError || e instanceof AgentUsageError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError') {
       err(`sidecar: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }

@@ -1,6 +1,8 @@
-// Starts a real anvil (from @foundry-rs/anvil) on a free loopback port and stops it.
+// Starts a real anvil (from @foundry-rs/anvil) on a free loopback port and stops it (SIGTERM:
+// anvil writes its --state file on the way out).
 // Used by `sidecar devnet` and by every test that needs a chain (test/helpers/anvil.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -11,6 +13,12 @@ export interface AnvilOptions {
   accounts?: number;
   balanceEth?: number;
   mnemonic?: string;
+  /** keep the chain in this file (anvil --state): loaded at start when it exists, written at exit
+   *  (SIGTERM included) and every `stateIntervalSec`; its folder is created */
+  statePath?: string;
+  /** with statePath: also dump the state every this many seconds (anvil --state-interval), so a
+   *  kill -9 loses at most that much of the chain */
+  stateIntervalSec?: number;
   /** extra CLI args, e.g. ['--disable-code-size-limit'] (always added) */
   args?: string[];
   /** how long to wait for anvil to print its port */
@@ -34,6 +42,7 @@ export function anvilBinary(): string {
 }
 
 export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
+  if (opts.statePath !== undefined) mkdirSync(path.dirname(opts.statePath), { recursive: true });
   const args = [
     anvilBinary(),
     '--host', '127.0.0.1', '--port', '0',
@@ -44,6 +53,8 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
     '--disable-code-size-limit',
     '--gas-limit', '100000000',
     ...(opts.blockTime !== undefined ? ['--block-time', String(opts.blockTime)] : []),
+    ...(opts.statePath !== undefined ? ['--state', opts.statePath] : []),
+    ...(opts.statePath !== undefined && opts.stateIntervalSec !== undefined ? ['--state-interval', String(opts.stateIntervalSec)] : []),
     ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../node/cli/main.js';
+import { DEVNET_DEFAULTS, RECORDED_OPTIONS, defaultPhaseBlocks } from '../../../node/cli/devnet.js';
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -29,6 +30,63 @@ test('devnet: a bad number is refused with the flag named, exit 2', async () => 
   const r2 = await cli(['devnet', '--withhold-every', '-1']);
   assert.equal(r2.code, 2);
   assert.match(r2.err, /--withhold-every must be in 0\.\.1000, got -1/);
+});
+
+test('devnet --resume / --fresh: a data dir that cannot be used as asked is one clear line, exit 2, nothing touched', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-cli-devnet-'));
+  try {
+    const noStack = (r: { err: string }) => assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    // --resume on an empty dir, on a missing dir, and without --data-dir
+    const empty = await cli(['devnet', '--resume', '--data-dir', dir]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /--resume: .* holds no devnet \(no devnet\.json, deployment\.json or anvil state\); start one with --data-dir/);
+    noStack(empty);
+    const missing = await cli(['devnet', '--resume', '--data-dir', path.join(dir, 'nope')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /holds no devnet/);
+    assert.ok(!existsSync(path.join(dir, 'nope')), 'a refused --resume creates nothing');
+    const noDir = await cli(['devnet', '--resume']);
+    assert.equal(noDir.code, 2);
+    assert.match(noDir.err, /--resume needs --data-dir D/);
+    const both = await cli(['devnet', '--resume', '--fresh', '--data-dir', dir]);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /--resume and --fresh exclude each other/);
+    // --fresh never wipes a non-empty folder that holds no devnet
+    writeFileSync(path.join(dir, 'precious.txt'), 'mine');
+    const fresh = await cli(['devnet', '--fresh', '--data-dir', dir]);
+    assert.equal(fresh.code, 2);
+    assert.match(fresh.err, /--fresh: .* is not empty and holds no devnet; refusing to wipe it/);
+    assert.equal(readFileSync(path.join(dir, 'precious.txt'), 'utf8'), 'mine');
+    // a dir holding a devnet, no flag: say --resume or --fresh, on one line
+    const record = { version: 1, options: { ...Object.fromEntries(RECORDED_OPTIONS.map((k) => [k, DEVNET_DEFAULTS[k]])), nodes: 1, phaseBlocks: 3 }, sidecar: '0x' + '11'.repeat(20), createdAt: new Date().toISOString(), runs: 1 };
+    writeFileSync(path.join(dir, 'devnet.json'), JSON.stringify(record));
+    const held = await cli(['devnet', '--data-dir', dir]);
+    assert.equal(held.code, 2);
+    assert.match(held.err, /^sidecar: .* already holds a devnet: pass --resume to continue it or --fresh to wipe it and start over\n$/);
+    // --resume on an incomplete devnet (its first run stopped before the deployment was done)
+    const partial = await cli(['devnet', '--resume', '--data-dir', dir]);
+    assert.equal(partial.code, 2);
+    assert.match(partial.err, /holds an incomplete devnet \(no deployment\.json, genesis\.json, anvil[\\/]state\.json/);
+    // --resume with an explicit option that differs from the recorded one (the others are taken from the record)
+    mkdirSync(path.join(dir, 'anvil'));
+    for (const f of ['deployment.json', 'genesis.json', path.join('anvil', 'state.json')]) writeFileSync(path.join(dir, f), '{}');
+    const conflict = await cli(['devnet', '--resume', '--data-dir', dir, '--nodes', '3', '--verifier', 'signature']);
+    assert.equal(conflict.code, 2);
+    assert.match(conflict.err, /--resume: .* is a devnet with --nodes 1 --verifier honk, not --nodes 3 --verifier signature; leave those options out to resume it as recorded, or pass --fresh/);
+    noStack(conflict);
+    writeFileSync(path.join(dir, 'devnet.json'), '{"version": 1');
+    const damaged = await cli(['devnet', '--resume', '--data-dir', dir]);
+    assert.equal(damaged.code, 2);
+    assert.match(damaged.err, /devnet\.json is damaged/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('devnet: three nodes by default, with 4-block phases; one node keeps 3', () => {
+  assert.equal(DEVNET_DEFAULTS.nodes, 3);
+  assert.equal(defaultPhaseBlocks(3), 4);
+  assert.equal(defaultPhaseBlocks(1), 3);
 });
 
 test('unknown command and unknown option: exit 2 with commander\'s message', async () => {
