@@ -294,7 +294,7 @@ export class Devnet {
     this.out(`devnet: data dir ${dataDir}${resume ? ` (resuming run ${resume.runs + 1} of the devnet made ${resume.createdAt}: ${RECORDED_OPTIONS.map((k) => `${k} ${o[k]}`).join(', ')})` : ''}`);
     // anvil keeps the chain in the data dir (a temp dir only with --keep), so a rerun can resume it
     const persist = o.dataDir !== undefined || o.keep;
-    this.anvil = await startAnvil({ accounts: 10, statePath: persist ? anvilStatePath(dataDir) : undefined, stateIntervalSec: persist ? ANVIL_STATE_INTERVAL_SEC : undefined });
+    this.anvil = await startAnvil({ accounts: 10, ownProcessGroup: true, statePath: persist ? anvilStatePath(dataDir) : undefined, stateIntervalSec: persist ? ANVIL_STATE_INTERVAL_SEC : undefined });
     const provider = (this.provider = new JsonRpcProvider(this.anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 }));
     this.out(`devnet: anvil on ${this.anvil.rpcUrl}`);
 

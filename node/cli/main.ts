@@ -63,8 +63,11 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       const onSignal = (sig: string) => {
         if (interrupted) return;
         interrupted = true;
-        io.err(`\ndevnet: ${sig}: stopping (node, prover pool, LevelDB, anvil)…\n`);
-        void devnet.stop().then(() => process.exit(130));
+        io.err(`\ndevnet: ${sig}: stopping (nodes, prover pools, LevelDB, anvil)…\n`);
+        void devnet.stop().then(() => {
+          if (o.dataDir !== undefined) io.err(`devnet: stopped; \`sidecar devnet --data-dir ${o.dataDir} --resume\` continues it, --fresh starts over\n`);
+          process.exit(130);
+        });
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

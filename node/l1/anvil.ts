@@ -19,6 +19,10 @@ export interface AnvilOptions {
   /** with statePath: also dump the state every this many seconds (anvil --state-interval), so a
    *  kill -9 loses at most that much of the chain */
   stateIntervalSec?: number;
+  /** run anvil in a process group of its own, so a Ctrl-C in the terminal (SIGINT to the whole
+   *  foreground group) does not kill it under the nodes still using it: the owner stops it last,
+   *  with stop(). It is still sent SIGTERM if this process exits without stopping it. */
+  ownProcessGroup?: boolean;
   /** extra CLI args, e.g. ['--disable-code-size-limit'] (always added) */
   args?: string[];
   /** how long to wait for anvil to print its port */
@@ -57,7 +61,13 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
     ...(opts.statePath !== undefined && opts.stateIntervalSec !== undefined ? ['--state-interval', String(opts.stateIntervalSec)] : []),
     ...(opts.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup === true });
+  // a detached anvil outlives this process unless told: SIGTERM at exit (it still writes its --state)
+  const onExit = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); };
+  if (opts.ownProcessGroup) {
+    process.once('exit', onExit);
+    child.once('exit', () => process.off('exit', onExit));
+  }
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
