@@ -1,14 +1,16 @@
 // `sidecar devnet`: a whole local network in one command. Starts anvil, deploys the protocol
 // (test token, verifier, Sidecar with short devnet phases), funds the accounts, writes the L2
-// genesis, and runs a node with the sequencer, prover, submitter and watcher roles; a tx
-// generator feeds its mempool with real signed L2 transfers. Blocks are proposed, revealed,
+// genesis, and runs three nodes over libp2p (A a self-proving sequencer, B a sequencer buying
+// proofs by RFQ, C an independent prover; or, with nodes: 1, one node with every role); a tx
+// generator feeds the mempools with real signed L2 transfers. Blocks are proposed, revealed,
 // committed, proven with REAL proofs (bb.js UltraHonk through the prover pool, INSECURE dev CRS),
-// submitted and verified on L1, and rewards withdrawn. A live line per slot goes to stderr;
+// submitted and verified on L1 (the generated Honk verifiers behind HonkVerifierRouter, or the
+// stand-in SignatureVerifier), and rewards withdrawn. A live line per slot goes to stderr;
 // with --slots N it stops after N blocks settle and prints ONE JSON line on stdout.
 //
-// L1 verifier: the stand-in SignatureVerifier (the deployer signs the L1 public inputs of a
-// proof the node proved and checked with bb.js): the proofs are real, the on-chain check of
-// them is not yet (the generated Honk verifier router is wired in once circuits/backend lands it).
+// With a data dir, anvil keeps its chain there (--state) next to the deployment, the genesis, the
+// recorded options (devnet.json) and the nodes' LevelDB: a rerun --resume continues it, --fresh
+// wipes it (prepareDataDir).
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

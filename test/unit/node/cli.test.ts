@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../node/cli/main.js';
-import { DEVNET_DEFAULTS, RECORDED_OPTIONS, defaultPhaseBlocks } from '../../../node/cli/devnet.js';
+import { DEVNET_DEFAULTS, DevnetSetupError, RECORDED_OPTIONS, defaultPhaseBlocks, prepareDataDir } from '../../../node/cli/devnet.js';
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -78,6 +78,25 @@ test('devnet --resume / --fresh: a data dir that cannot be used as asked is one 
     const damaged = await cli(['devnet', '--resume', '--data-dir', dir]);
     assert.equal(damaged.code, 2);
     assert.match(damaged.err, /devnet\.json is damaged/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('devnet data dir: --resume takes the recorded options the user did not set; --fresh wipes a devnet', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-cli-devnet-'));
+  try {
+    const recorded = { ...Object.fromEntries(RECORDED_OPTIONS.map((k) => [k, DEVNET_DEFAULTS[k]])), nodes: 1, phaseBlocks: 3, verifier: 'signature' };
+    writeFileSync(path.join(dir, 'devnet.json'), JSON.stringify({ version: 1, options: recorded, sidecar: '0x' + '11'.repeat(20), createdAt: 'x', runs: 2 }));
+    mkdirSync(path.join(dir, 'anvil'));
+    mkdirSync(path.join(dir, 'A'));
+    for (const f of ['deployment.json', 'genesis.json', path.join('anvil', 'state.json')]) writeFileSync(path.join(dir, f), '{}');
+    const r = prepareDataDir({ ...DEVNET_DEFAULTS, dataDir: dir, resume: true, slots: 5, explicit: ['provingBlocks'] });
+    assert.deepEqual([r.o.nodes, r.o.phaseBlocks, r.o.verifier, r.o.slots, r.resume?.runs], [1, 3, 'signature', 5, 2]);
+    assert.throws(() => prepareDataDir({ ...DEVNET_DEFAULTS, dataDir: dir, resume: true }), DevnetSetupError, 'in-process (no `explicit`): every recorded option must match');
+    const f = prepareDataDir({ ...DEVNET_DEFAULTS, dataDir: dir, fresh: true });
+    assert.equal(f.resume, undefined);
+    assert.deepEqual(readdirSync(dir), [], '--fresh wiped the devnet (anvil state, deployment, node data)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
