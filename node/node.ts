@@ -20,6 +20,7 @@ import { createLogger, type Logger } from './log.js';
 import { Mempool, MempoolError } from './mempool/index.js';
 import { TxGossip } from './mempool/gossip.js';
 import { MempoolKeeper } from './mempool/keeper.js';
+import { MempoolJournal } from './mempool/store.js';
 import { P2PNode } from './p2p/index.js';
 import { Market } from './roles/market.js';
 import { NodeMetrics, trackChain } from './metrics.js';
@@ -83,6 +84,8 @@ export class SidecarNode extends EventEmitter {
   market?: Market;
   /** requeues txs of blocks that will not be on the chain, prunes used ones (chain notices) */
   keeper!: MempoolKeeper;
+  /** persists the mempool (`mempool.txs`) */
+  journal!: MempoolJournal;
   /** txs over gossip (with p2p) */
   txGossip?: TxGossip;
   private onChainMetrics?: (n: ChainNotice) => void;
@@ -137,6 +140,8 @@ export class SidecarNode extends EventEmitter {
     const roles = new Set(this.o.roles);
     const ctx = this.ctx();
     this.keeper = new MempoolKeeper(this.mempool, ctx);
+    this.journal = new MempoolJournal(this.store, this.log.child({ component: 'mempool' }));
+    this.mempool.attachJournal(this.journal);
     this.onChainMetrics = trackChain(this.metrics, { chain: this.chain, client: this.o.client, address: this.address, log: this.log });
     if (this.o.p2p) {
       const d = this.o.client.deployment;
@@ -195,7 +200,7 @@ export class SidecarNode extends EventEmitter {
           const f = role.fits(deadline, head, this.blockMs(), txCount);
           return f.ok ? undefined : `this node's prover cannot finish in time: needs ~${Math.round(f.needMs / 1000)} s (${f.active} blocks in flight), ~${Math.round(f.haveMs / 1000)} s left`;
         } : undefined),
-      }, this.keeper);
+      }, this.keeper, this.store);
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');
@@ -207,6 +212,9 @@ export class SidecarNode extends EventEmitter {
     this.proofs.on('proof', () => { if (this.submitter && this.view && !this.stopped) void this.serial.submitter.run(async () => { if (!this.stopped) await this.submitter!.tick(this.view!); }, (e) => this.log.warn({ err: e }, 'submitter failed'), true); });
     this.unsubscribe = this.chain.subscribe((n) => this.onNotice(n));
     await this.chain.start();
+    // the work in flight before a restart: waiting txs, then own blocks (which take theirs back out)
+    await this.keeper.restore(this.journal);
+    await this.sequencer?.restore();
     await this.p2p?.start();
     if (this.o.api) {
       this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: this.log.child({ component: 'api' }), metrics: () => this.metrics.text() });
@@ -283,6 +291,7 @@ export class SidecarNode extends EventEmitter {
       throw new MempoolError('malformed', (e as Error).message);
     }
     const hash = this.mempool.add(signed, { account: (i) => this.chain.pendingAccount(i) });
+    await this.journal.flush(); // on disk before the caller hears it was accepted (grouped with concurrent admissions)
     await this.keeper.admitted(hash);
     // to the other nodes' mempools (a publish failure leaves the tx here, in this node's pool)
     if (this.txGossip) await this.txGossip.publish(signed).catch((e) => this.log.warn({ err: e, tx: hash }, `publishing tx ${hash} failed: ${(e as Error).message}`));
@@ -301,6 +310,7 @@ export class SidecarNode extends EventEmitter {
     await this.prover?.close().catch((e) => this.log.warn({ err: e }, 'prover pool close failed'));
     await this.chain.stop().catch(() => undefined);
     await this.keeper?.idle();
+    await this.journal?.flush();
     await this.store.close().catch(() => undefined);
   }
 }

@@ -4,10 +4,13 @@
 // typed MempoolError (the API maps it to HTTP 400). Bounded: a full pool refuses new txs.
 // Txs of a block that never got committed (or was slashed / invalidated) come back with
 // `requeue`, unless the pending tip says they are included since or no longer valid;
-// `prune` evicts txs whose nonce a newer pending tip already used.
+// `prune` evicts txs whose nonce a newer pending tip already used. With a `journal`
+// (node/mempool/store.ts) every tx entering or leaving the pool is persisted, so a restart
+// restores the waiting txs (MempoolKeeper.restore).
 import {
   checkTxFields, txHash, verifyTxSignature, TxFormatError, type SignedTx, type WorldState,
 } from '../../circuits/l2/index.js';
+import type { MempoolJournalSink } from './store.js';
 
 export type MempoolErrorCode = 'malformed' | 'unknown-account' | 'bad-signature' | 'stale-nonce' | 'nonce-too-far' | 'duplicate' | 'full';
 
@@ -23,6 +26,8 @@ export interface MempoolOptions {
   maxSize?: number;
   /** a sender's tx nonce may be at most this far ahead of its pending-state nonce (default 64) */
   nonceWindow?: number;
+  /** persists every tx entering and leaving the pool (MempoolJournal) */
+  journal?: MempoolJournalSink;
 }
 
 interface Entry { hash: string; tx: SignedTx; addedAt: number }
@@ -38,11 +43,16 @@ export class Mempool {
   private readonly bySender = new Map<string, string>();
   private readonly maxSize: number;
   private readonly nonceWindow: number;
+  private journal?: MempoolJournalSink;
 
   constructor(o: MempoolOptions = {}) {
     this.maxSize = o.maxSize ?? 4096;
     this.nonceWindow = o.nonceWindow ?? 64;
+    this.journal = o.journal;
   }
+
+  /** Persist from now on (the node attaches its store's journal before restoring). */
+  attachJournal(j: MempoolJournalSink): void { this.journal = j; }
 
   get size(): number { return this.byHash.size; }
   has(hash: string): boolean { return this.byHash.has(hash.toLowerCase()); }
@@ -90,12 +100,14 @@ export class Mempool {
   private insert(hash: string, tx: SignedTx, addedAt: number): void {
     this.byHash.set(hash, { hash, tx, addedAt });
     this.bySender.set(senderKey(tx.tx.from, tx.tx.nonce), hash);
+    this.journal?.put(hash, tx, addedAt);
   }
 
   private delete(hash: string): void {
     const e = this.byHash.get(hash);
     if (!e) return;
     this.byHash.delete(hash);
+    this.journal?.del(hash);
     if (this.bySender.get(senderKey(e.tx.tx.from, e.tx.tx.nonce)) === hash) this.bySender.delete(senderKey(e.tx.tx.from, e.tx.tx.nonce));
   }
 

@@ -5,13 +5,15 @@
 //    calls `requeue` once the slot's commitment phase is over;
 //  - slashed / invalidated blocks (any sequencer's): their txs come back when the chain has
 //    rewound (the pending tip is the proven tip again), oldest slot first;
-//  - a new canonical block: waiting txs whose nonce it used leave the pool.
-import type { SignedTx } from '../../circuits/l2/index.js';
+//  - a new canonical block: waiting txs whose nonce it used leave the pool;
+//  - on start, the txs persisted by the MempoolJournal come back through the admission checks.
+import { txHash, type SignedTx } from '../../circuits/l2/index.js';
 import type { ChainNotice, ChainSync } from '../chain/index.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics.js';
 import { rank } from '../status/ladder.js';
-import type { Mempool } from './index.js';
+import { MempoolError, type Mempool } from './index.js';
+import type { MempoolJournal } from './store.js';
 
 export interface KeeperContext { chain: ChainSync; log: Logger; metrics: NodeMetrics }
 
@@ -42,6 +44,50 @@ export class MempoolKeeper {
     for (const s of r.skipped) metrics.mempoolRequeue.inc({ reason, outcome: s.code });
     if (txs.length) log.info({ ...where, reason, requeued: r.requeued.length, skipped: r.skipped.length }, `${r.requeued.length} of ${txs.length} txs back in the mempool (${reason})`);
     return r;
+  }
+
+  /**
+   * Restores the txs `journal` persisted (oldest first) through the admission checks against
+   * the pending tip: a tx still valid waits again (ladder `pending`); one no longer valid (its
+   * nonce used since, its sender's key or account gone) is dropped from the store (ladder
+   * `dropped` unless it is in a block); a value that does not decode is skipped with a warning
+   * and deleted. Never throws for a bad entry.
+   */
+  async restore(journal: MempoolJournal): Promise<{ restored: string[]; dropped: { hash: string; code: string }[]; corrupt: string[] }> {
+    const { chain, log } = this.ctx;
+    const restored: string[] = [];
+    const dropped: { hash: string; code: string }[] = [];
+    const corrupt: string[] = [];
+    const found: { hash: string; tx: SignedTx; addedAt: number }[] = [];
+    for await (const [key, e] of journal.repo.entries()) {
+      const bad = !e.ok ? e.reason : txHash(e.tx).toLowerCase() !== key ? `it holds tx ${txHash(e.tx).toLowerCase()}` : undefined;
+      if (bad !== undefined || !e.ok) {
+        log.warn({ key }, `skipping corrupt mempool entry mempool.txs/${key}: ${bad}`);
+        corrupt.push(key);
+        journal.del(key);
+        continue;
+      }
+      found.push({ hash: key, tx: e.tx, addedAt: e.addedAt });
+    }
+    found.sort((a, b) => a.addedAt - b.addedAt);
+    const view = { account: (i: number) => chain.pendingAccount(i) };
+    for (const f of found) {
+      if (this.mempool.has(f.hash)) { restored.push(f.hash); continue; }
+      try {
+        this.mempool.add(f.tx, view, f.addedAt);
+      } catch (e) {
+        if (!(e instanceof MempoolError)) throw e;
+        journal.del(f.hash);
+        dropped.push({ hash: f.hash, code: e.code });
+        continue;
+      }
+      restored.push(f.hash);
+      await this.admitted(f.hash);
+    }
+    await this.evicted(dropped.map((d) => d.hash));
+    await journal.flush();
+    if (found.length || corrupt.length) log.info({ restored: restored.length, dropped: dropped.length, corrupt: corrupt.length }, `mempool restored: ${restored.length} txs waiting, ${dropped.length} no longer valid, ${corrupt.length} corrupt entries skipped`);
+    return { restored, dropped, corrupt };
   }
 
   /** Chain notices (the node subscribes this); work runs in order, errors are logged. */

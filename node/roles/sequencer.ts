@@ -10,12 +10,85 @@
 // it proposes at most `selfProvableTxs` txs, the largest block its prover finishes in time.
 // The txs of a block that got no prover, or lost its slot to another sequencer's block, go
 // back into the mempool once the slot's commitment phase is over (MempoolKeeper).
+//
+// Own blocks are persisted (`sequencer.proposals`, with a store) before the propose tx is sent
+// and on every stage change, and restored by `restore()` on start: a block whose reveal phase is
+// still open is revealed by the next tick; one past it gives its txs back (the `reclaim` path).
+// A record is deleted once its block is settled (on the chain, or its txs back in the mempool).
 import { MaxUint256 } from 'ethers';
+import { z } from 'zod';
 import { makeL1Block, blockHash as computeBlockHash, type L1Block, type Quote } from '../l1/block.js';
-import type { SignedTx } from '../../circuits/l2/index.js';
+import { decodeSignedTx, encodeSignedTx, txHash, type SignedTx } from '../../circuits/l2/index.js';
 import type { Mempool } from '../mempool/index.js';
 import { MempoolKeeper } from '../mempool/keeper.js';
+import { padSlot } from '../chain/repos.js';
+import { jsonCodec, type Repository, type Store } from '../storage/index.js';
 import { l1Code, type L1View, type RoleContext } from './context.js';
+
+const STAGES = ['proposing', 'proposed', 'revealed', 'committed', 'failed'] as const;
+
+/** An own block on disk: what reveal, commit and requeue need (the L1 block is rebuilt from it). */
+export const OwnBlockRecordSchema = z.object({
+  slot: z.number().int().nonnegative(),
+  blockHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+  startRoot: z.bigint(), endRoot: z.bigint(),
+  /** signed txs (body ‖ signature), in block order */
+  txs: z.array(z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length === 96, 'expected a 96-byte signed tx')),
+  /** 'proposing': written before the propose tx was sent (it may or may not have landed) */
+  stage: z.enum(STAGES),
+  held: z.boolean(),
+  prover: z.string().optional(),
+  slotSeenAt: z.number(),
+  limitedTo: z.number().int().nonnegative().optional(),
+});
+export type OwnBlockRecord = z.infer<typeof OwnBlockRecordSchema>;
+
+/** A stored value that does not decode: restore skips it with a warning. */
+export interface CorruptRecord { corrupt: string }
+
+/** `sequencer.proposals`: zero-padded slot → own block (or what was wrong with the stored value). */
+export function sequencerProposalsRepo(store: Store): Repository<OwnBlockRecord | CorruptRecord> {
+  const json = jsonCodec<OwnBlockRecord>((v) => {
+    const r = OwnBlockRecordSchema.safeParse(v);
+    if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; '));
+    return r.data;
+  });
+  return store.repository<OwnBlockRecord | CorruptRecord>('sequencer.proposals', {
+    name: 'sequencer-own-block-json',
+    encode: (v) => {
+      if ('corrupt' in v) throw new Error(`cannot store a corrupt own block record (${v.corrupt})`);
+      return json.encode(v);
+    },
+    decode: (b) => {
+      try {
+        return json.decode(b);
+      } catch (e) {
+        return { corrupt: (e as Error).message };
+      }
+    },
+  });
+}
+
+export function ownBlockToRecord(own: OwnBlock, stage: OwnBlockRecord['stage'] = own.stage): OwnBlockRecord {
+  return {
+    slot: own.slot, blockHash: own.blockHash, startRoot: own.block.startRoot, endRoot: own.block.endRoot,
+    txs: own.txs.map(encodeSignedTx), stage, held: own.held, prover: own.prover, slotSeenAt: own.slotSeenAt, limitedTo: own.limitedTo,
+  };
+}
+
+/** The own block a record describes; throws when it does not rebuild to its block hash. */
+export function ownBlockFromRecord(r: OwnBlockRecord): OwnBlock {
+  const txs = r.txs.map(decodeSignedTx);
+  const block = makeL1Block(r.slot, r.startRoot, r.endRoot, txs);
+  const hash = computeBlockHash(block).toLowerCase();
+  if (hash !== r.blockHash) throw new Error(`its txs and roots make block ${hash}, not the recorded ${r.blockHash}`);
+  return {
+    slot: r.slot, block, blockHash: hash, txs, hashes: txs.map((t) => txHash(t).toLowerCase()),
+    // a propose that may have been sent counts as sent: the reveal fails harmlessly if it was not
+    stage: r.stage === 'proposing' ? 'proposed' : r.stage,
+    held: r.held, prover: r.prover, slotSeenAt: r.slotSeenAt, limitedTo: r.limitedTo,
+  };
+}
 
 export interface SequencerOptions {
   tip: bigint;
@@ -67,9 +140,55 @@ export class Sequencer {
   /** the last RFQ brought no acceptable quote: size the next block for self-proving */
   private noQuoteLast = false;
   readonly keeper: MempoolKeeper;
+  /** own blocks on disk (undefined: memory only) */
+  readonly repo?: Repository<OwnBlockRecord | CorruptRecord>;
 
-  constructor(private readonly ctx: RoleContext, private readonly mempool: Mempool, private readonly o: SequencerOptions, keeper?: MempoolKeeper) {
+  constructor(private readonly ctx: RoleContext, private readonly mempool: Mempool, private readonly o: SequencerOptions, keeper?: MempoolKeeper, store?: Store) {
     this.keeper = keeper ?? new MempoolKeeper(mempool, ctx);
+    if (store) this.repo = sequencerProposalsRepo(store);
+  }
+
+  /**
+   * Loads the persisted own blocks (call before the first tick, after the mempool is restored):
+   * their txs leave the mempool again while the block holds them; the ticks then reveal, commit
+   * or requeue them as if the node had never stopped. A record that does not decode or rebuild
+   * is skipped with a warning (its txs, if any, stay wherever the mempool has them).
+   */
+  async restore(): Promise<OwnBlock[]> {
+    if (!this.repo) return [];
+    const out: OwnBlock[] = [];
+    const bad: string[] = [];
+    for await (const [key, r] of this.repo.entries()) {
+      let own: OwnBlock;
+      try {
+        if ('corrupt' in r) throw new Error(r.corrupt);
+        own = ownBlockFromRecord(r);
+      } catch (e) {
+        this.ctx.log.warn({ key }, `skipping corrupt own block record sequencer.proposals/${key}: ${(e as Error).message}`);
+        bad.push(key);
+        continue;
+      }
+      if (this.blocks.has(own.slot)) continue;
+      this.blocks.set(own.slot, own);
+      if (own.held) this.mempool.remove(own.hashes); // the block holds them (the mempool may have kept them)
+      out.push(own);
+      this.ctx.log.info({ slot: own.slot, blockHash: own.blockHash, stage: own.stage, txs: own.txs.length }, `restored own block of slot ${own.slot} (${own.stage})`);
+    }
+    for (const k of bad) await this.repo.del(k).catch(() => undefined);
+    return out;
+  }
+
+  /** Writes (or, once settled, deletes) an own block's record. */
+  private async save(own: OwnBlock): Promise<void> {
+    if (!this.repo) return;
+    const key = padSlot(own.slot);
+    try {
+      // settled: on the chain, or its txs back in the mempool (or never taken out of it)
+      if (!own.held) await this.repo.del(key);
+      else await this.repo.put(key, ownBlockToRecord(own));
+    } catch (e) {
+      this.ctx.log.warn({ err: e, slot: own.slot }, `persisting own block of slot ${own.slot} failed: ${(e as Error).message}`);
+    }
   }
 
   get proposedCount(): number { return [...this.blocks.values()].filter((b) => b.stage !== 'failed').length; }
@@ -122,16 +241,28 @@ export class Sequencer {
       log.info({ slot: v.slot, txs: max }, `proposing a smaller block: ${max} txs is what this node can prove in time`);
     }
     this.blocks.set(v.slot, own);
+    if (this.repo) {
+      // on disk before the commitment is on L1: a restart must be able to reveal it
+      try {
+        await this.repo.put(padSlot(v.slot), { ...ownBlockToRecord(own, 'proposing'), held: true });
+      } catch (e) {
+        own.stage = 'failed';
+        this.skip(v.slot, `not proposing: the block could not be persisted (${(e as Error).message})`);
+        return;
+      }
+    }
     try {
       const sent = await client.propose(v.slot, block, this.o.tip, this.o.rewardShareBps);
       this.mempool.remove(pick.hashes);
       own.held = true;
+      await this.save(own);
       await chain.noteProposed(v.slot, hash, pick.hashes).catch(() => undefined);
       this.ctx.metrics.l1Txs.inc({ call: 'propose', outcome: 'ok' });
       const smaller = own.limitedTo === undefined ? undefined : { txs: own.limitedTo, reason: this.noQuoteLast ? 'no acceptable quote last slot: self-proving' : 'self-proving' };
       this.ctx.emit({ type: 'proposed', slot: v.slot, blockHash: hash, txs: pick.txs.length, l1Block: sent.blockNumber, smaller });
     } catch (e) {
       own.stage = 'failed';
+      await this.save(own); // held is false: the txs never left the mempool
       this.ctx.metrics.l1Txs.inc({ call: 'propose', outcome: l1Code(e) });
       this.ctx.emit({ type: 'l1-error', role: 'sequencer', call: 'propose', code: l1Code(e), message: (e as Error).message });
       log.warn({ err: e, slot: v.slot }, 'propose failed');
@@ -144,6 +275,7 @@ export class Sequencer {
     try {
       const sent = await this.ctx.client.reveal(own.block);
       own.stage = 'revealed';
+      await this.save(own);
       this.ctx.metrics.l1Txs.inc({ call: 'reveal', outcome: 'ok' });
       if (this.o.chooseProver) {
         // the RFQ runs while the reveal phase ends: quotes are in when the commitment phase opens
@@ -157,6 +289,7 @@ export class Sequencer {
       this.ctx.emit({ type: 'revealed', slot: v.slot, blockHash: own.blockHash, txs: own.txs.length, l1Block: sent.blockNumber });
     } catch (e) {
       own.stage = 'failed';
+      await this.save(own);
       this.fail('reveal', v.slot, e);
     }
   }
@@ -166,6 +299,7 @@ export class Sequencer {
     const own = this.blocks.get(v.slot);
     if (!own || own.stage !== 'revealed') return;
     own.stage = 'committed'; // one attempt per slot: never two commitments
+    await this.save(own);
     await chain.syncTo(v.head);
     const can = await chain.canProve(v.slot, address);
     if (!can.ok) {
@@ -196,6 +330,7 @@ export class Sequencer {
         this.skip(v.slot, 'no acceptable quote and self-proving is off');
         return;
       }
+      await this.save(own);
       this.ctx.metrics.l1Txs.inc({ call: 'commitProver', outcome: 'ok' });
       this.ctx.emit({ type: 'committed', slot: v.slot, blockHash: own.blockHash, txs: own.txs.length, prover: own.prover, l1Block: sent.blockNumber });
     } catch (e) {
@@ -231,13 +366,14 @@ export class Sequencer {
       else if (v.slot > own.slot) {
         await this.ctx.chain.syncTo(v.head);
         const c = await this.ctx.chain.block(own.slot);
-        if (c?.blockHash?.toLowerCase() === own.blockHash) { own.held = false; continue; } // on the chain: slashes are the keeper's
+        if (c?.blockHash?.toLowerCase() === own.blockHash) { own.held = false; await this.save(own); continue; } // on the chain: slashes are the keeper's
         reason = 'lost-slot';
       }
       if (!reason) continue;
       own.held = false;
       await this.ctx.chain.syncTo(v.head);
       const r = await this.keeper.requeue(own.txs, reason, { slot: own.slot, blockHash: own.blockHash });
+      await this.save(own);
       this.requeued.push({ slot: own.slot, reason, requeued: r.requeued, skipped: r.skipped.map((x) => x.hash) });
     }
   }
