@@ -138,6 +138,32 @@ test('mempool txs survive a restart; one invalid since is dropped, a corrupt ent
   assert.equal(await repo.count(), waiting.length);
   // and they still work: the pool's next nonce for account 1 counts both restored txs
   assert.equal(n2.mempool.nextNonce(1, n2.chain.pendingState()), 2);
+});
+
+test('an own block whose reveal phase passed while the node was down gives its txs back to the mempool', async () => {
+  const n1 = node!;
+  const waiting = n1.mempool.hashes();
+  target = Number(await fx.clients[0].currentSlot()) + 1;
+  const timing = await fx.clients[0].slotTiming(target);
+  await fx.mineTo(timing.proposalStart - 1);
+  await drive(() => eventOf(n1, 'proposed', target) !== undefined, target, 'revealStart', 'proposal');
+  assert.equal(eventOf(n1, 'proposed', target)!.txs, waiting.length);
+  await n1.stop();
+  node = undefined;
+  await fx.mineTo(timing.commitStart + 1); // the reveal phase is over
+
+  node = await start();
+  const n2 = node;
+  assert.equal(n2.mempool.size, 0, 'held by the restored block until it is settled');
+  await fx.mineTo((await fx.clients[0].slotTiming(target + 1)).proposalStart - 1);
+  await drive(() => n2.sequencer!.requeued.some((r) => r.slot === target), target + 1, 'revealStart', 'requeue');
+  const r = n2.sequencer!.requeued.find((x) => x.slot === target)!;
+  assert.equal(r.reason, 'not-committed');
+  assert.deepEqual([...r.requeued].sort(), [...waiting].sort());
+  assert.deepEqual(n2.mempool.hashes().sort(), [...waiting].sort());
+  for (const h of waiting) assert.equal((await n2.chain.txStatus(h))?.status, 'pending');
+  assert.equal((await fx.clients[0].getProposal(target, seqAddr))?.revealed, false);
+  await drive(async () => (await sequencerProposalsRepo(n2.store).get(padSlot(target))) === undefined, target + 1, 'revealStart', 'pruned own block record');
   await n2.stop(); // before the fixture's anvil goes
   node = undefined;
 });
