@@ -2,6 +2,8 @@
 // mempool, the prover pool, the roles the config asks for, and the HTTP API. A loop follows L1
 // heads and runs each role's tick (a role's tick never overlaps itself; roles run side by side).
 // Prometheus metrics: GET /metrics on the API, and on a port of its own with the `metrics` option.
+// The work in flight survives a restart (kill -9 too): the mempool (`mempool.txs`, MempoolJournal)
+// and the sequencer's own blocks (`sequencer.proposals`) are persisted and restored on start.
 //
 //   const node = await SidecarNode.start({ ... });
 //   node.on('event', (e: NodeEvent) => ...);
