@@ -48,7 +48,9 @@ test('the pool proves several blocks (chain and binary tree) concurrently; final
 
 test('a worker killed mid-proof: its job is retried on a new thread and the block completes', async () => {
   const { file } = await tinyArtifact();
-  const orch = new Orchestrator({ executor: pool, backoffMs: 10 });
+  // the retry waits out the backoff: by then every terminated thread is gone and replaced (with
+  // 10 ms the retry could land on the idle thread still being terminated: a second crash)
+  const orch = new Orchestrator({ executor: pool, backoffMs: 500 });
   const plan = tinyPlan(H(3), 'chain:2');
   let killed = false;
   orch.on('job:started', () => {
