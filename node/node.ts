@@ -187,17 +187,7 @@ export class SidecarNode extends EventEmitter {
       const role = this.proverRole;
       this.sequencer = new Sequencer(ctx, this.mempool, {
         ...so, chooseProver, selfProve: so.selfProve && roles.has('prover'),
-        selfProvableTxs: so.selfProvableTxs ?? (role ? (deadline, head) => {
-          // the largest block its prover finishes in time (fits is monotone in the tx count)
-          let lo = 0;
-          let hi = so.maxTxs;
-          if (role.fits(deadline, head, this.blockMs(), hi).ok) return hi;
-          while (lo < hi) {
-            const mid = Math.ceil((lo + hi) / 2);
-            if (mid > 0 && role.fits(deadline, head, this.blockMs(), mid).ok) lo = mid; else hi = mid - 1;
-          }
-          return lo;
-        } : undefined),
+        selfProvableTxs: so.selfProvableTxs ?? (role ? (deadline, head) => role.largestFitting(deadline, head, this.blockMs(), so.maxTxs) : undefined),
         canSelfProve: so.canSelfProve ?? (role ? (deadline, head, txCount) => {
           const f = role.fits(deadline, head, this.blockMs(), txCount);
           return f.ok ? undefined : `this node's prover cannot finish in time: needs ~${Math.round(f.needMs / 1000)} s (${f.active} blocks in flight), ~${Math.round(f.haveMs / 1000)} s left`;

@@ -25,6 +25,7 @@ import { deployProtocol, loadDeployment, saveDeployment, type Deployment, type P
 import { signatureProof } from '../l1/signature-verifier.js';
 import { MempoolError } from '../mempool/index.js';
 import { SidecarNode } from '../node.js';
+import { writeGenesis } from './genesis.js';
 import type { ChainNotice } from '../chain/index.js';
 import type { SidecarConfig } from '../l1/client.js';
 import type { L1View, NodeEvent } from '../roles/context.js';
@@ -601,7 +602,7 @@ export class Devnet {
       mint: nodeKeys.map((w) => ({ to: w.address, amount: 1_000_000n * E18 })),
     });
     saveDeployment(path.join(dataDir, 'deployment.json'), deployment);
-    writeFileSync(path.join(dataDir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }, null, 2));
+    writeGenesis(path.join(dataDir, 'genesis.json'), genesis);
     const record: DevnetRecord = {
       version: 1, options: Object.fromEntries(RECORDED_OPTIONS.map((k) => [k, o[k]])) as DevnetRecord['options'],
       sidecar: deployment.sidecar, createdAt: new Date().toISOString(), runs: 1,

@@ -138,6 +138,18 @@ export class ProverRole {
     return { ok: needMs <= 0.8 * haveMs, needMs, haveMs, active, proveMs };
   }
 
+  /** The most txs (up to `maxTxs`, 0 = none) of a block `fits` says this prover finishes in time (fits is monotone in the tx count). */
+  largestFitting(deadline: number, head: number, blockMs: number, maxTxs: number): number {
+    if (this.fits(deadline, head, blockMs, maxTxs).ok) return maxTxs;
+    let lo = 0;
+    let hi = maxTxs;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (this.fits(deadline, head, blockMs, mid).ok) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
   /** Blocks in flight: jobs done of jobs, of which `reused` came from the store (a restart). */
   progress(): { slot: number; blockHash: string; jobs: number; done: number; reused: number; ms: number }[] {
     return [...this.active.values()].map((a) => ({ slot: a.slot, blockHash: a.blockHash, jobs: a.jobs, done: a.done, reused: a.reused, ms: Date.now() - a.startedAt }));

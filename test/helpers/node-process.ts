@@ -7,10 +7,13 @@
 //   const reused = await n.metric('sidecar_prover_counter', { counter: 'jobsReusedFromStore' });
 //   await n.kill9();
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
-import { toHex, type GenesisAccount } from '../../circuits/l2/index.js';
+import type { GenesisAccount } from '../../circuits/l2/index.js';
+import { writeGenesis } from '../../node/cli/genesis.js';
+import { saveDeployment, type Deployment } from '../../node/l1/deploy.js';
 
 export const SIDECAR_BIN = path.resolve(import.meta.dirname, '../../node/cli/bin.js');
 
@@ -36,9 +39,18 @@ export interface NodeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Writes the L2 genesis file `sidecar node --genesis` reads ({"accounts": [{index, x, y, balance}]}). */
-export function writeGenesisFile(file: string, genesis: readonly GenesisAccount[]): void {
-  writeFileSync(file, JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }));
+/**
+ * A temp dir (removed after the file's tests) holding what `sidecar node` needs besides its data
+ * dir: the deployment file and the L2 genesis file. Call at the test file's top level.
+ */
+export function useNodeFiles(prefix: string, deployment: Deployment, genesis: readonly GenesisAccount[]): { root: string; depFile: string; genesisFile: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), prefix));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const depFile = path.join(root, 'deployment.json');
+  saveDeployment(depFile, deployment);
+  const genesisFile = path.join(root, 'genesis.json');
+  writeGenesis(genesisFile, genesis);
+  return { root, depFile, genesisFile };
 }
 
 /** Parses one sample out of a Prometheus text exposition. */

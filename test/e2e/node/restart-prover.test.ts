@@ -8,17 +8,15 @@
 // resumes the block, reuses first_32 from the store (counted in its metrics), proves only
 // final_8, submits it, and L1 marks the block proven with the submitter's reward credited.
 // Slow (~3-4 min on 2 cores: first_32, final_8, and the killed part of a final_8).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { saveDeployment } from '../../../node/l1/deploy.js';
 import { Store } from '../../../node/storage/index.js';
 import { rollupPlan } from '../../../prover/index.js';
 import { makeL2 } from '../../helpers/l2.js';
-import { SIDECAR_BIN, parseMetric, startNodeProcess, writeGenesisFile, type NodeProcess } from '../../helpers/node-process.js';
+import { SIDECAR_BIN, parseMetric, startNodeProcess, useNodeFiles, type NodeProcess } from '../../helpers/node-process.js';
 import { useProtocol } from '../../helpers/protocol.js';
 
 const E18 = 10n ** 18n;
@@ -36,12 +34,7 @@ const fx = await useProtocol({
 });
 const [admin, seq] = fx.clients;
 const proverKey = fx.wallets[2];
-const root = mkdtempSync(path.join(os.tmpdir(), 'sidecar-restart-prover-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const depFile = path.join(root, 'deployment.json');
-saveDeployment(depFile, fx.deployment);
-const genesisFile = path.join(root, 'genesis.json');
-writeGenesisFile(genesisFile, genesis);
+const { root, depFile, genesisFile } = useNodeFiles('sidecar-restart-prover-', fx.deployment, genesis);
 
 function nodeArgs(dataDir: string): string[] {
   return [

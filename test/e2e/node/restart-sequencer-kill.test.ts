@@ -3,27 +3,19 @@
 // started again on the same data dir it reveals the sealed block within the reveal phase (L1
 // checks the reveal against the sealed commitment: the same block). A tx admitted through the
 // API after the propose, still waiting at the kill, is waiting again after the restart.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { hexlify } from 'ethers';
 import { WorldState, encodeSignedTx, signTx, txHash, type SignedTx } from '../../../circuits/l2/index.js';
 import { devnetGenesis, devnetL2Keys } from '../../../node/cli/devnet.js';
-import { saveDeployment } from '../../../node/l1/deploy.js';
-import { startNodeProcess, writeGenesisFile, type NodeProcess } from '../../helpers/node-process.js';
+import { startNodeProcess, useNodeFiles, type NodeProcess } from '../../helpers/node-process.js';
 import { useProtocol } from '../../helpers/protocol.js';
 
 const keys = devnetL2Keys(4);
 const genesis = devnetGenesis(keys, 1000n);
 const fx = await useProtocol({ accounts: 2, params: { genesisRoot: (await WorldState.create(genesis)).root(), provingBlocks: 8, submissionBlocks: 2 } });
-const root = mkdtempSync(path.join(os.tmpdir(), 'sidecar-kill-seq-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const depFile = path.join(root, 'deployment.json');
-saveDeployment(depFile, fx.deployment);
-const genesisFile = path.join(root, 'genesis.json');
-writeGenesisFile(genesisFile, genesis);
+const { root, depFile, genesisFile } = useNodeFiles('sidecar-kill-seq-', fx.deployment, genesis);
 const seq = fx.wallets[1];
 const args = ['--data-dir', path.join(root, 'node'), '--roles', 'sequencer', '--deployment-file', depFile, '--genesis', genesisFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0'];
 const env = { SIDECAR_L1_RPC_URL: fx.anvil.rpcUrl, SIDECAR_PRIVATE_KEY: seq.privateKey, SIDECAR_METRICS_PORT: '-1', SIDECAR_SEQUENCER_SELF_PROVE: 'false' };

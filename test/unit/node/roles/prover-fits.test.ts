@@ -34,3 +34,16 @@ test('measured speed scales the estimate of every size; blocks that reused store
   assert.equal(r.fits(blocks(3 * estimate(8)), 0, 1000, 8).ok, true);
   assert.equal(r.fits(blocks(2 * estimate(8)), 0, 1000, 8).ok, false);
 });
+
+test('largestFitting: the most txs whose block still fits before the deadline', () => {
+  const r = role();
+  const blocks = (ms: number) => Math.ceil(ms / 1000) + 2;
+  // a window that fits 8 txs with the 20% margin (and not 9: a bigger plan costs more)
+  const deadline = blocks(estimate(8) / 0.8);
+  const n = r.largestFitting(deadline, 0, 1000, 32);
+  assert.ok(r.fits(deadline, 0, 1000, n).ok);
+  assert.ok(n === 32 || !r.fits(deadline, 0, 1000, n + 1).ok, `${n} is the largest`);
+  assert.ok(n >= 8);
+  assert.equal(r.largestFitting(0, 0, 1000, 32), 0, 'nothing fits a passed deadline');
+  assert.equal(r.largestFitting(1e9, 0, 1000, 32), 32);
+});
