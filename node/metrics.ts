@@ -29,6 +29,12 @@ export class NodeMetrics {
   /** set at scrape time from the chain (`trackChain`) */
   readonly blocks = new Gauge({ name: 'sidecar_blocks', help: 'canonical blocks known to this node by status (pending, proven, slashed, invalidated)', labelNames: ['status'], registers: [this.registry] });
   readonly mempoolRequeue = new Counter({ name: 'sidecar_mempool_requeue_total', help: 'txs of uncommitted, lost or slashed blocks put back into the mempool (outcome requeued) or left out (included, insufficient-balance, duplicate, unknown-account)', labelNames: ['reason', 'outcome'], registers: [this.registry] });
+  readonly proofGate = new Counter({ name: 'sidecar_gossip_proof_gate_total', help: 'gossiped proofs at the verification gate: run (verified), peer-budget (sender over its budget: ignored unchecked), queue-full (evicted or refused)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly proofVerifySeconds = new Histogram({
+    name: 'sidecar_gossip_proof_verify_seconds', help: 'bb verification of a gossiped final proof (verify thread), by verdict', labelNames: ['outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry],
+  });
+  readonly refusedProofs = new Counter({ name: 'sidecar_submitter_refused_proofs_total', help: 'final proofs L1 refused (InvalidProof); their bytes are never sent again', registers: [this.registry] });
   private scrapeHooks: (() => Promise<void>)[] = [];
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

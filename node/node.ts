@@ -23,7 +23,10 @@ import { Mempool, MempoolError } from './mempool/index.js';
 import { TxGossip } from './mempool/gossip.js';
 import { MempoolKeeper } from './mempool/keeper.js';
 import { MempoolJournal } from './mempool/store.js';
-import { P2PNode } from './p2p/index.js';
+import { splitTxs } from './l1/block.js';
+import { P2PNode, PROOF_KIND, fromHex, type BlockMsg, type ProofMsg, type StatusMsg, type TopicKind } from './p2p/index.js';
+import { FinalProofCheck } from './roles/proof-check.js';
+import { ProofVerifier } from '../prover/verifier.js';
 import { Market } from './roles/market.js';
 import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
@@ -43,6 +46,8 @@ export interface NodeOptions {
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
   prover?: { workers?: number; threads?: number; crs?: CrsSelection; withholdEvery?: number };
+  /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
+  crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
   p2p?: {
     listen: string[];
@@ -95,6 +100,10 @@ export class SidecarNode extends EventEmitter {
   private headTimes: number[] = [];
   readonly events: (NodeEvent & { at: number })[] = [];
   private prover?: Prover;
+  /** verifies gossiped proofs when this node has no prover pool (started on first use) */
+  private ownVerifier?: ProofVerifier;
+  /** the checks a final proof from someone else must pass before the proof book takes it */
+  proofCheck!: FinalProofCheck;
   private stopped = false;
   private loop?: Promise<void>;
   private unsubscribe?: () => void;
@@ -145,6 +154,12 @@ export class SidecarNode extends EventEmitter {
     this.journal = new MempoolJournal(this.store, this.log.child({ component: 'mempool' }));
     this.mempool.attachJournal(this.journal);
     this.onChainMetrics = trackChain(this.metrics, { chain: this.chain, client: this.o.client, address: this.address, log: this.log });
+    // bb in the verify thread: the prover pool's, or one of this node's own when it has no prover
+    this.proofCheck = new FinalProofCheck(this.chain, this.o.client, (circuit, proof, pi) => {
+      if (this.prover) return this.prover.verify({ circuit, proof, publicInputs: [...pi] });
+      this.ownVerifier ??= new ProofVerifier({ crs: this.o.crs ?? this.o.prover?.crs });
+      return this.ownVerifier.verify({ name: circuit }, proof, pi);
+    });
     if (this.o.p2p) {
       const d = this.o.client.deployment;
       let market: Market | undefined;
@@ -157,10 +172,16 @@ export class SidecarNode extends EventEmitter {
           l1BlockNumber: () => (this.view ? BigInt(this.view.head) : undefined),
           blockStanding: (slot, hash) => market?.blockStanding(slot, hash) ?? 'unknown',
           txPublicKey: (i) => this.chain.pendingAccount(i)?.publicKey,
+          isStaleSlot: (slot, kind) => this.isStaleSlot(slot, kind),
+        },
+        providers: {
+          status: () => this.p2pStatus(),
+          block: (hash) => this.blockMsg(hash),
+          proof: (id) => this.proofMsg(id),
         },
       });
       this.txGossip = new TxGossip(this.p2p, this.mempool, this.keeper, this.chain, this.log.child({ component: 'txs' }));
-      this.market = market = new Market(ctx, this.p2p);
+      this.market = market = new Market(ctx, this.p2p, this.proofCheck);
       await market.init();
     }
     if (roles.has('prover')) {
@@ -168,7 +189,10 @@ export class SidecarNode extends EventEmitter {
       this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
         withholdEvery: this.o.prover?.withholdEvery,
-        onProof: this.market ? (p) => { void this.market!.shareProof(p).catch((e) => this.log.warn({ err: e }, `sharing a proof failed: ${(e as Error).message}`)); } : undefined,
+        onProof: (p) => {
+          this.proofCheck.learnSize(p.circuit, p.proof.length);
+          if (this.market) void this.market.shareProof(p).catch((e) => this.log.warn({ err: e }, `sharing a proof failed: ${(e as Error).message}`));
+        },
       });
       if (this.market && this.o.p2p?.quote) {
         const role = this.proverRole;
@@ -215,6 +239,46 @@ export class SidecarNode extends EventEmitter {
       this.metricsServer = await startApiServer({ host: this.o.metrics.host, port: this.o.metrics.port, routes: [], log: this.log.child({ component: 'metrics' }), metrics: () => this.metrics.text() });
     }
     this.loop = this.run();
+  }
+
+  /**
+   * Gossip about a slot that can no longer matter: a proof of a slot at or below the proven tip;
+   * an RFQ, quote or block of a slot whose commitment phase is over (before the current slot).
+   */
+  private isStaleSlot(slot: bigint, kind: TopicKind): boolean {
+    if (kind === 'proofs') return slot <= BigInt(this.chain.head().proven.slot);
+    if (kind === 'txs' || !this.view) return false;
+    return slot < BigInt(this.view.slot);
+  }
+
+  /** This node's side of the `status/1` handshake: its chain and contract, pending head, proven tip. */
+  private p2pStatus(): StatusMsg {
+    const h = this.chain.head();
+    const d = this.o.client.deployment;
+    return {
+      chainId: BigInt(d.chainId), contract: fromHex(d.sidecar, 20), headSlot: BigInt(h.pending.slot),
+      headBlockHash: h.pending.blockHash ? fromHex(h.pending.blockHash, 32) : new Uint8Array(32), provenSlot: BigInt(h.proven.slot),
+    };
+  }
+
+  /** `block_by_hash`: a revealed block as L1 holds its data (the requester checks the hash). */
+  private async blockMsg(hash: string): Promise<BlockMsg | undefined> {
+    const r = await this.chain.blockByHash(hash);
+    if (!r) return undefined;
+    return {
+      slot: BigInt(r.slot), startRoot: fromHex(r.startRoot, 32), endRoot: fromHex(r.endRoot, 32),
+      txs: splitTxs(r.txs), witnessData: r.witnessData,
+    };
+  }
+
+  /** `proof_by_id`: a final proof of the proof book (verified) by its root job id. */
+  private proofMsg(id: string): ProofMsg | undefined {
+    const k = this.proofs.byRootJob(id);
+    if (!k) return undefined;
+    return {
+      kind: PROOF_KIND.final, id: fromHex(k.proof.rootJob, 32), slot: BigInt(k.slot), blockHash: fromHex(k.blockHash, 32), segment: 0,
+      proof: k.proof.proof, publicInputs: k.proof.publicInputs.map((x) => fromHex(BigInt(x).toString(16).padStart(64, '0'), 32)),
+    };
   }
 
   /** Measured wall time of an L1 block (ms; 1000 until measured). */
@@ -300,6 +364,7 @@ export class SidecarNode extends EventEmitter {
     await this.p2p?.stop().catch(() => undefined);
     for (const a of this.proverRole?.active.values() ?? []) a.ctrl.abort();
     await this.prover?.close().catch((e) => this.log.warn({ err: e }, 'prover pool close failed'));
+    await this.ownVerifier?.close().catch(() => undefined);
     await this.chain.stop().catch(() => undefined);
     await this.keeper?.idle();
     await this.journal?.flush();

@@ -4,16 +4,15 @@
 // way (no copies). A worker thread that dies rejects only its job (the orchestrator
 // retries it as 'worker-crash'); Piscina replaces the thread.
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import { createLogger } from '../node/log.js';
 import type { Executor } from './orchestrator.js';
 import { JobError, type JobResult, type ProveRequest } from './types.js';
-import { decodeReply, encodeFrame, type CircuitInfo, type VerifyRequest, type WorkerOptions, type WorkerTask } from './worker.js';
+import { ProofVerifier, WORKER_ENTRY as ENTRY } from './verifier.js';
+import { decodeReply, encodeFrame, type CircuitInfo, type WorkerOptions, type WorkerTask } from './worker.js';
 
 const log = createLogger('prover:pool');
-const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 
 /** Peak memory of one worker proving a 2^20 circuit (circuits/README.md: 2.3-2.4 GB). */
 export const WORKER_PEAK_BYTES = 2.5 * 2 ** 30;
@@ -48,9 +47,8 @@ export class ProverPool implements Executor {
   readonly capacity: number;
   readonly threads: number;
   private readonly piscina: Piscina;
-  private verifier?: Piscina;
+  private readonly verifier: ProofVerifier;
   private readonly workerData: WorkerOptions;
-  private readonly verifyThread: boolean;
   private closed = false;
   private readonly infos = new Map<string, Promise<CircuitInfo>>();
 
@@ -60,7 +58,6 @@ export class ProverPool implements Executor {
     this.threads = opts.threads || d.threads;
     const workerData: WorkerOptions = { threads: this.threads, crs: opts.crs, preloadCircuitSize: opts.preloadCircuitSize };
     this.workerData = workerData;
-    this.verifyThread = opts.verifyThread ?? true;
     this.piscina = new Piscina({
       filename: ENTRY,
       minThreads: this.capacity,
@@ -72,6 +69,7 @@ export class ProverPool implements Executor {
       workerData,
     });
     this.piscina.on('error', (e) => log.error({ err: e }, 'prover worker error'));
+    this.verifier = new ProofVerifier(opts.verifyThread ?? true ? { crs: opts.crs } : { shared: this.piscina });
     log.info({ workers: this.capacity, threadsPerWorker: this.threads }, 'prover pool started');
   }
 
@@ -87,19 +85,7 @@ export class ProverPool implements Executor {
 
   /** Starts the verify thread's bb.js now (a node does it when a remote agent joins), not on the first proof to check. */
   async warmVerifier(): Promise<void> {
-    await this.verifierPool().run({ op: 'warm' } satisfies WorkerTask);
-  }
-
-  private verifierPool(): Piscina {
-    if (!this.verifyThread) return this.piscina;
-    if (!this.verifier) {
-      this.verifier = new Piscina({
-        filename: ENTRY, minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY, execArgv: [],
-        workerData: { ...this.workerData, threads: 1, preloadCircuitSize: undefined } satisfies WorkerOptions,
-      });
-      this.verifier.on('error', (e) => log.error({ err: e }, 'verifier worker error'));
-    }
-    return this.verifier;
+    await this.verifier.warm();
   }
 
   async run(req: ProveRequest, signal: AbortSignal): Promise<JobResult> {
@@ -129,10 +115,7 @@ export class ProverPool implements Executor {
    */
   async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]): Promise<boolean> {
     if (this.closed) throw new JobError('cancelled', 'prover pool is closed', { circuit: circuit.name });
-    const buf = encodeFrame({ circuit, publicInputs: [...publicInputs] } satisfies VerifyRequest, proof);
-    const { header } = decodeReply(await this.verifierPool().run({ op: 'verify', buf } satisfies WorkerTask, { transferList: [buf] }));
-    if (header.error) throw new JobError(header.error.code, `verifying a ${circuit.name} proof: ${header.error.message}`, { circuit: circuit.name });
-    return header.ok;
+    return this.verifier.verify(circuit, proof, publicInputs);
   }
 
   /** A circuit's metadata as the workers' backend builds it (final circuits pin this CRS's vk hashes). */
@@ -153,6 +136,6 @@ export class ProverPool implements Executor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.piscina.destroy(), this.verifier?.destroy()]);
+    await Promise.all([this.piscina.destroy(), this.verifier.close()]);
   }
 }

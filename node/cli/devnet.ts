@@ -357,7 +357,7 @@ export class Devnet {
       let bNode: SidecarNode | undefined;
       const cB = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[0].privateKey, wsUrl: this.anvil.wsUrl });
       const b = await SidecarNode.start({
-        dataDir: path.join(dataDir, 'B'), roles: ['sequencer', 'submitter', 'watcher'], client: cB, genesis, wsUrl: this.anvil.wsUrl,
+        dataDir: path.join(dataDir, 'B'), roles: ['sequencer', 'submitter', 'watcher'], client: cB, genesis, wsUrl: this.anvil.wsUrl, crs: { dev: true },
         sequencer: {
           tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: false,
           maxBlocks: slots === undefined ? undefined : slots - half!, slotFilter: turns.filter('B'),

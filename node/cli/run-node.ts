@@ -86,6 +86,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       deposit: cfg.proverDeposit > deployment.config.minProverDeposit ? cfg.proverDeposit : deployment.config.minProverDeposit, selfProve: cfg.sequencerSelfProve,
     },
     prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs } },
+    crs: { dev: cfg.devCrs },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
     submitter: { resend: cfg.submitterResendBlocks > 0 ? { afterBlocks: cfg.submitterResendBlocks, maxFeePerGas: cfg.submitterMaxFeePerGas } : false },
     api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,

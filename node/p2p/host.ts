@@ -85,6 +85,8 @@ export interface P2POptions {
   scoring?: Partial<ScoringOptions>;
   /** A node validator that takes longer Ignores the message ('validator-timeout'; default 2000 ms). */
   validatorTimeoutMs?: number;
+  /** Per-topic overrides of `validatorTimeoutMs` (default: proofs 60 s, as they wait for a bb verification). */
+  validatorTimeouts?: Partial<Record<TopicKind, number>>;
   /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
   heartbeatMs?: number;
   /** Registry of the node's metrics (node/metrics.ts `NodeMetrics.registry`). */
@@ -99,6 +101,13 @@ export const STATUS_PROTOCOL = 'status/1';
 const HASH_REQUEST_BYTES = 32;
 
 interface Queued { kind: TopicKind; value: unknown; info: MessageInfo }
+/** Rejections of one peer not yet forgotten (decays like gossipsub's invalid-message counter). */
+interface RejectTally { count: number; at: number }
+
+/** Validator timeouts by topic unless set: a proof waits for a bb verification in the verify thread. */
+const DEFAULT_VALIDATOR_TIMEOUTS: Partial<Record<TopicKind, number>> = { proofs: 60_000 };
+/** Per second, as the topics' invalidMessageDeliveriesDecay. */
+const REJECT_DECAY = 0.99;
 interface Stashed { value: unknown; from: string }
 
 type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
@@ -116,6 +125,7 @@ export class P2PNode {
   private readonly draining = new Set<TopicKind>();
   private readonly accepted = new WeakMap<Message, Stashed>();
   private readonly banned = new Map<string, { until: number; reason: string }>();
+  private readonly rejects = new Map<string, RejectTally>();
   private providers: Providers;
   private started = false;
   private stopping = false;
@@ -342,14 +352,18 @@ export class P2PNode {
     const from = peer.toString();
     let verdict: Verdict;
     try {
-      if (topicKindOf(msg.topic) !== kind) verdict = reject('malformed', `unexpected topic ${msg.topic}`);
+      if (this.isBanned(from)) {
+        // messages of a batch already read from a peer banned meanwhile: no work on them. Ignore,
+        // not Reject: a copy of the same message from an honest peer must not be blamed.
+        verdict = ignore('banned-peer', 'sender is banned');
+      } else if (topicKindOf(msg.topic) !== kind) verdict = reject('malformed', `unexpected topic ${msg.topic}`);
       else {
         const checked = checkMessage(kind, msg.data, this.opts.validation ?? {});
         verdict = checked.verdict;
         if (verdict.result === 'accept') {
           const info: ValidatorInfo = { from, data: msg.data };
           for (const v of this.validators.get(kind) ?? []) {
-            verdict = await this.runValidator(v, checked.value as TopicMessages[TopicKind], info);
+            verdict = await this.runValidator(kind, v, checked.value as TopicMessages[TopicKind], info);
             if (verdict.result !== 'accept') break;
           }
           if (verdict.result === 'accept') this.accepted.set(msg, { value: checked.value, from });
@@ -364,15 +378,30 @@ export class P2PNode {
     if (verdict.result === 'accept') return TopicValidatorResult.Accept;
     this.log.debug({ topic: topicName(kind), from, outcome: verdict.result, code, detail: verdict.detail }, 'gossip message not accepted');
     if (verdict.result === 'ignore') return TopicValidatorResult.Ignore;
-    // Gossipsub applies the penalty after we return; look at the score right after.
-    setTimeout(() => this.enforceScore(from), 0);
+    this.penalise(from);
     return TopicValidatorResult.Reject;
   }
 
-  private async runValidator(v: NodeValidator<TopicKind>, value: TopicMessages[TopicKind], info: ValidatorInfo): Promise<Verdict> {
+  /**
+   * One more rejected message of `peer`, counted now, message by message: gossipsub applies its
+   * own penalty only after the validator returns, and validates the messages of one RPC batch
+   * concurrently, so without this tally a batch of junk would all be checked before its sender's
+   * score fell. The tally uses the topics' weight (weight * count^2) and decay.
+   */
+  private penalise(peer: string): void {
+    const now = Date.now();
+    const t = this.rejects.get(peer);
+    const count = (t ? t.count * REJECT_DECAY ** ((now - t.at) / 1000) : 0) + 1;
+    this.rejects.set(peer, { count, at: now });
+    if (this.scoring.invalidMessageWeight * count * count < this.scoring.disconnectThreshold) this.ban(peer, 'invalid-messages');
+    // gossipsub's own score (the penalty lands right after we return)
+    else setTimeout(() => this.enforceScore(peer), 0);
+  }
+
+  private async runValidator(kind: TopicKind, v: NodeValidator<TopicKind>, value: TopicMessages[TopicKind], info: ValidatorInfo): Promise<Verdict> {
     const r = v(value, info);
     if (!(r instanceof Promise)) return r;
-    const ms = this.opts.validatorTimeoutMs ?? 2000;
+    const ms = this.opts.validatorTimeouts?.[kind] ?? DEFAULT_VALIDATOR_TIMEOUTS[kind] ?? this.opts.validatorTimeoutMs ?? 2000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Verdict>((res) => { timer = setTimeout(() => res(ignore('validator-timeout', `no verdict within ${ms} ms`)), ms); });
     r.catch(() => {}); // a late failure after the timeout is moot
@@ -445,6 +474,8 @@ export class P2PNode {
     for (const p of this.libp2p.getPeers()) this.enforceScore(p.toString());
     const now = Date.now();
     for (const [p, b] of this.banned) if (now >= b.until) this.banned.delete(p);
+    // a tally decayed below one message is forgotten (bounded by the peers that misbehaved lately)
+    for (const [p, t] of this.rejects) if (t.count * REJECT_DECAY ** ((now - t.at) / 1000) < 0.5) this.rejects.delete(p);
   }
 }
 

@@ -7,3 +7,4 @@ export * from './metrics.js';
 export * from './peer-key.js';
 export * from './reqresp.js';
 export * from './host.js';
+export * from './gate.js';

@@ -15,28 +15,45 @@ export interface L1View {
   phase: Phase;
 }
 
-/** A final proof this node knows for a slot's canonical block. */
+/** A final proof this node knows for a slot's canonical block: verified, never taken on trust. */
 export interface KnownProof {
   slot: number;
   blockHash: string;
   proof: BlockProof;
-  /** where it came from */
+  /** where it came from: this node's prover (checked by it), or a gossip peer (verified here before it got in) */
   source: 'local' | 'p2p';
+  /** the gossip peer it came from (p2p) */
+  from?: string;
   knownAt: number;
 }
 
-/** Final proofs by slot (one per block hash), shared by the prover (writer) and the submitter (reader). */
+/**
+ * Verified final proofs by slot (one per slot: the canonical block's), shared by the prover and
+ * the market (writers) and the submitter (reader). Only verified proofs go in. Nothing from the
+ * network displaces a proof already here for the same block, and the node's own proof always wins:
+ * it replaces a peer's (both verify; ours is the one we can vouch for).
+ */
 export class ProofBook extends EventEmitter {
   private readonly bySlot = new Map<number, KnownProof>();
   add(p: KnownProof): boolean {
     const prev = this.bySlot.get(p.slot);
-    if (prev && prev.blockHash === p.blockHash) return false;
+    if (prev && prev.blockHash === p.blockHash && (prev.source === 'local' || p.source === 'p2p')) return false;
     this.bySlot.set(p.slot, p);
     this.emit('proof', p);
     return true;
   }
   get(slot: number): KnownProof | undefined { return this.bySlot.get(slot); }
+  /** A verified proof of this very block is here. */
+  has(slot: number, blockHash: string): boolean { return this.bySlot.get(slot)?.blockHash === blockHash.toLowerCase(); }
+  /** The proof by its root job id (req/resp `proof_by_id`), 0x-hex or plain. */
+  byRootJob(id: string): KnownProof | undefined {
+    const want = id.toLowerCase().replace(/^0x/, '');
+    for (const p of this.bySlot.values()) if (p.proof.rootJob.toLowerCase().replace(/^0x/, '') === want) return p;
+    return undefined;
+  }
   delete(slot: number): void { this.bySlot.delete(slot); }
+  /** Takes out exactly this proof (not another that replaced it meanwhile). */
+  remove(p: KnownProof): void { if (this.bySlot.get(p.slot) === p) this.bySlot.delete(p.slot); }
   all(): KnownProof[] { return [...this.bySlot.values()].sort((a, b) => a.slot - b.slot); }
 }
 

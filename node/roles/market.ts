@@ -5,15 +5,19 @@
 //    enough to be committed);
 //  - a prover answers RFQs for blocks it can prove, priced from its measured proving time and
 //    current load; a quote it could not meet before the deadline is not sent;
-//  - final proofs are published on the proofs topic and taken from it into the proof book
-//    (checked: the proof id is the block's plan root job, the block is canonical here).
+//  - final proofs are published on the proofs topic and taken from it into the proof book only
+//    once verified (node/roles/proof-check.ts: canonical pending block, plan root id, L1's public
+//    inputs, then bb in the verify thread behind a ValidationGate: per-peer budgets, best-scored
+//    peers first). A proof that fails is Rejected (its sender penalised) and never forwarded; a
+//    block this node already holds a verified proof of needs no other (Ignored, not forwarded).
 import { MaxUint256, getAddress, getBytes, hexlify } from 'ethers';
 import { rollupPlan } from '../../prover/index.js';
 import type { BlockProof } from '../../prover/types.js';
 import type { ChainNotice } from '../chain/index.js';
 import type { Quote } from '../l1/block.js';
-import { PROOF_KIND, type P2PNode, type QuoteMsg, type RfqMsg } from '../p2p/index.js';
+import { PROOF_KIND, ValidationGate, ignore, reject, type P2PNode, type ProofMsg, type QuoteMsg, type RfqMsg, type ValidatorInfo, type Verdict } from '../p2p/index.js';
 import type { KnownProof, RoleContext } from './context.js';
+import type { FinalProofCheck } from './proof-check.js';
 
 const hex = (b: Uint8Array): string => hexlify(b).toLowerCase();
 
@@ -32,13 +36,22 @@ export class Market {
   private readonly quotes = new Map<string, { quote: Quote; signature: string }[]>();
   private quoting?: QuoteOptions;
   private approved = false;
-  readonly stats = { rfqsSent: 0, quotesReceived: 0, quotesSent: 0, quotesDeclined: 0, proofsShared: 0, proofsReceived: 0 };
+  /** Gossiped proof messages that passed every check, bb included (the handler takes only these). */
+  private readonly verifiedMsgs = new WeakSet<ProofMsg>();
+  /** The bb verifications of gossiped proofs wait here (bounded, per-peer budget, best score first). */
+  readonly proofGate: ValidationGate;
+  readonly stats = { rfqsSent: 0, quotesReceived: 0, quotesSent: 0, quotesDeclined: 0, proofsShared: 0, proofsReceived: 0, proofsVerified: 0, proofsRefused: 0 };
 
-  constructor(private readonly ctx: RoleContext, readonly p2p: P2PNode) {
+  constructor(private readonly ctx: RoleContext, readonly p2p: P2PNode, private readonly proofCheck: FinalProofCheck) {
+    this.proofGate = new ValidationGate({
+      concurrency: 1, capacity: 16, perPeer: 2, score: (peer) => p2p.score(peer),
+      onOutcome: (outcome) => ctx.metrics.proofGate.inc({ outcome }),
+    });
     // every market node subscribes to every market topic, so that it relays them
     p2p.subscribe('rfq', (r) => { if (this.quoting) void this.onRfq(r).catch((e) => this.ctx.log.warn({ err: e }, 'answering an RFQ failed')); });
     p2p.subscribe('quotes', (q) => this.onQuote(q));
-    p2p.subscribe('proofs', (p) => this.onProof(p.kind, hex(p.id), Number(p.slot), hex(p.blockHash), p.proof, p.publicInputs.map(hex)));
+    p2p.addValidator('proofs', (p, info) => this.validateProof(p, info));
+    p2p.subscribe('proofs', (p, info) => this.onProof(p, info.from));
   }
 
   /** Sync view for the proofs topic validator. */
@@ -146,19 +159,49 @@ export class Market {
     this.ctx.log.info({ slot: Number(p.slot), recipients: r.recipients }, 'final proof shared');
   }
 
-  private async onProof(kind: number, id: string, slot: number, blockHash: string, proof: Uint8Array, publicInputs: string[]): Promise<void> {
-    if (kind !== PROOF_KIND.final) return;
+  /** Gossip validation of a proof message: cheap checks, then bb in the verify thread (through the gate). */
+  private async validateProof(p: ProofMsg, info: ValidatorInfo): Promise<Verdict> {
+    // honest nodes share final proofs only (a segment proof is of no use to anyone else)
+    if (p.kind !== PROOF_KIND.final) return reject('unexpected-proof-kind', `kind ${p.kind}`);
+    const slot = Number(p.slot);
+    const blockHash = hex(p.blockHash);
+    if (this.ctx.proofs.has(slot, blockHash)) return ignore('have-proof', `slot ${slot}: a verified proof is already known here`);
+    const claimed = { slot, blockHash, id: hex(p.id), proof: p.proof, publicInputs: p.publicInputs.map(hex) };
+    const pre = await this.proofCheck.precheck(claimed);
+    if (pre.verdict.result !== 'accept') return pre.verdict;
+    return this.proofGate.submit(info.from, async () => {
+      // another copy may have been verified while this one waited
+      if (this.ctx.proofs.has(slot, blockHash)) return ignore('have-proof', `slot ${slot}: verified meanwhile`);
+      const t0 = performance.now();
+      const v = await this.proofCheck.verify(pre.circuit!, claimed.proof, claimed.publicInputs);
+      this.ctx.metrics.proofVerifySeconds.observe({ outcome: v.result }, (performance.now() - t0) / 1000);
+      if (v.result === 'accept') {
+        this.stats.proofsVerified++;
+        this.verifiedMsgs.add(p);
+      } else if (v.result === 'reject') {
+        this.stats.proofsRefused++;
+        this.ctx.log.warn({ slot, blockHash, from: info.from, code: v.code, detail: v.detail }, 'refused a gossiped final proof');
+      }
+      return v;
+    });
+  }
+
+  /** A proof message that passed validation: into the proof book (where the node's own proof still wins). */
+  private async onProof(p: ProofMsg, from: string): Promise<void> {
+    if (!this.verifiedMsgs.has(p)) return; // only what this node verified itself
     const { chain } = this.ctx;
-    const txs = await chain.blockTxs(blockHash);
-    if (!txs) return;
-    const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
-    const root = plan.jobs.find((j) => j.id === plan.root);
-    // job ids are plain hex (no 0x); the gossip id is bytes
-    if (!root || `0x${root.id.toLowerCase().replace(/^0x/, '')}` !== id) return; // not this block's final proof
+    const slot = Number(p.slot);
+    const blockHash = hex(p.blockHash);
+    const rootJob = hex(p.id).replace(/^0x/, '');
+    const c = await chain.block(slot);
+    const r = c?.revealed;
+    if (!r || r.blockHash !== blockHash) return;
+    const root = rollupPlan({ blockHash, slot: p.slot, txs: new Array(r.txCount) }).jobs.find((j) => j.id === rootJob);
+    if (!root) return;
     this.stats.proofsReceived++;
     const known: KnownProof = {
-      slot, blockHash, source: 'p2p', knownAt: Date.now(),
-      proof: { blockHash, slot: BigInt(slot), rootJob: root.id, circuit: root.circuit, proof: new Uint8Array(proof), publicInputs, proven: 0, reused: 0, elapsedMs: 0 },
+      slot, blockHash, source: 'p2p', from, knownAt: Date.now(),
+      proof: { blockHash, slot: p.slot, rootJob, circuit: root.circuit, proof: new Uint8Array(p.proof), publicInputs: p.publicInputs.map(hex), proven: 0, reused: 0, elapsedMs: 0 },
     };
     if (this.ctx.proofs.add(known)) await chain.noteProofOnP2p(slot).catch(() => undefined);
   }

@@ -3,7 +3,10 @@
 // skip when the block is already proven, log the expected profit (submission reward vs gas),
 // never two submissions of one slot in flight, never again after one landed. A proof tx not
 // mined within `resend.afterBlocks` L1 blocks is resent with the same nonce and higher fees (up to
-// `resend.maxFeePerGas`; node/l1/sender.ts), so at most one of its versions lands.
+// `resend.maxFeePerGas`; node/l1/sender.ts), so at most one of its versions lands. It submits
+// only what is in the proof book (verified proofs); a proof L1 refuses (`InvalidProof`) is
+// counted, logged, taken out of the book and never sent again (its bytes are remembered).
+import { createHash } from 'node:crypto';
 import type { ReplaceOptions } from '../l1/sender.js';
 import type { BlockProof } from '../../prover/types.js';
 import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
@@ -22,6 +25,8 @@ export class Submitter {
   private readonly inFlight = new Set<number>();
   private readonly landed = new Set<number>();
   private readonly retryAt = new Map<number, number>();
+  /** sha256 of proof ‖ public inputs that L1 refused: never sent again */
+  private readonly refused = new Set<string>();
   /** slot → ms from "final proof known" to "tx sent" (bench figure) */
   readonly knownToSentMs = new Map<number, number>();
 
@@ -38,6 +43,7 @@ export class Submitter {
     const cs = await client.chainState();
     for (const k of known) {
       if (this.landed.has(k.slot) || this.inFlight.has(k.slot)) continue;
+      if (this.refused.has(proofKey(k.proof))) { this.ctx.proofs.remove(k); continue; }
       const c = await chain.block(k.slot);
       if (!c || c.blockHash?.toLowerCase() !== k.blockHash.toLowerCase() || c.status !== 'pending') {
         if (c && c.status !== 'pending') this.ctx.proofs.delete(k.slot);
@@ -78,6 +84,15 @@ export class Submitter {
         this.ctx.emit({ type: 'submit-skipped', slot: k.slot, reason: (e as Error).message });
         return;
       }
+      if (code === 'InvalidProof') {
+        // L1's verifier disagrees with ours (a verifier or CRS mismatch): these bytes never go again
+        this.refused.add(proofKey(k.proof));
+        this.ctx.proofs.remove(k);
+        this.ctx.metrics.refusedProofs.inc();
+        log.error({ slot: k.slot, source: k.source, from: k.from, circuit: k.proof.circuit, refused: this.refused.size }, 'L1 refused this final proof (InvalidProof); it will not be submitted again');
+        this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProof', code, message: (e as Error).message });
+        return;
+      }
       this.retryAt.set(k.slot, v.head + 2);
       this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProof', code, message: (e as Error).message });
       log.warn({ err: e, slot: k.slot }, 'submitProof failed; will retry');
@@ -86,4 +101,14 @@ export class Submitter {
 
   /** Slots whose proof this node landed on L1. */
   get submitted(): number[] { return [...this.landed].sort((a, b) => a - b); }
+
+  /** How many distinct proofs L1 refused. */
+  get refusedCount(): number { return this.refused.size; }
+}
+
+/** Identity of a proof's bytes (proof and public inputs). */
+function proofKey(p: Pick<BlockProof, 'proof' | 'publicInputs'>): string {
+  const h = createHash('sha256').update(p.proof);
+  for (const x of p.publicInputs) h.update(x.toLowerCase());
+  return h.digest('hex');
 }
