@@ -232,6 +232,12 @@ export class Sequencer {
     const max = limit === undefined ? this.o.maxTxs : Math.min(this.o.maxTxs, limit);
     const pick = this.mempool.select(state, max);
     if (pick.dropped.length) void this.keeper.evicted(pick.dropped).catch(() => undefined);
+    // a propose that cannot land before the reveal phase starts would only revert (WrongPhase)
+    const [timing, now] = await Promise.all([client.slotTiming(v.slot), client.blockNumber()]);
+    if (now + 1 >= timing.revealStart) {
+      this.skip(v.slot, `too late to propose: L1 #${now + 1} is past the proposal phase (ends before #${timing.revealStart})`);
+      return;
+    }
     const block = makeL1Block(v.slot, state.root(), pick.endState.root(), pick.txs);
     const hash = computeBlockHash(block).toLowerCase();
     const own: OwnBlock = { slot: v.slot, block, blockHash: hash, txs: pick.txs, hashes: pick.hashes, stage: 'proposed', slotSeenAt: this.seenAt.get(v.slot)!, held: false };
