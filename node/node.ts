@@ -30,7 +30,7 @@ import { ProofVerifier } from '../prover/verifier.js';
 import { Market } from './roles/market.js';
 import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
-import { ProverRole } from './roles/prover.js';
+import { ProverRole, type ProverFaultPlan } from './roles/prover.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
 import { Submitter, type L1ProofEncoder, type SubmitterOptions } from './roles/submitter.js';
 import { Watcher } from './roles/watcher.js';
@@ -45,7 +45,7 @@ export interface NodeOptions {
   /** WebSocket URL for L1 events (default: poll over the client's provider) */
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
-  prover?: { workers?: number; threads?: number; crs?: CrsSelection; withholdEvery?: number };
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; faults?: ProverFaultPlan };
   /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
   crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
@@ -188,7 +188,7 @@ export class SidecarNode extends EventEmitter {
       // with p2p, remote agents (`sidecar agent`) may join and take leases
       this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
-        withholdEvery: this.o.prover?.withholdEvery,
+        faults: this.o.prover?.faults,
         onProof: (p) => {
           this.proofCheck.learnSize(p.circuit, p.proof.length);
           if (this.market) void this.market.shareProof(p).catch((e) => this.log.warn({ err: e }, `sharing a proof failed: ${(e as Error).message}`));

@@ -877,6 +877,18 @@ export class ChainSync {
     return out;
   }
 
+  /** How many canonical blocks up to `uptoSlot` (included) have `prover` as their committed prover,
+   *  whatever became of them: the block's ordinal among that prover's commitments, the same after
+   *  any restart (a devnet fault plan keys on it). */
+  async committedTo(prover: string, uptoSlot: number): Promise<number> {
+    const p = prover.toLowerCase();
+    let n = 0;
+    for await (const [, c] of this.repos.canonical.entries({ lt: padSlot(uptoSlot + 1) })) {
+      if (c.prover?.toLowerCase() === p) n++;
+    }
+    return n;
+  }
+
   /** One account at the pending tip, without copying the state (mempool checks). */
   pendingAccount(index: number): Account | undefined { return this.pendingWs.account(index); }
 

@@ -8,7 +8,7 @@
 // stand-in SignatureVerifier), and rewards withdrawn. A live line per slot goes to stderr;
 // with --slots N it stops after N blocks settle and prints ONE JSON line on stdout.
 //
-// With a data dir, anvil keeps its chain there (--state) next to the deployment, the genesis, the
+// With a data dir, the chain is kept there (anvil's state, saved atomically) next to the deployment, the genesis, the
 // recorded options (devnet.json) and the nodes' LevelDB: a rerun --resume continues it, --fresh
 // wipes it (prepareDataDir).
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { HDNodeWallet, JsonRpcProvider, Wallet } from 'ethers';
 import { pino } from 'pino';
 import { WorldState, generateKeyPair, signTx, toHex, type GenesisAccount, type KeyPair } from '../../circuits/l2/index.js';
-import { DEFAULT_MNEMONIC, startAnvil, type Anvil } from '../l1/anvil.js';
+import { AnvilStateError, DEFAULT_MNEMONIC, previousStatePath, startAnvil, type Anvil } from '../l1/anvil.js';
 import { SidecarClient } from '../l1/client.js';
 import { deployHonkRouter } from '../../prover/l1-verify.js';
 import { routerProof, type L1Circuit } from '../../circuits/backend/verifier.js';
@@ -26,8 +26,10 @@ import { signatureProof } from '../l1/signature-verifier.js';
 import { MempoolError } from '../mempool/index.js';
 import { SidecarNode } from '../node.js';
 import { writeGenesis } from './genesis.js';
+import { withholdEvery } from '../devnet/faults.js';
+import { DevnetTurns } from '../devnet/turns.js';
+import { DEVNET_LOCK_FILE, DataDirLockedError, lockDataDir } from '../devnet/lock.js';
 import type { ChainNotice } from '../chain/index.js';
-import type { SidecarConfig } from '../l1/client.js';
 import type { L1View, NodeEvent } from '../roles/context.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
 
@@ -111,16 +113,18 @@ export interface DevnetRecord {
 
 export const DEVNET_RECORD_FILE = 'devnet.json';
 
-/** Where anvil keeps the devnet's chain (anvil --state). */
+/** Where the devnet keeps its chain (saved atomically from anvil; node/l1/anvil.ts). */
 export function anvilStatePath(dataDir: string): string {
   return path.join(dataDir, 'anvil', 'state.json');
 }
 
-/** Seconds between anvil's state dumps (besides the one at exit): a kill -9 loses at most these. */
+/** Seconds between saves of the chain (besides the one at stop): a kill -9 loses at most these. */
 export const ANVIL_STATE_INTERVAL_SEC = 2;
 
+const hasState = (dir: string) => existsSync(anvilStatePath(dir)) || existsSync(previousStatePath(anvilStatePath(dir)));
+
 function holdsDevnet(dir: string): boolean {
-  return [DEVNET_RECORD_FILE, 'deployment.json', path.join('anvil', 'state.json')].some((f) => existsSync(path.join(dir, f)));
+  return [DEVNET_RECORD_FILE, 'deployment.json'].some((f) => existsSync(path.join(dir, f))) || hasState(dir);
 }
 
 /**
@@ -141,7 +145,8 @@ export function prepareDataDir(o: DevnetOptions): { o: DevnetOptions; resume?: D
   const held = holdsDevnet(d);
   if (o.resume) {
     if (!held) throw new DevnetSetupError(`--resume: ${d} holds no devnet (no ${DEVNET_RECORD_FILE}, deployment.json or anvil state); start one with --data-dir ${d} and no --resume`);
-    const missing = [DEVNET_RECORD_FILE, 'deployment.json', 'genesis.json', path.join('anvil', 'state.json')].filter((f) => !existsSync(path.join(d, f)));
+    const missing = [DEVNET_RECORD_FILE, 'deployment.json', 'genesis.json'].filter((f) => !existsSync(path.join(d, f)));
+    if (!hasState(d)) missing.push(path.join('anvil', 'state.json'));
     if (missing.length > 0) {
       throw new DevnetSetupError(`--resume: ${d} holds an incomplete devnet (no ${missing.join(', ')}: its first run stopped before the deployment was done, or an older sidecar made it); pass --fresh to wipe it and start over`);
     }
@@ -163,8 +168,8 @@ export function prepareDataDir(o: DevnetOptions): { o: DevnetOptions; resume?: D
   }
   if (o.fresh) {
     if (held) {
-      for (const f of readdirSync(d)) rmSync(path.join(d, f), { recursive: true, force: true });
-    } else if (existsSync(d) && readdirSync(d).length > 0) {
+      for (const f of readdirSync(d)) if (f !== DEVNET_LOCK_FILE) rmSync(path.join(d, f), { recursive: true, force: true });
+    } else if (existsSync(d) && readdirSync(d).some((f) => f !== DEVNET_LOCK_FILE)) {
       throw new DevnetSetupError(`--fresh: ${d} is not empty and holds no devnet; refusing to wipe it (use an empty or new folder)`);
     }
     return { o };
@@ -281,6 +286,7 @@ export class Devnet {
   /** hashes of the L2 txs the generator submitted */
   readonly txHashes: string[] = [];
   private tmpDir?: string;
+  private unlock?: () => void;
   private stopping?: Promise<void>;
 
   constructor(readonly o: DevnetOptions) {}
@@ -291,13 +297,35 @@ export class Devnet {
 
   async run(): Promise<DevnetResult> {
     const t0 = Date.now();
-    const { o, resume } = prepareDataDir(this.o);
+    // one devnet per data dir: taken before --fresh may wipe it (a second run is refused, not merged)
+    const existed = this.o.dataDir !== undefined && existsSync(this.o.dataDir);
+    if (this.o.dataDir !== undefined) {
+      mkdirSync(this.o.dataDir, { recursive: true });
+      try {
+        this.unlock = lockDataDir(this.o.dataDir);
+      } catch (e) {
+        throw e instanceof DataDirLockedError ? new DevnetSetupError(e.message) : e;
+      }
+    }
+    let prepared: ReturnType<typeof prepareDataDir>;
+    try {
+      prepared = prepareDataDir(this.o);
+    } catch (e) {
+      this.unlock?.();
+      if (this.o.dataDir !== undefined && !existed) rmSync(this.o.dataDir, { recursive: true, force: true }); // a refused run creates nothing
+      throw e;
+    }
+    const { o, resume } = prepared;
     const dataDir = o.dataDir ?? (this.tmpDir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-devnet-')));
     mkdirSync(dataDir, { recursive: true });
     this.out(`devnet: data dir ${dataDir}${resume ? ` (resuming run ${resume.runs + 1} of the devnet made ${resume.createdAt}: ${RECORDED_OPTIONS.map((k) => `${k} ${o[k]}`).join(', ')})` : ''}`);
     // anvil keeps the chain in the data dir (a temp dir only with --keep), so a rerun can resume it
     const persist = o.dataDir !== undefined || o.keep;
-    this.anvil = await startAnvil({ accounts: 10, ownProcessGroup: true, statePath: persist ? anvilStatePath(dataDir) : undefined, stateIntervalSec: persist ? ANVIL_STATE_INTERVAL_SEC : undefined });
+    try {
+      this.anvil = await startAnvil({ accounts: 10, ownProcessGroup: true, statePath: persist ? anvilStatePath(dataDir) : undefined, stateIntervalSec: persist ? ANVIL_STATE_INTERVAL_SEC : undefined }, (m) => this.out(`devnet: ${m}`));
+    } catch (e) {
+      throw e instanceof AnvilStateError ? new DevnetSetupError(`--resume: ${e.message}; pass --fresh to start over`) : e;
+    }
     const provider = (this.provider = new JsonRpcProvider(this.anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 }));
     this.out(`devnet: anvil on ${this.anvil.rpcUrl}`);
 
@@ -337,22 +365,23 @@ export class Devnet {
     const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
     const slots = o.slots;
     const half = slots === undefined ? undefined : Math.ceil(slots / 2);
-    const turns = new Turns(o.maxUnproven);
+    // turns and budgets count this run's proposals only (node/devnet/turns.ts): a resumed run reaches its --slots
+    const turns = new DevnetTurns(three ? o.maxUnproven : undefined);
     const quoteFees = new Map<number, bigint>();
     const p2p = (bootstrap?: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 200, ipColocationWeight: 0 });
     const node = (this.node = await SidecarNode.start({
       dataDir: three ? path.join(dataDir, 'A') : dataDir, roles: ['sequencer', 'prover', 'submitter', 'watcher'], client, genesis, wsUrl: this.anvil.wsUrl,
       sequencer: {
         tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: true,
-        maxBlocks: three ? half : slots, slotFilter: three ? turns.filter('A') : undefined,
+        policy: turns.policy(three ? 'A' : 'node'),
       },
-      prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: three ? 0 : o.withholdEvery },
+      prover: { workers: o.workers, threads: 1, crs: { dev: true }, faults: three ? undefined : withholdEvery(o.withholdEvery) },
       encodeProof, api: { host: '127.0.0.1', port: o.apiPort }, confirmations: 2, log: log.child({ node: 'A' }),
       p2p: three ? p2p() : undefined,
     }));
     this.nodes.push({ label: three ? 'A' : 'node', node, client });
+    turns.add(three ? 'A' : 'node', node, three ? half : slots);
     if (three) {
-      turns.add('A', node);
       const boot = node.p2p!.addrs.filter((a) => a.includes('/p2p/'));
       let bNode: SidecarNode | undefined;
       const cB = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[0].privateKey, wsUrl: this.anvil.wsUrl });
@@ -360,7 +389,7 @@ export class Devnet {
         dataDir: path.join(dataDir, 'B'), roles: ['sequencer', 'submitter', 'watcher'], client: cB, genesis, wsUrl: this.anvil.wsUrl, crs: { dev: true },
         sequencer: {
           tip: E18, rewardShareBps: 2000, maxTxs: o.maxTxs, deposit: deployment.config.minProverDeposit, selfProve: false,
-          maxBlocks: slots === undefined ? undefined : slots - half!, slotFilter: turns.filter('B'),
+          policy: turns.policy('B'),
           // the node's own RFQ (Market.requestQuote), with the chosen quote's fee kept for the result
           chooseProver: async (slot, hash, deadline) => {
             const q = await bNode!.market!.requestQuote(slot, hash, E18, deadline);
@@ -372,12 +401,12 @@ export class Devnet {
         p2p: { ...p2p(boot), rfq: true },
       });
       bNode = b;
-      turns.add('B', b);
+      turns.add('B', b, slots === undefined ? undefined : slots - half!);
       this.nodes.push({ label: 'B', node: b, client: cB });
       const cC = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: extraKeys[1].privateKey, wsUrl: this.anvil.wsUrl });
       const c = await SidecarNode.start({
         dataDir: path.join(dataDir, 'C'), roles: ['prover', 'submitter', 'watcher'], client: cC, genesis, wsUrl: this.anvil.wsUrl,
-        prover: { workers: o.workers, threads: 1, crs: { dev: true }, withholdEvery: o.withholdEvery },
+        prover: { workers: o.workers, threads: 1, crs: { dev: true }, faults: withholdEvery(o.withholdEvery) },
         encodeProof, api: { host: '127.0.0.1', port: 0 }, confirmations: 2, log: log.child({ node: 'C' }),
         p2p: { ...p2p([...boot, ...b.p2p!.addrs.filter((a) => a.includes('/p2p/'))]), quote: { baseFee: E18 / 10n, deposit: deployment.config.minProverDeposit } },
       });
@@ -390,7 +419,7 @@ export class Devnet {
       start.set(n.label, await n.client.tokenBalance(n.node.address));
     }
     const afterStake = start.get(this.nodes[0].label)!;
-    if (three) await turns.start(node.config);
+    await turns.start(node.config);
     for (const n of this.nodes) {
       this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), API ${n.node.api?.url}${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
     }
@@ -401,12 +430,14 @@ export class Devnet {
     let genSlot = -1;
     let peakRss = 0;
     const sequencers = this.nodes.filter((n) => n.node.sequencer);
+    // the blocks a sequencer proposed in this run (not those restored from an earlier run's store)
+    const thisRun = (sq: { label: string; node: SidecarNode }) => [...sq.node.sequencer!.blocks.values()].filter((b) => turns.proposedInRun(sq.label, b.slot));
     node.on('tick', (v: L1View) => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (v.slot === genSlot) return;
       genSlot = v.slot;
       sequencers.forEach((sq, si) => {
-        if (o.slots !== undefined && sq.node.sequencer!.done) return;
+        if (o.slots !== undefined && turns.done(sq.label)) return;
         const mine = keys.map((_, i) => i).filter((i) => i % sequencers.length === si);
         const state = sq.node.chain.pendingState();
         for (let i = 0; i < o.txPerSlot; i++) {
@@ -461,9 +492,9 @@ export class Devnet {
     const deadline = Date.now() + o.timeoutSec * 1000;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`devnet: the ${o.slots} blocks did not settle within ${o.timeoutSec} s`);
-      if (sequencers.every((sq) => sq.node.sequencer!.done)) {
+      if (turns.allDone()) {
         let settled = true;
-        for (const b of sequencers.flatMap((sq) => [...sq.node.sequencer!.blocks.values()])) {
+        for (const b of sequencers.flatMap((sq) => thisRun(sq))) {
           if (b.stage === 'failed') continue;
           const c = await node.chain.block(b.slot);
           if (!c || c.blockHash !== b.blockHash) {
@@ -494,7 +525,7 @@ export class Devnet {
     let invalidated = 0;
     const slotToVerifiedMs: number[] = [];
     const provingWindowUsed: number[] = [];
-    for (const b of sequencers.flatMap((sq) => [...sq.node.sequencer!.blocks.values()]).sort((a, c) => a.slot - c.slot)) {
+    for (const b of sequencers.flatMap((sq) => thisRun(sq)).sort((a, c) => a.slot - c.slot)) {
       const c = await node.chain.block(b.slot);
       if (!c || c.blockHash !== b.blockHash) continue;
       if (c.status === 'proven') {
@@ -526,7 +557,7 @@ export class Devnet {
     }));
     const blocks: BlockOutcome[] = [];
     for (const sq of sequencers) {
-      for (const b of sq.node.sequencer!.blocks.values()) {
+      for (const b of thisRun(sq)) {
         const c = await node.chain.block(b.slot);
         const p = await client.getProposal(b.slot, sq.node.address);
         const proven = provenBy.get(b.slot);
@@ -621,71 +652,9 @@ export class Devnet {
       this.provider?.destroy();
       await this.anvil?.stop().catch(() => undefined);
       if (this.tmpDir && !this.o.keep) rmSync(this.tmpDir, { recursive: true, force: true });
+      this.unlock?.();
     })();
     return this.stopping;
-  }
-}
-
-/**
- * The 3-node devnet's proposal schedule, so that every path happens in a known order: the
- * sequencers take turns (A, B, A, B, ...), and the one whose turn it is proposes in the first slot
- * where (1) at most `maxUnproven` blocks of its node's pending chain are unproven, (2) the slot is
- * not void (after a slash, slots up to `killedUpTo`), and (3) its propose tx still lands at least
- * one block before the proposal phase ends. One proposer per slot: no rank contest.
- */
-export class Turns {
-  private readonly seqs: { label: string; node: SidecarNode; pending: Set<number>; view?: L1View }[] = [];
-  private readonly claimed = new Map<number, string>();
-  private config?: Pick<SidecarConfig, 'genesisBlock' | 'proposalBlocks' | 'revealBlocks' | 'commitBlocks'>;
-
-  constructor(private readonly maxUnproven: number) {}
-
-  add(label: string, node: SidecarNode): void {
-    const s = { label, node, pending: new Set<number>(), view: undefined as L1View | undefined };
-    this.seqs.push(s);
-    node.on('tick', (v: L1View) => { s.view = v; });
-    node.on('chain', (n: ChainNotice) => {
-      if (n.type === 'canonical') s.pending.add(n.slot);
-      else if (n.type === 'proven' || n.type === 'slashed' || n.type === 'invalidated') s.pending.delete(n.slot);
-      else if (n.type === 'rewound') s.pending.clear();
-      else if (n.type === 'l1-reorg') void this.reload(s);
-    });
-  }
-
-  private async reload(s: { node: SidecarNode; pending: Set<number> }): Promise<void> {
-    const chain = await s.node.chain.pendingChain();
-    s.pending.clear();
-    for (const b of chain) s.pending.add(b.slot);
-  }
-
-  /** Begin the schedule (after the sequencers staked). */
-  async start(config: Pick<SidecarConfig, 'genesisBlock' | 'proposalBlocks' | 'revealBlocks' | 'commitBlocks'>): Promise<void> {
-    for (const s of this.seqs) await this.reload(s);
-    this.config = config;
-  }
-
-  /** Whose turn it is: the sequencers alternate over the blocks they recorded (failed ones too). */
-  private turn(): string {
-    const made = this.seqs.reduce((a, s) => a + (s.node.sequencer?.blocks.size ?? 0), 0);
-    return this.seqs[made % this.seqs.length].label;
-  }
-
-  /** The sequencer option `slotFilter` of the sequencer `label`. */
-  filter(label: string): (slot: number) => boolean {
-    return (slot) => {
-      const c = this.claimed.get(slot);
-      if (c !== undefined) return c === label;
-      const cfg = this.config;
-      const me = this.seqs.find((s) => s.label === label);
-      if (!cfg || !me?.view || me.view.slot !== slot || this.turn() !== label) return false;
-      if (me.pending.size > this.maxUnproven) return false;
-      if (slot <= me.node.chain.head().killedUpTo) return false;
-      const period = cfg.proposalBlocks + cfg.revealBlocks + cfg.commitBlocks;
-      const proposalEnd = Number(cfg.genesisBlock) + (slot - 1) * period + cfg.proposalBlocks;
-      if (me.view.head + 2 >= proposalEnd) return false;
-      this.claimed.set(slot, label);
-      return true;
-    };
   }
 }
 

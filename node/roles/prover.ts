@@ -12,9 +12,17 @@ import type { L1View, RoleContext } from './context.js';
 
 interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; reused: number; startedAt: number }
 
+/** Fault injection for devnets and tests (node/devnet/faults.ts); a production node has none. */
+export interface ProverFaultPlan {
+  /** true: do not prove this block (the watcher slashes the deposit). Must answer the same for a
+   *  block after a restart: derive it from L1 (e.g. the block's ordinal among this prover's
+   *  commitments), not from a counter in memory. */
+  withhold(block: { slot: number; blockHash: string; prover: string }, chain: Pick<RoleContext['chain'], 'committedTo'>): Promise<boolean>;
+}
+
 export interface ProverRoleOptions {
-  /** withhold every K-th block this prover is committed to (devnet --withhold-every; 0 = never) */
-  withholdEvery?: number;
+  /** devnet / test fault injection (withhold some proofs) */
+  faults?: ProverFaultPlan;
   /** a checked final proof is ready (e.g. share it over gossip) */
   onProof?: (p: BlockProof) => void;
 }
@@ -22,7 +30,6 @@ export interface ProverRoleOptions {
 export class ProverRole {
   readonly active = new Map<string, Active>();
   private started = new Set<string>();
-  private committedCount = 0;
   readonly withheld = new Set<number>();
   readonly finished: { slot: number; blockHash: string; circuit: string; ms: number; txs: number; estimatedMs: number; reused: number }[] = [];
 
@@ -66,10 +73,17 @@ export class ProverRole {
       // the canonical block can still change while the slot's commitment phase runs
       if (slot === v.slot && v.phase === 'Commitment') continue;
       this.started.add(hash);
-      this.committedCount++;
-      if (this.o.withholdEvery && this.committedCount % this.o.withholdEvery === 0) {
+      let withhold = false;
+      try {
+        withhold = this.o.faults !== undefined && (await this.o.faults.withhold({ slot, blockHash: hash, prover: me }, chain));
+      } catch (e) {
+        this.started.delete(hash); // asked again next tick
+        this.ctx.log.warn({ err: e, slot }, `the fault plan failed for slot ${slot}: ${(e as Error).message}`);
+        continue;
+      }
+      if (withhold) {
         this.withheld.add(slot);
-        this.ctx.log.warn({ slot, blockHash: hash }, 'withholding this block\'s proof (--withhold-every)');
+        this.ctx.log.warn({ slot, blockHash: hash }, 'withholding this block\'s proof (fault plan, e.g. --withhold-every)');
         this.ctx.emit({ type: 'prove-failed', slot, blockHash: hash, reason: 'withheld on purpose' });
         continue;
       }

@@ -102,13 +102,18 @@ export interface SequencerOptions {
   canSelfProve?: (deadline: number, head: number, txCount: number) => string | undefined;
   /** the most txs this node's prover can prove before `deadline` (its measured speed and load); undefined = no bound known */
   selfProvableTxs?: (deadline: number, head: number) => number | undefined;
-  /** propose only in slots this accepts (e.g. devnet sequencers taking turns) */
-  slotFilter?: (slot: number) => boolean;
-  /** stop proposing after this many blocks (devnet --slots); undefined = forever */
-  maxBlocks?: number;
+  /** propose only when this accepts the slot (the devnet's turn-taking and block budget, a test's
+   *  chosen slot; node/devnet/turns.ts); undefined = every slot the node is eligible for */
+  policy?: ProposalPolicy;
   /** an RFQ, started once the block is revealed: resolves at L1 block `quoteDeadlineBlock` with the
    *  signed quote to commit with, or undefined (then self-prove if allowed) */
   chooseProver?: (slot: number, blockHash: string, quoteDeadlineBlock: number) => Promise<{ quote: Quote; signature: string } | undefined>;
+}
+
+/** Which slots a sequencer proposes in: devnets and tests pass one in; a production node has none. */
+export interface ProposalPolicy {
+  /** asked on every proposal-phase tick of a slot this node has no block for yet */
+  mayPropose(slot: number): boolean;
 }
 
 type Stage = 'proposed' | 'revealed' | 'committed' | 'failed';
@@ -192,7 +197,6 @@ export class Sequencer {
   }
 
   get proposedCount(): number { return [...this.blocks.values()].filter((b) => b.stage !== 'failed').length; }
-  get done(): boolean { return this.o.maxBlocks !== undefined && this.blocks.size >= this.o.maxBlocks; }
 
   /** Stake the minimum and approve the token once (idempotent). */
   async setup(): Promise<void> {
@@ -217,13 +221,18 @@ export class Sequencer {
 
   private async propose(v: L1View): Promise<void> {
     const { client, chain, address, log } = this.ctx;
-    if (this.blocks.has(v.slot) || this.skipped.has(v.slot) || this.done) return;
-    if (this.o.slotFilter && !this.o.slotFilter(v.slot)) return;
+    if (this.blocks.has(v.slot) || this.skipped.has(v.slot)) return;
+    if (this.o.policy && !this.o.policy.mayPropose(v.slot)) return;
     if (!(await client.isEligible(address, v.slot))) return; // stake not active yet
     // the parent (last committed block) must be in the pending state before building on it
     await chain.syncTo(v.head);
     const state = chain.pendingState();
     const head = chain.head();
+    if (v.slot <= head.killedUpTo) {
+      // a slash rewound the chain past this slot: L1 refuses any proposal for it (SlotVoid)
+      this.skip(v.slot, `slot ${v.slot} is void: the chain was rewound past it (up to slot ${head.killedUpTo})`);
+      return;
+    }
     if (!head.pending.provable) {
       this.skip(v.slot, `the pending chain is broken at slot ${head.pending.brokenAt}; not building on it`);
       return;

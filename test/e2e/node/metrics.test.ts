@@ -30,7 +30,7 @@ const node = await SidecarNode.start({
   metrics: { host: '127.0.0.1', port: 0 },
   sequencer: {
     tip: 2n * E18, rewardShareBps: 5000, maxTxs: 4, deposit: 100n * E18, selfProve: false,
-    slotFilter: () => !oneCommitted, // one block is enough (a missed phase under load: it tries the next slot)
+    policy: { mayPropose: () => !oneCommitted }, // one block is enough (a missed phase under load: it tries the next slot)
     // it commits itself as the prover through a quote it signs (prover-funded deposit)
     chooseProver: async (slot, blockHash) => {
       const t = await client.slotTiming(slot);

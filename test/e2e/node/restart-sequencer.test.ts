@@ -45,7 +45,7 @@ const chooseProver: NonNullable<SequencerOptions['chooseProver']> = async (slot,
 async function start(): Promise<SidecarNode> {
   return SidecarNode.start({
     dataDir: dir, roles: ['sequencer'], client: fx.clients[SEQ], genesis, pollMs: 50, log: createLogger('node', { test: 'restart' }),
-    sequencer: { tip: 2n * E18, rewardShareBps: 5000, maxTxs: 8, deposit: 100n * E18, selfProve: false, slotFilter: (s) => s === target, chooseProver },
+    sequencer: { tip: 2n * E18, rewardShareBps: 5000, maxTxs: 8, deposit: 100n * E18, selfProve: false, policy: { mayPropose: (s) => s === target }, chooseProver },
   });
 }
 
