@@ -45,7 +45,15 @@ export const SETTINGS = {
     env: 'SIDECAR_ROLES', describe: `comma-separated roles: ${ROLES.join(', ')}`, default: ['prover', 'submitter', 'watcher'],
     schema: list.pipe(z.array(z.enum(ROLES, { message: `each role must be one of ${ROLES.join(', ')}` })).min(1, 'at least one role')),
   },
-  l1RpcUrl: { env: 'SIDECAR_L1_RPC_URL', describe: 'L1 JSON-RPC URL (http or ws)', default: 'http://127.0.0.1:8545', schema: z.url({ protocol: /^(https?|wss?)$/, message: 'expected an http(s):// or ws(s):// URL' }) },
+  l1RpcUrl: {
+    env: 'SIDECAR_L1_RPC_URL', describe: 'L1 JSON-RPC URL (http or ws), or several http(s) URLs comma-separated: the first is used, the next ones on failure (failover)', default: 'http://127.0.0.1:8545',
+    schema: z.string().superRefine((v, ctx) => {
+      const urls = v.split(',').map((u) => u.trim()).filter(Boolean);
+      const one = z.url({ protocol: /^(https?|wss?)$/ });
+      if (urls.length === 0 || urls.some((u) => !one.safeParse(u).success)) ctx.addIssue({ code: 'custom', message: 'expected an http(s):// or ws(s):// URL (several: http(s) URLs, comma-separated)' });
+      else if (urls.length > 1 && urls.some((u) => /^wss?:/.test(u))) ctx.addIssue({ code: 'custom', message: 'failover takes http(s) URLs only (set the WebSocket in l1WsUrl)' });
+    }),
+  },
   l1WsUrl: { env: 'SIDECAR_L1_WS_URL', describe: 'L1 WebSocket URL for event subscription (default: derived from l1RpcUrl)', default: '', schema: z.union([z.literal(''), z.url({ protocol: /^wss?$/, message: 'expected a ws(s):// URL' })]) },
   deploymentFile: { env: 'SIDECAR_DEPLOYMENT_FILE', describe: 'JSON file with the deployed contract addresses (written by `sidecar deploy`)', default: '', schema: z.string() },
   privateKey: { env: 'SIDECAR_PRIVATE_KEY', describe: 'L1 account key (0x + 64 hex); prefer SIDECAR_PRIVATE_KEY over a flag', default: '', secret: true, schema: z.union([z.literal(''), z.string().regex(hex32, 'expected 0x followed by 64 hex digits')]) },

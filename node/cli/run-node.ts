@@ -7,6 +7,7 @@ import { Wallet } from 'ethers';
 import { fromHex, type GenesisAccount } from '../../circuits/l2/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { SidecarClient } from '../l1/client.js';
+import { redactUrl } from '../l1/failover.js';
 import { loadDeployment, type Deployment } from '../l1/deploy.js';
 import { signatureProof } from '../l1/signature-verifier.js';
 import { routerProof } from '../../circuits/backend/verifier.js';
@@ -80,13 +81,16 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
   const address = new Wallet(l1.key).address;
   const log = createLogger('node');
   log.info({ address, source: l1.source }, `L1 account ${address} (from ${l1.source})`);
-  const client = SidecarClient.connect({ deployment, rpc: cfg.l1RpcUrl, signer: l1.key, wsUrl: cfg.l1WsUrl || undefined });
+  const client = SidecarClient.connect({
+    deployment, rpc: cfg.l1RpcUrl, signer: l1.key, wsUrl: cfg.l1WsUrl || undefined,
+    onRpcSwitch: (from, to, why) => log.warn({ from, to, why }, `L1 RPC ${from} failed (${why}); using ${to}`),
+  });
   let gas: bigint;
   try {
     gas = await client.provider.getBalance(address);
   } catch (e) {
     await client.close().catch(() => undefined);
-    throw new Error(`cannot read the balance of ${address} from L1 at ${cfg.l1RpcUrl}: ${(e as Error).message}`);
+    throw new Error(`cannot read the balance of ${address} from L1 at ${cfg.l1RpcUrl.split(',').map((u) => redactUrl(u.trim())).join(', ')}: ${(e as Error).message}`);
   }
   if (gas === 0n) {
     await client.close().catch(() => undefined);
