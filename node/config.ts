@@ -76,6 +76,8 @@ export const SETTINGS = {
   sequencerSelfProve: { env: 'SIDECAR_SEQUENCER_SELF_PROVE', describe: 'self-prove when no acceptable quote arrives', default: true, schema: boolish },
   proverFee: { env: 'SIDECAR_PROVER_FEE', describe: 'least tip the prover quotes for a block (token base units)', default: 10n ** 17n, schema: bigintish },
   proverDeposit: { env: 'SIDECAR_PROVER_DEPOSIT', describe: 'deposit the prover offers to fund (token base units; at least the contract minimum)', default: 100n * 10n ** 18n, schema: bigintish },
+  proverBreakerFaults: { env: 'SIDECAR_PROVER_BREAKER_FAULTS', describe: 'circuit breaker: stop quoting and self-proving after this many proving faults in a row (failed proofs, own blocks slashed; 0 = never)', default: 3, schema: intish(0, 1000) },
+  proverBreakerCooldownBlocks: { env: 'SIDECAR_PROVER_BREAKER_COOLDOWN_BLOCKS', describe: 'circuit breaker: L1 blocks before one trial block once it opened', default: 100, schema: intish(1, 1_000_000) },
   submitterResendBlocks: { env: 'SIDECAR_SUBMITTER_RESEND_BLOCKS', describe: 'resend a proof tx not mined within this many L1 blocks, same nonce, fees +12.5% or more (0 = never)', default: 3, schema: intish(0, 1000) },
   submitterMaxFeePerGas: { env: 'SIDECAR_SUBMITTER_MAX_FEE_PER_GAS', describe: 'highest maxFeePerGas (wei) a proof tx resend may offer', default: 200n * 10n ** 9n, schema: bigintish },
   withdrawTo: { env: 'SIDECAR_WITHDRAW_TO', describe: 'address that credited rewards are withdrawn to (empty = own address)', default: '', schema: z.union([z.literal(''), z.string().regex(address, 'expected a 0x-prefixed 20-byte address')]) },

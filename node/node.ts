@@ -32,6 +32,7 @@ import { Market } from './roles/market.js';
 import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole, type ProverFaultPlan } from './roles/prover.js';
+import { ProvingBreaker } from './roles/breaker.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
 import { Submitter, type L1ProofEncoder, type SubmitterOptions } from './roles/submitter.js';
 import { Watcher } from './roles/watcher.js';
@@ -46,7 +47,7 @@ export interface NodeOptions {
   /** WebSocket URL for L1 events (default: poll over the client's provider) */
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
-  prover?: { workers?: number; threads?: number; crs?: CrsSelection; faults?: ProverFaultPlan };
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number } };
   /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
   crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
@@ -85,6 +86,8 @@ export class SidecarNode extends EventEmitter {
   readonly metrics = new NodeMetrics();
   sequencer?: Sequencer;
   proverRole?: ProverRole;
+  /** the prover's circuit breaker (with the prover role) */
+  breaker?: ProvingBreaker;
   submitter?: Submitter;
   watcher?: Watcher;
   api?: ApiServer;
@@ -192,6 +195,15 @@ export class SidecarNode extends EventEmitter {
       await market.init();
     }
     if (roles.has('prover')) {
+      const br = this.o.prover?.breaker ?? { threshold: 3, cooldownBlocks: 100 };
+      this.breaker = new ProvingBreaker({
+        ...br, log: this.log.child({ component: 'breaker' }),
+        onChange: (state) => this.metrics.breakerOpen.set(state === 'open' ? 1 : 0),
+      });
+      this.on('event', (e: NodeEvent) => {
+        if (e.type === 'proved') this.breaker!.success(e.slot);
+        else if (e.type === 'prove-failed' && e.cause === 'failed') this.breaker!.fault('failed', `slot ${e.slot}: ${e.reason.split('\n')[0].slice(0, 200)}`, this.view?.head ?? 0);
+      });
       // with p2p, remote agents (`sidecar agent`) may join and take leases
       this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
@@ -206,6 +218,7 @@ export class SidecarNode extends EventEmitter {
         this.market.enableQuoting({
           ...this.o.p2p.quote,
           fits: (deadline, head, txCount) => role.fits(deadline, head, this.blockMs(), txCount),
+          paused: (head) => this.breaker?.refuses(head, role.active.size),
         });
       }
     }
@@ -220,6 +233,8 @@ export class SidecarNode extends EventEmitter {
         ...so, chooseProver, selfProve: so.selfProve && roles.has('prover'),
         selfProvableTxs: so.selfProvableTxs ?? (role ? (deadline, head) => role.largestFitting(deadline, head, this.blockMs(), so.maxTxs) : undefined),
         canSelfProve: so.canSelfProve ?? (role ? (deadline, head, txCount) => {
+          const paused = this.breaker?.refuses(head, role.active.size);
+          if (paused) return paused;
           const f = role.fits(deadline, head, this.blockMs(), txCount);
           return f.ok ? undefined : `this node's prover cannot finish in time: needs ~${Math.round(f.needMs / 1000)} s (${f.active} blocks in flight), ~${Math.round(f.haveMs / 1000)} s left`;
         } : undefined),
@@ -295,6 +310,12 @@ export class SidecarNode extends EventEmitter {
   }
 
   private onNotice(n: ChainNotice): void {
+    if (n.type === 'slashed' && this.breaker) {
+      // a block this node was the prover of: a fault of its proving
+      void this.chain.block(n.slot).then((c) => {
+        if (c?.prover?.toLowerCase() === this.address.toLowerCase()) this.breaker!.fault('slashed', `slot ${n.slot} slashed`, this.view?.head ?? 0);
+      }, () => undefined);
+    }
     this.keeper.onNotice(n);
     this.onChainMetrics?.(n);
     this.market?.onNotice(n);
@@ -350,6 +371,7 @@ export class SidecarNode extends EventEmitter {
       syncedTo: () => this.chain.head().l1Block,
       peers: this.p2p ? () => this.p2p!.libp2p.getPeers().length : undefined,
       proverOpen: this.prover ? () => this.prover!.pool.open : undefined,
+      breaker: this.breaker ? () => ({ state: this.breaker!.state, reason: this.breaker!.reason }) : undefined,
     };
   }
 

@@ -5,6 +5,7 @@
 //   sync    the chain follower is at most `maxSyncLagBlocks` L1 blocks behind the L1 head
 //   p2p     (with p2p) at least one peer
 //   prover  (with the prover role) the prover pool is open
+//   breaker (with the prover role) its circuit breaker is not open (roles/breaker.ts)
 export interface HealthCheck { name: string; ok: boolean; detail: string }
 export interface HealthReport { ok: boolean; checks: HealthCheck[] }
 
@@ -22,6 +23,8 @@ export interface HealthSource {
   peers?(): number;
   /** undefined: no prover role */
   proverOpen?(): boolean;
+  /** the prover's circuit breaker (undefined: no prover role) */
+  breaker?(): { state: string; reason?: string };
 }
 
 export interface HealthOptions {
@@ -55,6 +58,10 @@ export function checkHealth(s: HealthSource, o: HealthOptions = {}): HealthRepor
   if (s.proverOpen) {
     const open = s.proverOpen();
     checks.push({ name: 'prover', ok: open, detail: open ? 'prover pool open' : 'prover pool closed' });
+  }
+  if (s.breaker) {
+    const b = s.breaker();
+    checks.push({ name: 'breaker', ok: b.state !== 'open', detail: b.state === 'closed' ? 'closed (taking blocks)' : `${b.state}${b.reason ? `: ${b.reason}` : ''}` });
   }
   return { ok: checks.every((c) => c.ok), checks };
 }

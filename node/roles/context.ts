@@ -67,7 +67,7 @@ export type NodeEvent =
   | { type: 'skipped'; slot: number; reason: string }
   | { type: 'proving'; slot: number; blockHash: string; jobs: number; done: number }
   | { type: 'proved'; slot: number; blockHash: string; circuit: string; ms: number }
-  | { type: 'prove-failed'; slot: number; blockHash: string; reason: string }
+  | { type: 'prove-failed'; slot: number; blockHash: string; reason: string; /** failed: the prover's fault (the circuit breaker counts it) */ cause?: 'failed' | 'cancelled' | 'withheld' }
   | { type: 'submitted'; slot: number; txHash: string; gasUsed: string; l1Block: number }
   | { type: 'submit-skipped'; slot: number; reason: string }
   | { type: 'slashed'; slot: number; txHash: string }

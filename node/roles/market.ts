@@ -28,6 +28,8 @@ export interface QuoteOptions {
   deposit: bigint;
   /** can this prover finish one more block before `deadline` (ProverRole.fits with the measured block time) */
   fits: (deadline: number, head: number, txCount: number) => { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number };
+  /** undefined: quoting; else why this prover takes on no block now (its circuit breaker) */
+  paused?: (head: number) => string | undefined;
 }
 
 export class Market {
@@ -130,6 +132,8 @@ export class Market {
     if (!b.provable) return decline(`block cannot be proven: ${b.reason}`);
     const timing = await client.slotTiming(slot);
     const head = await client.blockNumber();
+    const paused = o.paused?.(head);
+    if (paused) return decline(paused);
     const fit = o.fits(timing.deadline, head, b.txCount);
     const active = fit.active;
     const proveMs = fit.proveMs;

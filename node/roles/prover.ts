@@ -84,7 +84,7 @@ export class ProverRole {
       if (withhold) {
         this.withheld.add(slot);
         this.ctx.log.warn({ slot, blockHash: hash }, 'withholding this block\'s proof (fault plan, e.g. --withhold-every)');
-        this.ctx.emit({ type: 'prove-failed', slot, blockHash: hash, reason: 'withheld on purpose' });
+        this.ctx.emit({ type: 'prove-failed', slot, blockHash: hash, reason: 'withheld on purpose', cause: 'withheld' });
         continue;
       }
       void this.prove(slot, hash);
@@ -99,10 +99,10 @@ export class ProverRole {
   private async prove(slot: number, blockHash: string): Promise<void> {
     const { chain, client, log } = this.ctx;
     const t0 = Date.now();
+    const ctrl = new AbortController();
     try {
       const [preState, txs, timing] = await Promise.all([chain.preState(slot), chain.blockTxs(blockHash), client.slotTiming(slot)]);
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
-      const ctrl = new AbortController();
       const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
       const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
       this.active.set(blockHash, a);
@@ -127,8 +127,9 @@ export class ProverRole {
     } catch (e) {
       this.active.delete(blockHash);
       const reason = (e as Error).message;
-      this.ctx.emit({ type: 'prove-failed', slot, blockHash, reason });
-      if ((e as { code?: string }).code === 'cancelled') log.info({ slot, blockHash, reason }, 'proving cancelled');
+      const cancelled = (e as { code?: string }).code === 'cancelled' || ctrl.signal.aborted;
+      this.ctx.emit({ type: 'prove-failed', slot, blockHash, reason, cause: cancelled ? 'cancelled' : 'failed' });
+      if (cancelled) log.info({ slot, blockHash, reason }, 'proving cancelled');
       else log.warn({ err: e, slot, blockHash }, 'proving failed');
     }
   }

@@ -36,3 +36,12 @@ test('ready ignores peers and the prover: L1 and sync only', () => {
   assert.equal(r.ok, true);
   assert.deepEqual(r.checks.map((c) => c.name), ['l1', 'sync']);
 });
+
+test('an open circuit breaker fails /health with its reason; half-open and closed pass', () => {
+  const base = { l1OkAt: () => NOW, l1Error: () => undefined, l1Head: () => 10, syncedTo: () => 10 };
+  const open = checkHealth({ ...base, breaker: () => ({ state: 'open', reason: 'slashed: slot 7 slashed' }) }, { now: () => NOW });
+  assert.equal(open.ok, false);
+  assert.deepEqual(open.checks.at(-1), { name: 'breaker', ok: false, detail: 'open: slashed: slot 7 slashed' });
+  assert.equal(checkHealth({ ...base, breaker: () => ({ state: 'half-open', reason: 'x' }) }, { now: () => NOW }).ok, true);
+  assert.equal(checkHealth({ ...base, breaker: () => ({ state: 'closed' }) }, { now: () => NOW }).checks.at(-1)!.detail, 'closed (taking blocks)');
+});
