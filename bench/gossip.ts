@@ -4,7 +4,6 @@
 // through a bare libp2p + gossipsub setup (default options) in the same run. Rounds alternate
 // between the two stacks; each round one node (rotating) publishes and the time until each
 // other node's handler sees the message is one sample. Ends with one JSON line.
-import '../node/polyfills.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

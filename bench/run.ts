@@ -1,5 +1,4 @@
 // `npm run bench -- NAME [options]` runs bench/NAME.ts with the options after NAME.
-import "../node/polyfills.js";
 // Every bench shows progress on stderr and ends by printing one JSON line of figures on stdout.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';

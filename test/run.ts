@@ -40,7 +40,7 @@ if (files.length === 0) {
   process.exit(failed ? 1 : 2);
 }
 const r = spawnSync(process.execPath, [
-  '--import', 'tsx', '--import', './node/polyfills.ts',
+  '--import', 'tsx',
   '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 1}`,
   ...files.map((f) => path.relative(root, f)),
 ], { cwd: root, stdio: 'inherit' });

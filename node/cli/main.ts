@@ -1,6 +1,5 @@
 // The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, deploy.
 // Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
-import '../polyfills.js';
 import './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SETTINGS, kebab, type SettingKey } from '../config.js';
