@@ -35,66 +35,9 @@ import type { L1ProofEncoder } from '../roles/submitter.js';
 
 const E18 = 10n ** 18n;
 
-export interface DevnetOptions {
-  /** stop after this many blocks settle (undefined: run until Ctrl-C) */
-  slots?: number;
-  /** L1 block time in seconds */
-  blockTime: number;
-  /** proposal / reveal / commitment phase length in L1 blocks */
-  phaseBlocks: number;
-  provingBlocks: number;
-  submissionBlocks: number;
-  txPerSlot: number;
-  maxTxs: number;
-  workers: number;
-  l2Accounts: number;
-  /** 1: one node with every role; 3: a self-proving sequencer (A), a sequencer buying proofs
-   *  through the RFQ (B) and an independent prover answering RFQs (C), over libp2p on 127.0.0.1 */
-  nodes: 1 | 3;
-  /** withhold every K-th block proof (0 = never; the independent prover C with 3 nodes) */
-  withholdEvery: number;
-  /** 3 nodes: a sequencer proposes only while at most this many blocks of its pending chain are
-   *  unproven (so a withheld block gets exactly this many blocks built on it before its slash) */
-  maxUnproven: number;
-  dataDir?: string;
-  /** `dataDir` holds a devnet: continue it (its anvil state, deployment, genesis and every node's
-   *  LevelDB; no deploy, funding or staking) */
-  resume?: boolean;
-  /** wipe `dataDir` first (refused on a non-empty folder that holds no devnet) */
-  fresh?: boolean;
-  /** the options the user set explicitly (the CLI's flags). On --resume the options recorded in
-   *  the data dir replace the others; an explicit one that differs is refused. Undefined: all. */
-  explicit?: readonly (keyof DevnetOptions)[];
-  keep: boolean;
-  apiPort: number;
-  /** give up after this many seconds */
-  timeoutSec: number;
-  /** the L1 verifier: the generated Honk verifiers behind HonkVerifierRouter (real on-chain
-   *  verification, INSECURE dev CRS), or the stand-in SignatureVerifier */
-  verifier: 'honk' | 'signature';
-  /** live lines (default: stderr) */
-  out?: (line: string) => void;
-}
+export { DEVNET_DEFAULTS, DevnetSetupError, RECORDED_OPTIONS, defaultPhaseBlocks, type DevnetOptions } from '../devnet/options.js';
+import { DevnetSetupError, RECORDED_OPTIONS, type DevnetOptions } from '../devnet/options.js';
 
-export const DEVNET_DEFAULTS: DevnetOptions = {
-  blockTime: 1, phaseBlocks: 4, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
-  l2Accounts: 8, withholdEvery: 0, maxUnproven: 1, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 3,
-};
-
-/** The default phase length for a node count: 3 nodes take turns, and a proposer only proposes
- *  while its tx still lands a block before the proposal phase ends, so they get 4-block phases
- *  (3 leaves one usable block); one node keeps the shorter 3. */
-export function defaultPhaseBlocks(nodes: 1 | 3): number {
-  return nodes === 3 ? 4 : 3;
-}
-
-/** A data dir the devnet cannot use as asked (--resume / --fresh): the CLI prints it, exit 2. */
-export class DevnetSetupError extends Error {
-  constructor(message: string) { super(message); this.name = 'DevnetSetupError'; }
-}
-
-/** The options that define a devnet's chain and nodes, recorded in `<data dir>/devnet.json`. */
-export const RECORDED_OPTIONS = ['nodes', 'verifier', 'phaseBlocks', 'provingBlocks', 'submissionBlocks', 'blockTime', 'maxTxs', 'l2Accounts'] as const;
 type RecordedKey = (typeof RECORDED_OPTIONS)[number];
 const FLAG: Record<RecordedKey, string> = {
   nodes: '--nodes', verifier: '--verifier', phaseBlocks: '--phase-blocks', provingBlocks: '--proving-blocks',
@@ -264,6 +207,28 @@ export interface DevnetResult {
   api?: string;
 }
 
+/** The dev account (mnemonic index) a second terminal joins the devnet with: ETH from anvil, tokens from the deploy. */
+export const JOINER_WALLET = 4;
+
+/**
+ * The command that joins a running devnet as an independent prover (`sidecar node` with the
+ * prover, submitter and watcher roles): the devnet's deployment and genesis files, a bootstrap
+ * address, the funded joiner key, the INSECURE dev CRS, a fee below C's so it wins an RFQ.
+ */
+export function joinCommand(o: { dataDir: string; rpcUrl: string; wsUrl: string; bootstrap: string; signatureVerifierKey?: string; provider: JsonRpcProvider }): string {
+  const env = [
+    `SIDECAR_PRIVATE_KEY=${devWallet(JOINER_WALLET, o.provider).privateKey}`, `SIDECAR_L1_RPC_URL=${o.rpcUrl}`, `SIDECAR_L1_WS_URL=${o.wsUrl}`, 'SIDECAR_DEV_CRS=true',
+    ...(o.signatureVerifierKey ? [`SIDECAR_DEV_VERIFIER_KEY=${o.signatureVerifierKey}`] : []),
+  ];
+  const args = [
+    'node', '--roles', 'prover,submitter,watcher', '--data-dir', path.join(o.dataDir, 'joined'),
+    '--deployment-file', path.join(o.dataDir, 'deployment.json'), '--genesis', path.join(o.dataDir, 'genesis.json'),
+    '--bootstrap', o.bootstrap, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--metrics-port', '-1',
+    '--prover-fee', String(E18 / 20n), '--prover-workers', '1', '--prover-threads', '1',
+  ];
+  return `${env.join(' ')} npm run sidecar -- ${args.join(' ')}`;
+}
+
 export function devWallet(i: number, provider: JsonRpcProvider): Wallet {
   return new Wallet(HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey, provider);
 }
@@ -346,7 +311,8 @@ export class Devnet {
       this.out(`devnet: resuming at L1 #${await provider.getBlockNumber()}: no deploy, funding or staking; the nodes sync from their cursors`);
       writeFileSync(path.join(dataDir, DEVNET_RECORD_FILE), JSON.stringify({ ...resume, runs: resume.runs + 1 }, null, 2));
     } else {
-      deployment = await this.deploy(o, dataDir, provider, genesis, genesisRoot, [nodeKey, ...extraKeys]);
+      // the joiner's account (JOINER_WALLET) is funded too: a second terminal can join as a prover
+      deployment = await this.deploy(o, dataDir, provider, genesis, genesisRoot, [nodeKey, ...extraKeys, devWallet(JOINER_WALLET, provider)]);
     }
     await provider.send('evm_setIntervalMining', [o.blockTime]);
     this.out(`devnet: Sidecar ${deployment.sidecar}, token ${deployment.token}, phases ${o.phaseBlocks}/${o.phaseBlocks}/${o.phaseBlocks} blocks, proving ${o.provingBlocks}, block time ${o.blockTime}s`);
@@ -423,6 +389,7 @@ export class Devnet {
     for (const n of this.nodes) {
       this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), API ${n.node.api?.url}${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
     }
+    if (three) this.out(`devnet: join as an independent prover from a second terminal (it quotes below C, so it wins B's next RFQ):\n  ${joinCommand({ dataDir, rpcUrl: this.anvil.rpcUrl, wsUrl: this.anvil.wsUrl, bootstrap: node.p2p!.addrs.filter((a) => a.includes('/p2p/'))[0], signatureVerifierKey: o.verifier === 'signature' ? deployer.privateKey : undefined, provider })}`);
 
     // ---- tx generator: real signed transfers into the mempool each slot
     const nonces = new Map<number, number>();

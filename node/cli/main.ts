@@ -1,14 +1,13 @@
 // The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, deploy.
 // Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
-import './env.js';
+import { userLogLevel } from './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SETTINGS, kebab, type SettingKey } from '../config.js';
-import { AgentUsageError, runAgent } from './agent.js';
-import { DEVNET_DEFAULTS, Devnet, DevnetSetupError, RECORDED_OPTIONS, defaultPhaseBlocks, type DevnetOptions } from './devnet.js';
-import { KeysError, keystorePassword, loadOrCreateKeys, newKeystore } from './keys.js';
-import { NodeSetupError, runNode } from './run-node.js';
+import { SETTINGS, kebab, loadConfig, type SettingKey } from '../config.js';
+// Each command loads its module when it runs (`--help` and bad flags never load libp2p, the
+// prover or ethers' contracts): the top of this file imports only the light option modules.
+import { DEVNET_DEFAULTS, RECORDED_OPTIONS, defaultPhaseBlocks, type DevnetOptions } from '../devnet/options.js';
 import { SIDECAR_VERSION } from '../version.js';
-import { formatStatus, type StatusAnswers } from './status.js';
+import type { StatusAnswers } from './status.js';
 
 export const EXIT_USAGE = 2;
 
@@ -60,6 +59,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep), verifier: opts.verifier as 'honk' | 'signature', nodes: Number(opts.nodes) as 1 | 3,
         resume: Boolean(opts.resume), fresh: Boolean(opts.fresh), explicit,
       };
+      const { Devnet } = await import('./devnet.js');
       const devnet = new Devnet(o);
       let interrupted = false;
       const onSignal = (sig: string) => {
@@ -94,6 +94,11 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   }
   node.action(async (opts: Record<string, unknown>) => {
     const { config, genesis, ...flags } = opts;
+    // the log level first: module loggers take it when their modules load
+    const env = { ...process.env, SIDECAR_LOG_LEVEL: userLogLevel };
+    const level = loadConfig({ flags, env, file: config as string | undefined }).logLevel;
+    process.env.SIDECAR_LOG_LEVEL = level;
+    const { runNode } = await import('./run-node.js');
     await runNode(flags, { config: config as string | undefined, genesis: genesis as string | undefined });
   });
 
@@ -108,6 +113,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .addOption(new Option('--progress <s>', 'seconds between progress log lines').default(10).argParser(intArg('--progress', 1, 3600)))
     .addOption(new Option('--tasks <module...>', 'import modules that register extra task kinds (prover/tasks.ts; test fixture circuits)').hideHelp())
     .action(async (opts: { node: string; workers: number; threads: number; dataDir: string; listen: string; devCrs: boolean; progress: number; tasks?: string[] }) => {
+      const { runAgent } = await import('./agent.js');
       await runAgent({ node: opts.node, workers: opts.workers, threads: opts.threads, dataDir: opts.dataDir, listen: opts.listen, devCrs: opts.devCrs, progressSec: opts.progress, tasks: opts.tasks });
     });
 
@@ -115,6 +121,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('show the node\'s keys (L2 Grumpkin public key, p2p peer id, the L1 address of a key file), creating the L2 and p2p ones in the data dir; `keys new` makes an L1 keystore')
     .option('--data-dir <dir>', 'data directory', process.env.SIDECAR_DATA_DIR ?? SETTINGS.dataDir.default)
     .action(async (opts: { dataDir: string }) => {
+      const { loadOrCreateKeys } = await import('./keys.js');
       const { pub } = await loadOrCreateKeys(opts.dataDir);
       io.out(`${JSON.stringify(pub, null, 2)}\n`);
     });
@@ -123,6 +130,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .requiredOption('--out <file>', 'keystore file to write (refused if it exists)')
     .option('--password-file <file>', 'file whose first line is the password (else SIDECAR_KEYSTORE_PASSWORD)')
     .action(async (opts: { out: string; passwordFile?: string }) => {
+      const { keystorePassword, newKeystore } = await import('./keys.js');
       const r = await newKeystore(opts.out, keystorePassword({ passwordFile: opts.passwordFile }));
       io.out(`${JSON.stringify(r, null, 2)}\n`);
     });
@@ -151,7 +159,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       else {
         const [status, blocks, proving] = await Promise.all([get('/status'), get('/blocks'), get('/proving')]);
         if (opts.json) io.out(`${JSON.stringify({ status, blocks, proving }, null, 2)}\n`);
-        else io.out(formatStatus({ status, blocks, proving } as unknown as StatusAnswers));
+        else io.out((await import('./status.js')).formatStatus({ status, blocks, proving } as unknown as StatusAnswers));
       }
     });
 
@@ -180,7 +188,8 @@ export async function runCli(argv: string[], io?: { out: (s: string) => void; er
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT_USAGE; // commander already printed the message
     }
-    if (e instanceof UsageError || e instanceof DevnetSetupError || e instanceof NodeSetupError || e instanceof AgentUsageError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError' || (e as Error).name === 'UsageError') {
+    // by name: the commands' error classes live in modules loaded lazily
+    if (e instanceof UsageError || ['UsageError', 'DevnetSetupError', 'KeysError', 'ConfigError', 'StorageError'].includes((e as Error).name)) {
       err(`sidecar: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }

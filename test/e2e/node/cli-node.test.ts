@@ -30,7 +30,9 @@ test('sidecar node: starts from flags/env, serves the API, stops cleanly on SIGI
   writeFileSync(path.join(dir, 'genesis.json'), JSON.stringify({ accounts: genesis.map((g) => ({ index: g.index, x: toHex(g.publicKey.x), y: toHex(g.publicKey.y), balance: String(g.balance) })) }));
 
   const args = [bin, 'node', '--data-dir', dir, '--roles', 'watcher', '--api-port', '0', '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--deployment-file', path.join(dir, 'deployment.json')];
-  const env = { ...process.env, SIDECAR_L1_RPC_URL: anvil.rpcUrl, SIDECAR_PRIVATE_KEY: key.privateKey, SIDECAR_LOG_LEVEL: 'info', SIDECAR_METRICS_PORT: '0' };
+  // no SIDECAR_LOG_LEVEL: the node logs at its config default (info), its API URL among the first lines
+  const { SIDECAR_LOG_LEVEL: _unset, ...inherited } = process.env;
+  const env = { ...inherited, SIDECAR_L1_RPC_URL: anvil.rpcUrl, SIDECAR_PRIVATE_KEY: key.privateKey, SIDECAR_METRICS_PORT: '0' };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => { out += b.toString(); });

@@ -1,0 +1,35 @@
+// The command `sidecar devnet` prints for a second terminal really joins the devnet as an
+// independent prover: run as printed (a real `sidecar node` process), it wins one of B's RFQs with
+// its lower fee and proves the block (a real proof), which L1 then holds as proven.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { startDevnetProcess } from '../../helpers/devnet-process.js';
+import { startNodeProcess } from '../../helpers/node-process.js';
+
+test('the printed join command starts a prover that wins a quote and proves a block', { timeout: 12 * 60_000 }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-join-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const devnet = startDevnetProcess(['--data-dir', dir, '--verifier', 'signature', '--proving-blocks', '120']);
+  after(() => devnet.killGroup());
+  await devnet.waitForLine(/^devnet: join as an independent prover/, 5 * 60_000, 'the join command');
+  const i = devnet.lines.findIndex((l) => l.startsWith('devnet: join as an independent prover'));
+  const command = devnet.lines[i + 1].trim();
+  t.diagnostic(command);
+  const m = /^((?:[A-Z0-9_]+=\S+ )+)npm run sidecar -- node (.+)$/.exec(command);
+  assert.ok(m, `a command of the form ENV=... npm run sidecar -- node ...: ${command}`);
+  const env = Object.fromEntries(m[1].trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  assert.match(env.SIDECAR_PRIVATE_KEY, /^0x[0-9a-f]{64}$/);
+  const joiner = await startNodeProcess(m[2].split(' '), env, { startTimeoutMs: 180_000 });
+  after(() => joiner.kill9());
+  const quote = await joiner.waitForLog((l) => l.msg === 'quote sent', 6 * 60_000, 'a quote from the joiner');
+  const proven = await joiner.waitForLog((l) => l.msg === 'block proven', 6 * 60_000, "the joiner's proof");
+  t.diagnostic(`joiner quoted slot ${quote.slot}, proved slot ${proven.slot} in ${proven.ms} ms`);
+  // B committed the joiner (the live lines name its address as the prover) and L1 verified the block
+  const joinedAddress = String(joiner.logs.find((l) => l.msg === 'node started')?.address);
+  await devnet.waitForLine(new RegExp(`\\[B\\] slot ${proven.slot}: committed prover ${joinedAddress}`, 'i'), 60_000, `B committing the joiner for slot ${proven.slot}`);
+  await devnet.waitForLine(new RegExp(`^    slot ${proven.slot}: VERIFIED on L1`), 4 * 60_000, `slot ${proven.slot} verified on L1`);
+});
