@@ -7,9 +7,11 @@
 //   GET  /proving           proving progress of the blocks in flight and the proofs known
 //   GET  /txs/:hash         the status ladder of an L2 tx (SPEC §3)
 //   POST /txs               {"tx": "0x<96 bytes: body ‖ signature>"} into the mempool, then to peers over gossip
+//   GET  /, /events, /dashboard/*, /proving/tree/:blockHash   the live dashboard (node/api/dashboard.ts)
 import { getBytes, isHexString } from 'ethers';
 import { MempoolError } from '../mempool/index.js';
 import type { SidecarNode } from '../node.js';
+import { dashboard } from './dashboard.js';
 import { HttpError, type Route } from './server.js';
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
@@ -95,5 +97,6 @@ export function nodeRoutes(node: SidecarNode): Route[] {
         }
       },
     },
+    ...dashboard(node).routes,
   ];
 }

@@ -421,7 +421,7 @@ export class Devnet {
     const afterStake = start.get(this.nodes[0].label)!;
     await turns.start(node.config);
     for (const n of this.nodes) {
-      this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), API ${n.node.api?.url}${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
+      this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), dashboard ${n.node.api?.url}/${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
     }
 
     // ---- tx generator: real signed transfers into the mempool each slot
