@@ -49,6 +49,7 @@ export class SseHub {
       this.clients.add(c);
       this.stats.connected++;
       res.on('close', () => this.remove(c, false));
+      res.on('error', () => this.remove(c, false));
       res.on('drain', () => this.drain(c));
       this.write(c, `retry: ${this.retryMs}\n\n`);
       if (hello) this.write(c, frame('hello', hello()));
