@@ -2,7 +2,8 @@
 // types; a block's proof tree (GET /proving/tree/:blockHash) following a real orchestrator over
 // the tiny fixture circuit (executed with noir_js): jobs waiting, running, failed and retried,
 // done, the block done; the same changes as server-sent events on GET /events (tree, job), with
-// heartbeats; a client that goes away is removed, one that stops reading is dropped.
+// heartbeats; jobs leased to a remote agent (a real LeaseRunner, in process) show the agent; a
+// client that goes away is removed, one that stops reading is dropped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -11,8 +12,9 @@ import { assetRoutes, treeRoutes } from '../../../node/api/dashboard.js';
 import { startApiServer, type ApiServer } from '../../../node/api/server.js';
 import { ProofTrees, type ProofTree, type TreeUpdate } from '../../../node/api/tree.js';
 import { createLogger } from '../../../node/log.js';
+import { LeaseRunner } from '../../../prover/agent.js';
 import { Orchestrator } from '../../../prover/orchestrator.js';
-import { WitnessExecutor, tinyArtifact, tinyPlan, tinyTask } from '../prover/tiny.js';
+import { TestLessor, WitnessExecutor, tinyArtifact, tinyPlan, tinyTask } from '../prover/tiny.js';
 import { waitFor } from '../../helpers/p2p.js';
 
 const H = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
@@ -166,6 +168,41 @@ test('a block\'s proof tree follows the orchestrator (running, retried, done) on
   client.close();
   await waitFor(() => hub.size === 0, 'the closed client removed');
   assert.equal(hub.stats.disconnected, 1);
+});
+
+test('jobs leased to a remote agent show which agent, leased then done; the local block shows the local pool', async (t) => {
+  const { file, circuit } = await tinyArtifact();
+  const local = new Map<string, () => void>(), remote = new Map<string, () => void>();
+  const ex = new WitnessExecutor(1, circuit, (id) => new Promise<void>((r) => local.set(id, r)));
+  const agentEx = new WitnessExecutor(1, circuit, (id) => new Promise<void>((r) => remote.set(id, r)));
+  const lessor = new TestLessor(0, new LeaseRunner(agentEx));
+  // the WitnessExecutor makes no proofs: nothing for bb.js to verify (tinyTask's check still runs)
+  const orch = new Orchestrator({ executor: ex, jobTimeoutMs: 60_000, backoffMs: 5, lessor, verify: async () => true });
+  t.after(() => orch.close());
+  const trees = new ProofTrees(orch);
+  t.after(() => trees.close());
+  const api = await serve(t, new SseHub(), trees);
+  const tree = async (hash: string) => (await (await fetch(`${api.url}/proving/tree/${hash}`)).json()) as ProofTree;
+  const a = tinyPlan(H(20), 'chain:1');
+  const b = tinyPlan(H(21), 'chain:2');
+  const pa = orch.submit(tinyTask(a, file));
+  await waitFor(() => local.has(a.jobs[0].id), 'block a running here');
+  const pb = orch.submit(tinyTask(b, file)); // the local pool is full: b waits
+  lessor.free(); // an agent with one lease slot joins: b goes to it whole
+  await waitFor(() => remote.has(b.jobs[0].id), 'block b\'s first job on the agent');
+  let tb = await tree(b.blockHash);
+  assert.deepEqual(tb.jobs.map((j) => [j.state, j.where, j.agent]), [['leased', 'agent', 'in-process'], ['leased', 'agent', 'in-process']]);
+  remote.get(b.jobs[0].id)!();
+  await waitFor(() => remote.has(b.jobs[1].id), 'block b\'s second job on the agent');
+  remote.get(b.jobs[1].id)!();
+  local.get(a.jobs[0].id)!();
+  await Promise.all([pa, pb]);
+  tb = await tree(b.blockHash);
+  assert.equal(tb.status, 'done');
+  assert.deepEqual(tb.jobs.map((j) => [j.state, j.where, j.agent]), [['done', 'agent', 'in-process'], ['done', 'agent', 'in-process']]);
+  for (const j of tb.jobs) assert.equal(typeof j.ms, 'number', 'the lease\'s time per job');
+  const ta = await tree(a.blockHash);
+  assert.deepEqual(ta.jobs.map((j) => [j.state, j.where, j.agent]), [['done', 'local', undefined]]);
 });
 
 test('a client that stops reading is dropped once its buffer is full; the others keep theirs', async (t) => {
