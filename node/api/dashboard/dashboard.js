@@ -207,7 +207,7 @@
       <dt>withdrawn</dt><dd>${m.withdrawn === null ? '— (no watcher role)' : tokens(m.withdrawn)}</dd>
       <dt>gas used (proof submissions)</dt><dd>${Number(m.gasUsed).toLocaleString()}</dd>
       <dt>deposits at risk</dt><dd data-at-risk>${tokens(m.atRisk)}</dd></dl>
-      ${m.deposits.length ? `<table><tr><th>slot</th><th>block</th><th>deposit</th><th>deadline</th><th>blocks left</th><th>proof</th></tr>${m.deposits.map((d) => `<tr><td class="num">${d.slot}</td><td class="mono">${short(d.blockHash)}</td><td class="num">${tokens(d.amount)}</td><td class="num">L1 #${d.deadline}</td><td class="num">${d.blocksLeft ?? ''}</td><td>${d.proofKnown ? 'known' : 'not yet'}</td></tr>`).join('')}</table>` : '<p class="muted">no deposit at risk</p>'}`;
+      ${m.deposits.length ? `<table><tr><th>slot</th><th>block</th><th>deposit</th><th>deadline</th><th>left</th><th>proof</th></tr>${m.deposits.map((d) => `<tr><td class="num">${d.slot}</td><td class="mono">${short(d.blockHash)}</td><td class="num">${tokens(d.amount)}</td><td class="num">L1 #${d.deadline}</td><td class="num">${d.blocksLeft ?? ''}</td><td>${d.proofKnown ? 'known' : 'not yet'}</td></tr>`).join('')}</table>` : '<p class="muted">no deposit at risk</p>'}`;
   }
 
   function renderNetwork(n) {

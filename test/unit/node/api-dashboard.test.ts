@@ -206,7 +206,7 @@ test('jobs leased to a remote agent show which agent, leased then done; the loca
 });
 
 test('a client that stops reading is dropped once its buffer is full; the others keep theirs', async (t) => {
-  const hub = new SseHub({ maxBuffered: 256 * 1024, heartbeatMs: 60_000 });
+  const hub = new SseHub({ maxBuffered: 1024 * 1024, heartbeatMs: 60_000 });
   const api = await serve(t, hub);
   const reader = sse(`${api.url}/events`);
   t.after(() => reader.close());
