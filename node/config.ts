@@ -45,16 +45,28 @@ export const SETTINGS = {
     env: 'SIDECAR_ROLES', describe: `comma-separated roles: ${ROLES.join(', ')}`, default: ['prover', 'submitter', 'watcher'],
     schema: list.pipe(z.array(z.enum(ROLES, { message: `each role must be one of ${ROLES.join(', ')}` })).min(1, 'at least one role')),
   },
-  l1RpcUrl: { env: 'SIDECAR_L1_RPC_URL', describe: 'L1 JSON-RPC URL (http or ws)', default: 'http://127.0.0.1:8545', schema: z.url({ protocol: /^(https?|wss?)$/, message: 'expected an http(s):// or ws(s):// URL' }) },
+  l1RpcUrl: {
+    env: 'SIDECAR_L1_RPC_URL', describe: 'L1 JSON-RPC URL (http or ws), or several http(s) URLs comma-separated: the first is used, the next ones on failure (failover)', default: 'http://127.0.0.1:8545',
+    schema: z.string().superRefine((v, ctx) => {
+      const urls = v.split(',').map((u) => u.trim()).filter(Boolean);
+      const one = z.url({ protocol: /^(https?|wss?)$/ });
+      if (urls.length === 0 || urls.some((u) => !one.safeParse(u).success)) ctx.addIssue({ code: 'custom', message: 'expected an http(s):// or ws(s):// URL (several: http(s) URLs, comma-separated)' });
+      else if (urls.length > 1 && urls.some((u) => /^wss?:/.test(u))) ctx.addIssue({ code: 'custom', message: 'failover takes http(s) URLs only (set the WebSocket in l1WsUrl)' });
+    }),
+  },
   l1WsUrl: { env: 'SIDECAR_L1_WS_URL', describe: 'L1 WebSocket URL for event subscription (default: derived from l1RpcUrl)', default: '', schema: z.union([z.literal(''), z.url({ protocol: /^wss?$/, message: 'expected a ws(s):// URL' })]) },
   deploymentFile: { env: 'SIDECAR_DEPLOYMENT_FILE', describe: 'JSON file with the deployed contract addresses (written by `sidecar deploy`)', default: '', schema: z.string() },
   privateKey: { env: 'SIDECAR_PRIVATE_KEY', describe: 'L1 account key (0x + 64 hex); prefer SIDECAR_PRIVATE_KEY over a flag', default: '', secret: true, schema: z.union([z.literal(''), z.string().regex(hex32, 'expected 0x followed by 64 hex digits')]) },
+  keystore: { env: 'SIDECAR_KEYSTORE', describe: 'encrypted JSON keystore of the L1 account (`sidecar keys new`); used when no private key is set', default: '', schema: z.string() },
+  keystorePasswordFile: { env: 'SIDECAR_KEYSTORE_PASSWORD_FILE', describe: 'file whose first line is the keystore password (else SIDECAR_KEYSTORE_PASSWORD)', default: '', schema: z.string() },
   confirmations: { env: 'SIDECAR_CONFIRMATIONS', describe: 'L1 confirmations before a verified block counts as finalized', default: 2, schema: intish(0, 1000) },
   p2pListen: { env: 'SIDECAR_P2P_LISTEN', describe: 'libp2p listen multiaddrs (comma-separated)', default: ['/ip4/0.0.0.0/tcp/40400'], schema: list.pipe(z.array(z.string().startsWith('/', 'a multiaddr starts with /')).min(1)) },
   bootstrap: { env: 'SIDECAR_BOOTSTRAP', describe: 'bootstrap peer multiaddrs with /p2p/<peer id> (comma-separated)', default: [], schema: list.pipe(z.array(z.string().regex(/\/p2p\/\w+$/, 'a bootstrap address must end in /p2p/<peer id>'))) },
   apiHost: { env: 'SIDECAR_API_HOST', describe: 'HTTP JSON API bind address', default: '127.0.0.1', schema: z.string().min(1) },
   apiPort: { env: 'SIDECAR_API_PORT', describe: 'HTTP JSON API port (0 = random, -1 = off)', default: 8080, schema: intish(-1, 65535) },
-  metricsPort: { env: 'SIDECAR_METRICS_PORT', describe: 'Prometheus /metrics port, bound on apiHost (0 = random, -1 = off)', default: 9464, schema: intish(-1, 65535) },
+  metricsHost: { env: 'SIDECAR_METRICS_HOST', describe: 'bind address of the Prometheus /metrics (and /health, /ready) port (empty = apiHost); e.g. a private interface while the API that accepts txs is public', default: '', schema: z.string() },
+  metricsPort: { env: 'SIDECAR_METRICS_PORT', describe: 'Prometheus /metrics port, also serving /health and /ready (0 = random, -1 = off)', default: 9464, schema: intish(-1, 65535) },
+  healthMaxSyncLagBlocks: { env: 'SIDECAR_HEALTH_MAX_SYNC_LAG_BLOCKS', describe: '/health fails when the chain follower is more than this many L1 blocks behind the L1 head', default: 16, schema: intish(0, 100000) },
   proverWorkers: { env: 'SIDECAR_PROVER_WORKERS', describe: 'prover pool size (0 = measured default for this machine)', default: 0, schema: intish(0, 256) },
   proverThreads: { env: 'SIDECAR_PROVER_THREADS', describe: 'WASM threads per prover worker (0 = measured default)', default: 0, schema: intish(0, 256) },
   devCrs: { env: 'SIDECAR_DEV_CRS', describe: 'use the INSECURE dev CRS generated from a published seed (devnet/tests only)', default: false, schema: boolish },

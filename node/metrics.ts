@@ -8,6 +8,7 @@ import type { ChainNotice, ChainSync } from './chain/index.js';
 import { padSlot } from './chain/repos.js';
 import type { SidecarClient } from './l1/client.js';
 import type { Logger } from './log.js';
+import { SIDECAR_VERSION } from './version.js';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -22,8 +23,13 @@ export class NodeMetrics {
   });
   readonly queueDepth = new Gauge({ name: 'sidecar_queue_depth', help: 'items waiting per queue', labelNames: ['queue'], registers: [this.registry] });
   readonly l1Txs = new Counter({ name: 'sidecar_l1_txs_total', help: 'L1 transactions by call and outcome', labelNames: ['call', 'outcome'], registers: [this.registry] });
-  /** kinds: prover, sequencer, submission, slash-share (credited since start, node/roles/rewards.ts); withdrawn (watcher) */
-  readonly rewardsEarned = new Gauge({ name: 'sidecar_rewards_earned_tokens', help: 'rewards credited to this node on L1 since this process started, by kind (prover, sequencer, submission, slash-share; withdrawn = total withdrawn) (token base units, as float)', labelNames: ['kind'], registers: [this.registry] });
+  /** kinds: prover, sequencer, submission, slash-share (credited since start, `trackChain`) */
+  readonly rewardsEarned = new Counter({ name: 'sidecar_rewards_earned_tokens_total', help: 'rewards credited to this node on L1 since this process started, by kind (prover, sequencer, submission, slash-share) (token base units, as float)', labelNames: ['kind'], registers: [this.registry] });
+  readonly rewardsWithdrawn = new Counter({ name: 'sidecar_rewards_withdrawn_tokens_total', help: 'credited rewards this node withdrew since this process started (token base units, as float)', registers: [this.registry] });
+  readonly l1Errors = new Counter({ name: 'sidecar_l1_errors_total', help: 'failed L1 reads by call (head: the head poll)', labelNames: ['call'], registers: [this.registry] });
+  /** set at scrape time (`trackSync`) */
+  readonly l1SyncLag = new Gauge({ name: 'sidecar_l1_sync_lag_blocks', help: 'L1 blocks between the L1 head and the last one the chain follower processed', registers: [this.registry] });
+  readonly buildInfo = new Gauge({ name: 'sidecar_build_info', help: 'always 1; the labels say which sidecar and Node.js run', labelNames: ['version', 'nodejs'], registers: [this.registry] });
   /** set at scrape time from the chain (`trackChain`) */
   readonly depositsAtRisk = new Gauge({ name: 'sidecar_deposits_at_risk_tokens', help: 'deposits this node put up (depositor) on committed blocks not proven yet (token base units, as float)', registers: [this.registry] });
   /** set at scrape time from the chain (`trackChain`) */
@@ -39,6 +45,7 @@ export class NodeMetrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sidecar_' });
+    this.buildInfo.set({ version: SIDECAR_VERSION, nodejs: process.version }, 1);
   }
 
   /** Registers a gauge whose value is read at scrape time (e.g. a queue's length). */
@@ -57,9 +64,23 @@ export class NodeMetrics {
     this.scrapeHooks.push(fn);
   }
 
-  async text(): Promise<string> {
+  /** Runs the scrape hooks (the values read from storage) without rendering. */
+  async refresh(): Promise<void> {
     await Promise.all(this.scrapeHooks.map((f) => f().catch(() => undefined)));
+  }
+
+  async text(): Promise<string> {
+    await this.refresh();
     return this.registry.metrics();
+  }
+
+  /** This node's money as the metrics hold it (token base units as decimal strings). */
+  async money(): Promise<{ earned: Record<string, string>; withdrawn: string; depositsAtRisk: string }> {
+    await this.refresh();
+    const earned: Record<string, string> = {};
+    for (const v of (await this.rewardsEarned.get()).values) earned[String(v.labels.kind)] = BigInt(Math.round(v.value)).toString();
+    const one = async (m: Counter | Gauge) => BigInt(Math.round((await m.get()).values[0]?.value ?? 0)).toString();
+    return { earned, withdrawn: await one(this.rewardsWithdrawn), depositsAtRisk: await one(this.depositsAtRisk) };
   }
 }
 

@@ -14,7 +14,8 @@ import { decodeSignedTx, type GenesisAccount, type SignedTx } from '../circuits/
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import { Prover } from '../prover/index.js';
 import { startApiServer, type ApiServer } from './api/server.js';
-import { nodeRoutes } from './api/routes.js';
+import { healthRoutes, nodeRoutes } from './api/routes.js';
+import type { HealthOptions, HealthSource } from './api/health.js';
 import { ChainSync, type ChainNotice } from './chain/index.js';
 import type { Role } from './config.js';
 import { PHASES, type SidecarClient, type SidecarConfig } from './l1/client.js';
@@ -73,6 +74,8 @@ export interface NodeOptions {
   confirmations?: number;
   /** ms between L1 head polls (default 250) */
   pollMs?: number;
+  /** /health and /ready bounds (node/api/health.ts) */
+  health?: HealthOptions;
   log?: Logger;
 }
 
@@ -98,6 +101,9 @@ export class SidecarNode extends EventEmitter {
   private onChainMetrics?: (n: ChainNotice) => void;
   view?: L1View;
   private headTimes: number[] = [];
+  /** the last successful L1 head poll (ms epoch) and the last poll's error */
+  private l1OkAt?: number;
+  private l1Error?: string;
   readonly events: (NodeEvent & { at: number })[] = [];
   private prover?: Prover;
   /** verifies gossiped proofs when this node has no prover pool (started on first use) */
@@ -154,6 +160,7 @@ export class SidecarNode extends EventEmitter {
     this.journal = new MempoolJournal(this.store, this.log.child({ component: 'mempool' }));
     this.mempool.attachJournal(this.journal);
     this.onChainMetrics = trackChain(this.metrics, { chain: this.chain, client: this.o.client, address: this.address, log: this.log });
+    this.metrics.beforeScrape(async () => { if (this.view) this.metrics.l1SyncLag.set(Math.max(0, this.view.head - this.chain.head().l1Block)); });
     // bb in the verify thread: the prover pool's, or one of this node's own when it has no prover
     this.proofCheck = new FinalProofCheck(this.chain, this.o.client, (circuit, proof, pi) => {
       if (this.prover) return this.prover.verify({ circuit, proof, publicInputs: [...pi] });
@@ -236,7 +243,7 @@ export class SidecarNode extends EventEmitter {
       this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: this.log.child({ component: 'api' }), metrics: () => this.metrics.text() });
     }
     if (this.o.metrics) {
-      this.metricsServer = await startApiServer({ host: this.o.metrics.host, port: this.o.metrics.port, routes: [], log: this.log.child({ component: 'metrics' }), metrics: () => this.metrics.text() });
+      this.metricsServer = await startApiServer({ host: this.o.metrics.host, port: this.o.metrics.port, routes: healthRoutes(this), log: this.log.child({ component: 'metrics' }), metrics: () => this.metrics.text() });
     }
     this.loop = this.run();
   }
@@ -318,16 +325,32 @@ export class SidecarNode extends EventEmitter {
           this.emit('tick', v);
           this.tick(v);
         }
+        this.l1OkAt = Date.now();
+        this.l1Error = undefined;
         failing = '';
       } catch (e) {
         // log each distinct failure once, and back off while L1 is unreachable
         const msg = (e as Error).message;
+        this.l1Error = msg;
+        this.metrics.l1Errors.inc({ call: 'head' });
         if (!this.stopped && msg !== failing) this.log.warn({ err: e }, `L1 head poll failed: ${msg}`);
         failing = msg;
         wait = Math.max(pollMs, 2000);
       }
       await new Promise((r) => setTimeout(r, wait));
     }
+  }
+
+  /** What /health and /ready check (node/api/health.ts). */
+  healthSource(): HealthSource {
+    return {
+      l1OkAt: () => this.l1OkAt,
+      l1Error: () => this.l1Error,
+      l1Head: () => this.view?.head,
+      syncedTo: () => this.chain.head().l1Block,
+      peers: this.p2p ? () => this.p2p!.libp2p.getPeers().length : undefined,
+      proverOpen: this.prover ? () => this.prover!.pool.open : undefined,
+    };
   }
 
   private tick(v: L1View): void {

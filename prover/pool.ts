@@ -73,6 +73,9 @@ export class ProverPool implements Executor {
     log.info({ workers: this.capacity, threadsPerWorker: this.threads }, 'prover pool started');
   }
 
+  /** false once close() ran: no job can run. */
+  get open(): boolean { return !this.closed; }
+
   /** Worker threads currently alive (tests kill one to simulate a crash). */
   get workerThreads() {
     return this.piscina.threads;

@@ -9,7 +9,8 @@
 // The snapshot: the slot timeline (recent slots' timing and phase, each block's stage through
 // proposed → revealed → committed → proven / slashed / invalidated), the market (RFQs seen,
 // quotes sent and received, winners and fees, win rate), this node's money (rewards credited by
-// kind, withdrawn, gas used by its proof submissions, deposits at risk with their deadlines),
+// kind and withdrawn (`NodeMetrics.money`), gas used by its proof submissions, deposits at risk
+// with their deadlines),
 // peers with their gossip scores and remote prover agents with their leases.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -129,8 +130,7 @@ export function dashboard(node: SidecarNode, o: { sse?: SseOptions } = {}): Dash
   }
 
   async function money(): Promise<unknown> {
-    const rewards: Record<string, number> = {};
-    for (const x of (await node.metrics.rewardsEarned.get()).values) rewards[String(x.labels.kind)] = x.value;
+    const m = await node.metrics.money();
     const deposits = [];
     const head = node.view?.head;
     for (const { slot } of await node.chain.pendingChain()) {
@@ -144,9 +144,8 @@ export function dashboard(node: SidecarNode, o: { sse?: SseOptions } = {}): Dash
     }
     let gasUsed = 0n;
     for (const e of node.events) if (e.type === 'submitted') gasUsed += BigInt(e.gasUsed);
-    const withdrawn = node.watcher?.withdrawn;
     return {
-      rewards, withdrawn: withdrawn !== undefined ? String(withdrawn) : null, gasUsed: String(gasUsed),
+      rewards: m.earned, withdrawn: node.watcher ? m.withdrawn : null, gasUsed: String(gasUsed),
       atRisk: String(deposits.reduce((a, d) => a + BigInt(d.amount), 0n)), deposits,
     };
   }

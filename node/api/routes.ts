@@ -6,13 +6,17 @@
 //   GET  /blocks/:slot      one slot's canonical block
 //   GET  /proving           proving progress of the blocks in flight and the proofs known
 //   GET  /txs/:hash         the status ladder of an L2 tx (SPEC §3)
+//   GET  /health            200 when L1, sync, p2p and prover checks pass, else 503 with the reasons (health.ts)
+//   GET  /ready             200 once L1 is reached and the chain caught up, else 503
 //   POST /txs               {"tx": "0x<96 bytes: body ‖ signature>"} into the mempool, then to peers over gossip
 //   GET  /, /events, /dashboard/*, /proving/tree/:blockHash   the live dashboard (node/api/dashboard.ts)
 import { getBytes, isHexString } from 'ethers';
 import { MempoolError } from '../mempool/index.js';
 import type { SidecarNode } from '../node.js';
+import { SIDECAR_VERSION } from '../version.js';
 import { dashboard } from './dashboard.js';
-import { HttpError, type Route } from './server.js';
+import { checkHealth, checkReady, type HealthReport } from './health.js';
+import { HttpError, Reply, type Route } from './server.js';
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 
@@ -22,11 +26,22 @@ function intParam(v: string | null, name: string, def: number, max: number): num
   return Number(v);
 }
 
+/** GET /health and GET /ready (also served on the metrics-only port). */
+export function healthRoutes(node: SidecarNode): Route[] {
+  const reply = (r: HealthReport) => new Reply(r.ok ? 200 : 503, { status: r.ok ? 'ok' : 'unhealthy', checks: r.checks });
+  return [
+    { method: 'GET', pattern: '/health', handler: () => reply(checkHealth(node.healthSource(), node.o.health)) },
+    { method: 'GET', pattern: '/ready', handler: () => reply(checkReady(node.healthSource(), node.o.health)) },
+  ];
+}
+
 export function nodeRoutes(node: SidecarNode): Route[] {
   return [
+    ...healthRoutes(node),
     {
-      method: 'GET', pattern: '/status', handler: () => ({
+      method: 'GET', pattern: '/status', handler: async () => ({
         address: node.address, roles: node.o.roles, l1: node.view ?? null, chain: node.chain.head(),
+        health: checkHealth(node.healthSource(), node.o.health), version: SIDECAR_VERSION, money: await node.metrics.money(),
         mempool: node.mempool.size, proving: node.proverRole?.progress().length ?? 0,
         sidecar: node.o.client.deployment.sidecar, chainId: String(node.o.client.deployment.chainId),
       }),

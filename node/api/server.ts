@@ -11,6 +11,11 @@ export class HttpError extends Error {
   }
 }
 
+/** A handler's answer with a status other than 200 (e.g. 503 from /health); the body is sent as JSON. */
+export class Reply {
+  constructor(public readonly status: number, public readonly body: unknown) {}
+}
+
 export interface Request {
   method: string;
   path: string;
@@ -68,6 +73,7 @@ export async function startApiServer(opts: {
         const body = method === 'POST' ? await readJson(req) : undefined;
         const out = await r.handler({ method, path: url.pathname, params, query: url.searchParams, body });
         if (out instanceof RawReply) out.write(res, req);
+        else if (out instanceof Reply) send(res, out.status, out.body);
         else send(res, 200, out);
       } catch (e) {
         if (e instanceof HttpError) send(res, e.status, { error: { code: e.code, message: e.message } });

@@ -6,8 +6,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SETTINGS, kebab, type SettingKey } from '../config.js';
 import { AgentUsageError, runAgent } from './agent.js';
 import { DEVNET_DEFAULTS, Devnet, DevnetSetupError, RECORDED_OPTIONS, defaultPhaseBlocks, type DevnetOptions } from './devnet.js';
-import { KeysError, loadOrCreateKeys } from './keys.js';
+import { KeysError, keystorePassword, loadOrCreateKeys, newKeystore } from './keys.js';
 import { NodeSetupError, runNode } from './run-node.js';
+import { SIDECAR_VERSION } from '../version.js';
+import { formatStatus, type StatusAnswers } from './status.js';
 
 export const EXIT_USAGE = 2;
 
@@ -29,6 +31,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('A node for an L2 rollup\'s proving market (Aztec\'s Sidecar proving proposal)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .version(SIDECAR_VERSION, '-V, --version', 'print the sidecar version')
     .exitOverride();
 
   program.command('devnet')
@@ -109,21 +112,31 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       await runAgent({ node: opts.node, workers: opts.workers, threads: opts.threads, dataDir: opts.dataDir, listen: opts.listen, devCrs: opts.devCrs, progressSec: opts.progress, tasks: opts.tasks });
     });
 
-  program.command('keys')
-    .description('show the node\'s keys (L1 address, L2 Grumpkin public key, p2p peer id), creating missing ones in the data dir')
+  const keys = program.command('keys')
+    .description('show the node\'s keys (L2 Grumpkin public key, p2p peer id, the L1 address of a key file), creating the L2 and p2p ones in the data dir; `keys new` makes an L1 keystore')
     .option('--data-dir <dir>', 'data directory', process.env.SIDECAR_DATA_DIR ?? SETTINGS.dataDir.default)
     .action(async (opts: { dataDir: string }) => {
       const { pub } = await loadOrCreateKeys(opts.dataDir);
       io.out(`${JSON.stringify(pub, null, 2)}\n`);
+    });
+  keys.command('new')
+    .description('create a new L1 account in an encrypted JSON keystore (ethers/geth format); prints its address (fund it, then run the node with --keystore)')
+    .requiredOption('--out <file>', 'keystore file to write (refused if it exists)')
+    .option('--password-file <file>', 'file whose first line is the password (else SIDECAR_KEYSTORE_PASSWORD)')
+    .action(async (opts: { out: string; passwordFile?: string }) => {
+      const r = await newKeystore(opts.out, keystorePassword({ passwordFile: opts.passwordFile }));
+      io.out(`${JSON.stringify(r, null, 2)}\n`);
     });
 
   program.command('status')
     .description('query a running node\'s HTTP API (status, slot/phase, blocks, proving)')
     .option('--api <url>', 'the node\'s API URL', process.env.SIDECAR_API_URL ?? 'http://127.0.0.1:8080')
     .option('--tx <hash>', 'show the status ladder of this L2 tx instead')
-    .action(async (opts: { api: string; tx?: string }) => {
+    .option('--json', 'print the API\'s raw answers (JSON) instead of the summary', false)
+    .action(async (opts: { api: string; tx?: string; json: boolean }) => {
       let base: URL;
-      try { base = new URL(opts.api); } catch { throw new UsageError(`--api: not a URL: ${JSON.stringify(opts.api)}`); }
+      try { base = new URL(opts.api); } catch { throw new UsageError(`--api: not a URL: ${JSON.stringify(opts.api)} (e.g. http://127.0.0.1:8080)`); }
+      if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--api: expected an http(s):// URL, got ${JSON.stringify(opts.api)}`);
       const get = async (p: string) => {
         let res: Response;
         try {
@@ -138,7 +151,8 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       if (opts.tx) io.out(`${JSON.stringify(await get(`/txs/${opts.tx}`), null, 2)}\n`);
       else {
         const [status, blocks, proving] = await Promise.all([get('/status'), get('/blocks'), get('/proving')]);
-        io.out(`${JSON.stringify({ status, blocks, proving }, null, 2)}\n`);
+        if (opts.json) io.out(`${JSON.stringify({ status, blocks, proving }, null, 2)}\n`);
+        else io.out(formatStatus({ status, blocks, proving } as unknown as StatusAnswers));
       }
     });
 
@@ -167,7 +181,7 @@ export async function runCli(argv: string[], io?: { out: (s: string) => void; er
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT_USAGE; // commander already printed the message
     }
-    if (e instanceof UsageError || e instanceof DevnetSetupError || e instanceof NodeSetupError || e instanceof AgentUsageError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError') {
+    if (e instanceof UsageError || e instanceof DevnetSetupError || e instanceof NodeSetupError || e instanceof AgentUsageError || e instanceof KeysError || (e as Error).name === 'ConfigError' || (e as Error).name === 'StorageError' || (e as Error).name === 'UsageError') {
       err(`sidecar: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }
@@ -176,8 +190,26 @@ export async function runCli(argv: string[], io?: { out: (s: string) => void; er
   }
 }
 
+/**
+ * Stops this process (as SIGTERM does: nodes, pools, LevelDB, anvil shut down cleanly) when the
+ * process that started it dies, e.g. `npm start` or a supervisor killed with SIGKILL: an orphaned
+ * node would keep running and hold its LevelDB lock. Polls the parent pid (unref'd timer).
+ */
+export function watchParent(intervalMs = 1000): void {
+  const parent = process.ppid;
+  if (parent <= 1) return; // started by init or a container's pid 1: nothing to watch
+  const t = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(t);
+    process.stderr.write(`sidecar: the parent process ${parent} is gone; stopping\n`);
+    process.kill(process.pid, 'SIGTERM');
+  }, intervalMs);
+  t.unref();
+}
+
 const isMain = process.argv[1] && /node[\\/]cli[\\/](main\.ts|bin\.js)$/.test(process.argv[1]);
 if (isMain) {
+  watchParent();
   runCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
     process.stderr.write(`sidecar: ${(e as Error).message}\n`);
     process.exit(1);

@@ -7,6 +7,7 @@ import { Wallet } from 'ethers';
 import { fromHex, type GenesisAccount } from '../../circuits/l2/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { SidecarClient } from '../l1/client.js';
+import { redactUrl } from '../l1/failover.js';
 import { loadDeployment, type Deployment } from '../l1/deploy.js';
 import { signatureProof } from '../l1/signature-verifier.js';
 import { routerProof } from '../../circuits/backend/verifier.js';
@@ -14,7 +15,7 @@ import { createLogger } from '../log.js';
 import { SidecarNode } from '../node.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
 import { runAgent } from './agent.js';
-import { loadOrCreateKeys } from './keys.js';
+import { keysPath, loadOrCreateKeys, resolveL1Key } from './keys.js';
 import { describe } from './devnet.js';
 
 export class NodeSetupError extends Error {
@@ -62,6 +63,13 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     if (!cfg.bootstrap.length) throw new NodeSetupError('the agent role needs the node to prove for: --bootstrap <its multiaddr with /p2p/<peer id>>');
     return runAgent({ node: cfg.bootstrap[0], workers: cfg.proverWorkers, threads: cfg.proverThreads, dataDir: cfg.dataDir, listen: cfg.p2pListen[0], devCrs: cfg.devCrs });
   }
+  const { pub } = await loadOrCreateKeys(cfg.dataDir);
+  const roles = cfg.roles.filter((r) => r !== 'agent');
+  // every role sends L1 txs (propose, commit, submit, slash, withdraw): no key, no node
+  const l1 = await resolveL1Key({ privateKey: cfg.privateKey, keystore: cfg.keystore || undefined, passwordFile: cfg.keystorePasswordFile || undefined, dataDir: cfg.dataDir, env });
+  if (!l1) {
+    throw new NodeSetupError(`no L1 key for the roles ${roles.join(', ')} (they send L1 transactions): set SIDECAR_PRIVATE_KEY, or --keystore <file> (\`sidecar keys new --out <file>\` makes one) with its password, or put l1PrivateKey in ${keysPath(cfg.dataDir)}`);
+  }
   if (!cfg.deploymentFile) throw new NodeSetupError('no deployment: pass --deployment-file <file> (written by `sidecar deploy` or `sidecar devnet --keep`) or set SIDECAR_DEPLOYMENT_FILE');
   let deployment: Deployment;
   try {
@@ -70,15 +78,30 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     throw new NodeSetupError((e as Error).message);
   }
   const genesis = readGenesis(extra.genesis ?? path.join(cfg.dataDir, 'genesis.json'));
-  const { keys, pub } = await loadOrCreateKeys(cfg.dataDir);
-  const key = cfg.privateKey || keys.l1PrivateKey;
-  const client = SidecarClient.connect({ deployment, rpc: cfg.l1RpcUrl, signer: key, wsUrl: cfg.l1WsUrl || undefined });
-  const roles = cfg.roles.filter((r) => r !== 'agent');
+  const address = new Wallet(l1.key).address;
+  const log = createLogger('node');
+  log.info({ address, source: l1.source }, `L1 account ${address} (from ${l1.source})`);
+  const client = SidecarClient.connect({
+    deployment, rpc: cfg.l1RpcUrl, signer: l1.key, wsUrl: cfg.l1WsUrl || undefined,
+    onRpcSwitch: (from, to, why) => log.warn({ from, to, why }, `L1 RPC ${from} failed (${why}); using ${to}`),
+  });
+  let gas: bigint;
+  try {
+    gas = await client.provider.getBalance(address);
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    throw new Error(`cannot read the balance of ${address} from L1 at ${cfg.l1RpcUrl.split(',').map((u) => redactUrl(u.trim())).join(', ')}: ${(e as Error).message}`);
+  }
+  if (gas === 0n) {
+    await client.close().catch(() => undefined);
+    throw new NodeSetupError(`the L1 account ${address} (from ${l1.source}) has no ETH for gas on chain ${deployment.chainId}: fund it before starting the roles ${roles.join(', ')}`);
+  }
   const encodeProof = proofEncoder(deployment, client, env);
   if (roles.includes('submitter') && !encodeProof) {
     throw new NodeSetupError('the submitter role on a deployment with the stand-in SignatureVerifier needs SIDECAR_DEV_VERIFIER_KEY (the verifier signer key; devnets only)');
   }
-  const log = createLogger('node');
+  if (cfg.devCrs) log.warn('INSECURE: the dev CRS (published tau) is on: its proofs can be forged; devnets and tests only');
+  if (deployment.verifierKind === 'signature') log.warn('INSECURE: this deployment\'s L1 verifier is the stand-in SignatureVerifier (it checks a signature, not a proof); devnets and tests only');
   const node = await SidecarNode.start({
     dataDir: cfg.dataDir, roles, client, genesis, wsUrl: cfg.l1WsUrl || undefined,
     sequencer: {
@@ -90,7 +113,8 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
     submitter: { resend: cfg.submitterResendBlocks > 0 ? { afterBlocks: cfg.submitterResendBlocks, maxFeePerGas: cfg.submitterMaxFeePerGas } : false },
     api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,
-    metrics: cfg.metricsPort >= 0 ? { host: cfg.apiHost, port: cfg.metricsPort } : undefined,
+    metrics: cfg.metricsPort >= 0 ? { host: cfg.metricsHost || cfg.apiHost, port: cfg.metricsPort } : undefined,
+    health: { maxSyncLagBlocks: cfg.healthMaxSyncLagBlocks },
     confirmations: cfg.confirmations, log,
     p2p: {
       listen: cfg.p2pListen, bootstrap: cfg.bootstrap,
@@ -98,7 +122,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       quote: roles.includes('prover') ? { baseFee: cfg.proverFee, deposit: cfg.proverDeposit } : undefined,
     },
   });
-  log.info({ address: pub.l1Address, peerId: pub.peerId, roles, api: node.api?.url, metrics: node.metricsServer ? `${node.metricsServer.url}/metrics` : undefined }, 'node started');
+  log.info({ address, peerId: pub.peerId, roles, api: node.api?.url, metrics: node.metricsServer ? `${node.metricsServer.url}/metrics` : undefined }, 'node started');
   node.on('event', (e) => log.info({ event: e.type }, describe(e)));
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };

@@ -3,6 +3,7 @@
 // estimate, managed nonce, custom errors decoded into L1Error); events come from an
 // EventFollower (WebSocket heads + eth_getLogs catch-up from a persisted cursor).
 // Phase boundaries, statuses and public inputs are read from the contract, never recomputed.
+import { FailoverRpcProvider } from './failover.js';
 import { Contract, Interface, JsonRpcProvider, Wallet, WebSocketProvider, type InterfaceAbi, type Provider, type Signer } from 'ethers';
 import { blockHash as computeBlockHash, proposalCommitment, signQuote as signQuoteWith, type L1Block, type Quote } from './block.js';
 import { compileContracts, getArtifact } from './compile.js';
@@ -75,8 +76,10 @@ export function protocolAbis(): SidecarAbis {
 
 export interface ConnectOptions {
   deployment: Deployment;
-  /** http(s) or ws(s) URL, or a provider */
+  /** http(s) or ws(s) URL, several http(s) URLs comma-separated (failover, node/l1/failover.ts), or a provider */
   rpc: string | Provider;
+  /** with several URLs: told when calls move to another one */
+  onRpcSwitch?: (from: string, to: string, why: string) => void;
   /** a key (0x hex) or a signer; omit for a read-only client */
   signer?: string | Signer;
   /** WebSocket URL for events (default: derived from an http rpc URL or the ws rpc itself) */
@@ -110,9 +113,13 @@ export class SidecarClient {
       // without a listener, a socket error would be an uncaught 'error' event; prefer http(s) for calls
       (ws.websocket as unknown as { onerror: (e: unknown) => void }).onerror = () => {};
       provider = ws;
+    } else if (o.rpc.includes(',')) {
+      // several http(s) URLs: failover (node/l1/failover.ts)
+      const urls = o.rpc.split(',').map((u) => u.trim()).filter(Boolean);
+      provider = new FailoverRpcProvider(urls, Number(o.deployment.chainId), { onSwitch: o.onRpcSwitch });
     } else provider = new JsonRpcProvider(o.rpc, Number(o.deployment.chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
     const signer = typeof o.signer === 'string' ? new Wallet(o.signer, provider) : o.signer;
-    const wsUrl = o.wsUrl ?? (typeof o.rpc === 'string' ? o.rpc.replace(/^http/, 'ws') : undefined);
+    const wsUrl = o.wsUrl ?? (typeof o.rpc === 'string' ? o.rpc.split(',')[0].trim().replace(/^http/, 'ws') : undefined);
     return new SidecarClient(o.deployment, provider, signer, o.abis ?? protocolAbis(), wsUrl, own);
   }
 

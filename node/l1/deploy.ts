@@ -290,6 +290,11 @@ const CLI_PARAMS: [keyof ProtocolParams, string][] = [
 ];
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** A bad or missing flag of `sidecar deploy`: the CLI prints it, exit 2. */
+export class DeployUsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { Command } = await import('commander');
   const cmd = new Command('deploy').description('Deploy token, verifier and Sidecar; write the deployment JSON')
@@ -300,37 +305,45 @@ export async function main(argv: string[]): Promise<void> {
     .option('--verifier <address>', 'use an existing IVerifier')
     .option('--verifier-artifact <name>', 'deploy this compiled contract as the verifier (with --extra unit=path for a generated one)')
     .option('--extra <unit=path...>', 'extra Solidity sources to compile (generated verifiers)')
-    .option('--verifier-signer <address>', 'signer of the stand-in SignatureVerifier (default: the deployer)')
+    .option('--signature-verifier', 'INSECURE stand-in: deploy a SignatureVerifier that accepts a signature of its signer over the public inputs instead of a proof (devnets and tests only)')
+    .option('--verifier-signer <address>', 'with --signature-verifier: its signer (default: the deployer)')
     .option('--fund-rewards <amount>', 'move this amount into the reward pool', '0')
     .option('--mint <address=amount...>', 'test token: mint to accounts');
   for (const [k, d] of CLI_PARAMS) cmd.option(`--${kebab(k)} <value>`, `${d} [${String(DEFAULT_PARAMS[k])}]`);
   cmd.parse(argv, { from: 'user' });
   const o = cmd.opts<Record<string, string | string[] | undefined>>();
+  const choices = [o.verifier && '--verifier', o.verifierArtifact && '--verifier-artifact', o.signatureVerifier && '--signature-verifier'].filter(Boolean);
+  if (choices.length !== 1) {
+    throw new DeployUsageError(choices.length === 0
+      ? 'choose the L1 verifier: --verifier <address> (an existing IVerifier, e.g. the generated Honk verifiers\' router), --verifier-artifact <name> (deploy a compiled one), or --signature-verifier (the INSECURE stand-in, devnets only)'
+      : `choose one L1 verifier, not ${choices.join(' and ')}`);
+  }
+  if (o.verifierSigner && !o.signatureVerifier) throw new DeployUsageError('--verifier-signer goes with --signature-verifier');
   const key = (o.key as string | undefined) ?? process.env.SIDECAR_PRIVATE_KEY;
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error('--key (or SIDECAR_PRIVATE_KEY) must be 0x followed by 64 hex digits');
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new DeployUsageError('--key (or SIDECAR_PRIVATE_KEY) must be 0x followed by 64 hex digits');
   const params: Partial<ProtocolParams> = {};
   for (const [k] of CLI_PARAMS) {
     const v = o[k] as string | undefined;
     if (v === undefined) continue;
     const def = DEFAULT_PARAMS[k];
     if (typeof def === 'boolean') {
-      if (!['true', 'false'].includes(v)) throw new Error(`--${kebab(k)} must be true or false`);
+      if (!['true', 'false'].includes(v)) throw new DeployUsageError(`--${kebab(k)} must be true or false`);
       (params as Record<string, unknown>)[k] = v === 'true';
     } else if (typeof def === 'bigint') {
-      if (!/^\d+$/.test(v) && !/^0x[0-9a-fA-F]+$/.test(v)) throw new Error(`--${kebab(k)} must be a non-negative integer, got ${v}`);
+      if (!/^\d+$/.test(v) && !/^0x[0-9a-fA-F]+$/.test(v)) throw new DeployUsageError(`--${kebab(k)} must be a non-negative integer, got ${v}`);
       (params as Record<string, unknown>)[k] = BigInt(v);
     } else if (typeof def === 'number') {
-      if (!/^\d+$/.test(v)) throw new Error(`--${kebab(k)} must be a non-negative integer, got ${v}`);
+      if (!/^\d+$/.test(v)) throw new DeployUsageError(`--${kebab(k)} must be a non-negative integer, got ${v}`);
       (params as Record<string, unknown>)[k] = Number(v);
     } else {
-      if (!isAddress(v)) throw new Error(`--${kebab(k)} must be an address`);
+      if (!isAddress(v)) throw new DeployUsageError(`--${kebab(k)} must be an address`);
       (params as Record<string, unknown>)[k] = v;
     }
   }
   const extraSources: Record<string, string> = {};
   for (const e of (o.extra as string[] | undefined) ?? []) {
     const i = e.indexOf('=');
-    if (i < 1) throw new Error(`--extra expects unit=path, got ${e}`);
+    if (i < 1) throw new DeployUsageError(`--extra expects unit=path, got ${e}`);
     extraSources[e.slice(0, i)] = readFileSync(e.slice(i + 1), 'utf8');
   }
   const provider = new JsonRpcProvider(o.rpc as string, undefined, { cacheTimeout: -1 });
@@ -339,9 +352,12 @@ export async function main(argv: string[]): Promise<void> {
     const verifier: VerifierChoice = o.verifier ? { kind: 'address', address: o.verifier as string }
       : o.verifierArtifact ? { kind: 'artifact', name: o.verifierArtifact as string, extraSources }
       : { kind: 'signature', signer: (o.verifierSigner as string | undefined) ?? wallet.address };
+    if (verifier.kind === 'signature') {
+      console.error(`WARNING: INSECURE: the stand-in SignatureVerifier accepts any "proof" signed by ${verifier.signer}; it proves nothing (devnets and tests only)`);
+    }
     const mint = ((o.mint as string[] | undefined) ?? []).map((m) => {
       const [to, amount] = m.split('=');
-      if (!isAddress(to) || !/^\d+$/.test(amount ?? '')) throw new Error(`--mint expects address=amount, got ${m}`);
+      if (!isAddress(to) || !/^\d+$/.test(amount ?? '')) throw new DeployUsageError(`--mint expects address=amount, got ${m}`);
       return { to, amount: BigInt(amount) };
     });
     const d = await deployProtocol({
@@ -360,6 +376,6 @@ export async function main(argv: string[]): Promise<void> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).catch((e) => {
     console.error(`deploy failed: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
+    process.exit(e instanceof DeployUsageError ? 2 : 1);
   });
 }

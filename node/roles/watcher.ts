@@ -65,7 +65,7 @@ export class Watcher {
       await client.withdraw(to);
       this.withdrawn += credit;
       this.ctx.metrics.l1Txs.inc({ call: 'withdraw', outcome: 'ok' });
-      this.ctx.metrics.rewardsEarned.set({ kind: 'withdrawn' }, Number(this.withdrawn));
+      this.ctx.metrics.rewardsWithdrawn.inc(Number(credit));
       this.ctx.emit({ type: 'withdrawn', amount: String(credit), to });
       return credit;
     } catch (e) {

@@ -37,9 +37,13 @@ describe('deploy command (real anvil)', { timeout: 180_000 }, () => {
   const out = path.join(dir, 'deployment.json');
 
   test('one command deploys with parameters; the file loads and matches the chain', async () => {
-    const r = await deployCli(['--out', out, '--proposal-blocks', '5', '--reveal-blocks', '3', '--commit-blocks', '2', '--proving-blocks', '30',
+    const none = await deployCli(['--out', out]);
+    assert.equal(none.code, 2, 'no verifier chosen: a usage error');
+    assert.match(none.stderr, /choose the L1 verifier: --verifier <address>.*--signature-verifier/);
+    const r = await deployCli(['--out', out, '--signature-verifier', '--proposal-blocks', '5', '--reveal-blocks', '3', '--commit-blocks', '2', '--proving-blocks', '30',
       '--early-proofs', 'false', '--min-prover-deposit', '7', '--fund-rewards', '1000', '--mint', `${other.address}=55`]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /WARNING: INSECURE: the stand-in SignatureVerifier/);
     const d = loadDeployment(out);
     assert.equal(d.verifierKind, 'signature');
     assert.equal(d.verifierSigner, deployer.address);
@@ -100,10 +104,10 @@ describe('deploy command (real anvil)', { timeout: 180_000 }, () => {
 
   test('bad parameters fail with a clear message and write nothing', async () => {
     const bad = path.join(dir, 'bad.json');
-    const a = await deployCli(['--out', bad, '--proposal-blocks', 'four']);
-    assert.equal(a.code, 1);
+    const a = await deployCli(['--out', bad, '--signature-verifier', '--proposal-blocks', 'four']);
+    assert.equal(a.code, 2, 'a bad flag is a usage error');
     assert.match(a.stderr, /--proposal-blocks must be a non-negative integer, got four/);
-    const b = await deployCli(['--out', bad, '--reorg-window', '0']);
+    const b = await deployCli(['--out', bad, '--signature-verifier', '--reorg-window', '0']);
     assert.equal(b.code, 1);
     assert.match(b.stderr, /deploy Sidecar reverted: InvalidConfig\(reason=reorgWindow in 1\.\.65535\)/);
     const c = await deployCli(['--out', bad, '--verifier', other.address]);

@@ -23,7 +23,7 @@ const E18 = 10n ** 18n;
 
 interface State {
   market: { winRate: number | null; history: { kind: string; slot: number; winner?: string; fee?: string; outcome?: string }[] };
-  money: { rewards: Record<string, number> };
+  money: { rewards: Record<string, string> };
   network: { peers: { peerId: string; score: number }[] };
 }
 
@@ -122,7 +122,7 @@ test('the dashboards of a running 3-node devnet in chromium: proof trees go from
   await pages.C.locator('#market [data-win-rate]', { hasText: '100% (1 of 1)' }).waitFor({ timeout: 30_000 });
   // money: A's prover reward for its own block, C's for the one it sold
   for (const n of ['A', 'C'] as const) {
-    await waitFor(async () => (await state(n)).money.rewards.prover > 0, `${n}'s prover reward`, 2 * MIN);
+    await waitFor(async () => BigInt((await state(n)).money.rewards.prover ?? 0) > 0n, `${n}'s prover reward`, 2 * MIN);
     await pages[n].locator('#money', { hasText: /prover rewards\s*[1-9]/ }).waitFor({ timeout: 30_000 });
   }
   // peers: each node sees the other two, with their gossip scores

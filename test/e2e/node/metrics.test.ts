@@ -81,7 +81,7 @@ test('deposit at risk while the committed block is unproven; 0 after the proof, 
   assert.equal(value(text, 'sidecar_deposits_at_risk_tokens'), 150e18, 'its own deposit on the unproven block');
   assert.equal(value(text, 'sidecar_blocks', 'status="pending"'), 1);
   assert.equal(value(text, 'sidecar_blocks', 'status="proven"'), 0);
-  assert.equal(value(text, 'sidecar_rewards_earned_tokens', 'kind="prover"'), undefined, 'nothing earned yet');
+  assert.equal(value(text, 'sidecar_rewards_earned_tokens_total', 'kind="prover"'), undefined, 'nothing earned yet');
 
   // the proof: where the prover role would put a real one
   const c = (await node.chain.block(slot))!;
@@ -92,14 +92,14 @@ test('deposit at risk while the committed block is unproven; 0 after the proof, 
   await mineUntil(async () => (await node.chain.block(slot))?.status === 'proven', 'the block proven on L1');
   const cfg = await client.config();
   const tipShare = 2n * E18 + cfg.blockReward * 5000n / 10000n;
-  await waitFor(async () => value(await scrape(), 'sidecar_rewards_earned_tokens', 'kind="submission"') !== undefined, 'the rewards read from the BlockProven log');
+  await waitFor(async () => value(await scrape(), 'sidecar_rewards_earned_tokens_total', 'kind="submission"') !== undefined, 'the rewards read from the BlockProven log');
   text = await scrape();
   assert.equal(value(text, 'sidecar_deposits_at_risk_tokens'), 0);
   assert.equal(value(text, 'sidecar_blocks', 'status="pending"'), 0);
   assert.equal(value(text, 'sidecar_blocks', 'status="proven"'), 1);
-  assert.equal(value(text, 'sidecar_rewards_earned_tokens', 'kind="prover"'), Number(tipShare), 'tip + reward share');
-  assert.equal(value(text, 'sidecar_rewards_earned_tokens', 'kind="sequencer"'), Number(cfg.blockReward - cfg.blockReward * 5000n / 10000n));
-  assert.equal(value(text, 'sidecar_rewards_earned_tokens', 'kind="submission"'), Number(cfg.submissionReward));
+  assert.equal(value(text, 'sidecar_rewards_earned_tokens_total', 'kind="prover"'), Number(tipShare), 'tip + reward share');
+  assert.equal(value(text, 'sidecar_rewards_earned_tokens_total', 'kind="sequencer"'), Number(cfg.blockReward - cfg.blockReward * 5000n / 10000n));
+  assert.equal(value(text, 'sidecar_rewards_earned_tokens_total', 'kind="submission"'), Number(cfg.submissionReward));
   // and L1 agrees: its credit is the rewards plus its deposit back
   assert.equal(await client.creditOf(me), tipShare + (cfg.blockReward - cfg.blockReward * 5000n / 10000n) + cfg.submissionReward + 150n * E18);
   await node.stop(); // before the fixture's anvil and provider go (its after hooks run first)

@@ -148,10 +148,11 @@ test('node: bad config values from flags, env and file are each named; exit 2', 
 test('node: a missing deployment or genesis is a clear error, exit 2', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-cli-'));
   try {
-    const r = await cli(['node', '--data-dir', dir]);
+    const key = { SIDECAR_PRIVATE_KEY: `0x${'11'.repeat(32)}` };
+    const r = await cli(['node', '--data-dir', dir], key);
     assert.equal(r.code, 2);
     assert.match(r.err, /no deployment: pass --deployment-file/);
-    const d = await cli(['node', '--data-dir', dir, '--deployment-file', path.join(dir, 'nope.json')]);
+    const d = await cli(['node', '--data-dir', dir, '--deployment-file', path.join(dir, 'nope.json')], key);
     assert.equal(d.code, 2);
     assert.match(d.err, /nope\.json/);
   } finally {
@@ -159,24 +160,75 @@ test('node: a missing deployment or genesis is a clear error, exit 2', async () 
   }
 });
 
-test('keys: created once in the data dir, the same on the next call; a damaged key file is refused', async () => {
+test('keys: the L2 and p2p identities are created once in the data dir, never an L1 key; a damaged key file is refused', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-keys-'));
   try {
     const a = await cli(['keys', '--data-dir', dir]);
     assert.equal(a.code, 0, a.err);
-    const ka = JSON.parse(a.out) as { l1Address: string; peerId: string; l2PublicKey: { x: string }; created: boolean };
-    assert.match(ka.l1Address, /^0x[0-9a-fA-F]{40}$/);
+    const ka = JSON.parse(a.out) as { l1Address?: string; peerId: string; l2PublicKey: { x: string }; created: boolean };
+    assert.equal(ka.l1Address, undefined, 'no L1 key made up');
     assert.match(ka.peerId, /^12D3KooW/);
+    assert.match(ka.l2PublicKey.x, /^0x[0-9a-f]+$/);
     assert.equal(ka.created, true);
     const b = JSON.parse((await cli(['keys', '--data-dir', dir])).out) as typeof ka;
     assert.deepEqual({ ...b, created: true }, ka, 'same keys on the second call');
     assert.equal(b.created, false);
-    writeFileSync(path.join(dir, 'keys.json'), '{"l1PrivateKey": "0xzz"}');
+    // an operator's key file with an L1 key: its address is shown
+    const kf = JSON.parse(readFileSync(path.join(dir, 'keys.json'), 'utf8')) as Record<string, string>;
+    writeFileSync(path.join(dir, 'keys.json'), JSON.stringify({ ...kf, l1PrivateKey: `0x${'11'.repeat(32)}` }));
+    assert.equal((JSON.parse((await cli(['keys', '--data-dir', dir])).out) as typeof ka).l1Address, '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A');
+    writeFileSync(path.join(dir, 'keys.json'), '{"l1PrivateKey": "0xzz", "l2SecretKey": "0x1"}');
     const c = await cli(['keys', '--data-dir', dir]);
     assert.equal(c.code, 2);
     assert.match(c.err, /l1PrivateKey must be 0x followed by 64 hex digits/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keys new: an encrypted keystore (password from a file or the env); never overwritten; the node refuses to start without an L1 key', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-keystore-'));
+  try {
+    const pwFile = path.join(dir, 'pw');
+    writeFileSync(pwFile, 'correct horse battery\n');
+    const ks = path.join(dir, 'l1.json');
+    const r = await cli(['keys', 'new', '--out', ks, '--password-file', pwFile]);
+    assert.equal(r.code, 0, r.err);
+    const made = JSON.parse(r.out) as { address: string; keystore: string };
+    assert.match(made.address, /^0x[0-9a-fA-F]{40}$/);
+    const json = JSON.parse(readFileSync(ks, 'utf8')) as { address: string; crypto?: unknown; Crypto?: unknown };
+    assert.equal(`0x${json.address}`.toLowerCase(), made.address.toLowerCase());
+    assert.ok(json.crypto ?? json.Crypto, 'encrypted (no plain key in the file)');
+    assert.doesNotMatch(readFileSync(ks, 'utf8'), /privateKey/i);
+    assert.equal((await import('node:fs')).statSync(ks).mode & 0o077, 0, 'readable by its owner only');
+    const again = await cli(['keys', 'new', '--out', ks], { SIDECAR_KEYSTORE_PASSWORD: 'another password' });
+    assert.equal(again.code, 2);
+    assert.match(again.err, /exists; refusing to overwrite a key/);
+    const noPw = await cli(['keys', 'new', '--out', path.join(dir, 'other.json')], { SIDECAR_KEYSTORE_PASSWORD: '' });
+    assert.equal(noPw.code, 2);
+    assert.match(noPw.err, /needs its password: --keystore-password-file <file> or SIDECAR_KEYSTORE_PASSWORD/);
+    const { resolveL1Key } = await import('../../../node/cli/keys.js');
+    const got = await resolveL1Key({ keystore: ks, passwordFile: pwFile, dataDir: dir });
+    assert.equal(new (await import('ethers')).Wallet(got!.key).address, made.address);
+    await assert.rejects(resolveL1Key({ keystore: ks, dataDir: dir, env: { SIDECAR_KEYSTORE_PASSWORD: 'wrong one!' } }), /keystore .*l1\.json: wrong password/);
+    assert.equal(await resolveL1Key({ dataDir: path.join(dir, 'empty') }), undefined);
+
+    // `sidecar node` with no key anywhere: refused before anything starts (exit 2)
+    const data = path.join(dir, 'node');
+    mkdirSync(data);
+    const n = await cli(['node', '--data-dir', data], { SIDECAR_PRIVATE_KEY: '' });
+    assert.equal(n.code, 2, n.err);
+    assert.match(n.err, /no L1 key for the roles prover, submitter, watcher \(they send L1 transactions\): set SIDECAR_PRIVATE_KEY, or --keystore <file>/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('status: a bad --api is a usage error (exit 2), not a crash', async () => {
+  for (const api of ['not a url', 'ftp://127.0.0.1:1']) {
+    const r = await cli(['status', '--api', api]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /--api: (not a URL|expected an http\(s\):\/\/ URL)/);
   }
 });
 

@@ -14,6 +14,12 @@ describe('config', () => {
     }
   });
 
+  it('takes several http(s) L1 URLs for failover, and refuses a WebSocket among them', () => {
+    assert.equal(loadConfig({ env: { SIDECAR_L1_RPC_URL: 'http://a:1, https://b.example/key' } }).l1RpcUrl, 'http://a:1, https://b.example/key');
+    assert.throws(() => loadConfig({ env: { SIDECAR_L1_RPC_URL: 'http://a:1,ws://b:2' } }), (e: Error) => e instanceof ConfigError && /failover takes http\(s\) URLs only/.test(e.message));
+    assert.throws(() => loadConfig({ env: { SIDECAR_L1_RPC_URL: 'http://a:1,nope' } }), /expected an http\(s\):\/\/ or ws\(s\):\/\/ URL/);
+  });
+
   it('takes flag over env over file', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
     try {
