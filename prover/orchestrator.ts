@@ -126,6 +126,9 @@ export interface OrchestratorCounters {
 
 export interface JobEvent { jobId: string; blockHashes: string[]; circuit: string; attempt: number; /** set when an agent proved it */ agent?: string }
 
+/** A block's proving starts (its plan: the jobs and their deps). */
+export interface BlockSubmittedEvent { plan: ProofPlan; deadline: number }
+
 export interface LeaseEvent { leaseId: string; blockHash: string; agent: string; root: string; jobs: string[] }
 
 type JobPhase = 'waiting' | 'ready' | 'running' | 'leased' | 'done' | 'failed' | 'cancelled';
@@ -249,6 +252,7 @@ export class Orchestrator extends EventEmitter {
       proven: 0, reused: 0, settled: false, promise, resolve, reject,
     };
     this.blocks.set(plan.blockHash, b);
+    this.emit('block:submitted', { plan, deadline: b.deadline } satisfies BlockSubmittedEvent);
     if (task.signal) {
       const onAbort = () => this.cancel(plan.blockHash, String(task.signal?.reason ?? 'aborted'));
       if (task.signal.aborted) queueMicrotask(onAbort);

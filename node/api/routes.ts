@@ -9,10 +9,12 @@
 //   GET  /health            200 when L1, sync, p2p and prover checks pass, else 503 with the reasons (health.ts)
 //   GET  /ready             200 once L1 is reached and the chain caught up, else 503
 //   POST /txs               {"tx": "0x<96 bytes: body ‖ signature>"} into the mempool, then to peers over gossip
+//   GET  /, /events, /dashboard/*, /proving/tree/:blockHash   the live dashboard (node/api/dashboard.ts)
 import { getBytes, isHexString } from 'ethers';
 import { MempoolError } from '../mempool/index.js';
 import type { SidecarNode } from '../node.js';
 import { SIDECAR_VERSION } from '../version.js';
+import { dashboard } from './dashboard.js';
 import { checkHealth, checkReady, type HealthReport } from './health.js';
 import { HttpError, Reply, type Route } from './server.js';
 
@@ -110,5 +112,6 @@ export function nodeRoutes(node: SidecarNode): Route[] {
         }
       },
     },
+    ...dashboard(node).routes,
   ];
 }

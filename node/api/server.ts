@@ -24,6 +24,11 @@ export interface Request {
   body: unknown;
 }
 export type Handler = (req: Request) => Promise<unknown> | unknown;
+
+/** A handler's answer that writes the response itself (static files, server-sent events) instead of JSON. */
+export class RawReply {
+  constructor(readonly write: (res: http.ServerResponse, req: http.IncomingMessage) => void) {}
+}
 export interface Route { method: 'GET' | 'POST'; pattern: string; handler: Handler }
 
 const MAX_BODY = 256 * 1024;
@@ -67,7 +72,8 @@ export async function startApiServer(opts: {
       try {
         const body = method === 'POST' ? await readJson(req) : undefined;
         const out = await r.handler({ method, path: url.pathname, params, query: url.searchParams, body });
-        if (out instanceof Reply) send(res, out.status, out.body);
+        if (out instanceof RawReply) out.write(res, req);
+        else if (out instanceof Reply) send(res, out.status, out.body);
         else send(res, 200, out);
       } catch (e) {
         if (e instanceof HttpError) send(res, e.status, { error: { code: e.code, message: e.message } });

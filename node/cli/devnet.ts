@@ -387,7 +387,7 @@ export class Devnet {
     const afterStake = start.get(this.nodes[0].label)!;
     await turns.start(node.config);
     for (const n of this.nodes) {
-      this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), API ${n.node.api?.url}${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
+      this.out(`devnet: node ${n.label} ${n.node.address} (${n.node.o.roles.join('+')}${n.node.o.p2p?.rfq ? ', buys proofs by RFQ' : ''}${n.node.o.p2p?.quote ? ', answers RFQs' : ''}), dashboard ${n.node.api?.url}/${n.node.p2p ? `, peer ${n.node.p2p.peerId}` : ''}`);
     }
     if (three) this.out(`devnet: join as an independent prover from a second terminal (it quotes below C, so it wins B's next RFQ):\n  ${joinCommand({ dataDir, rpcUrl: this.anvil.rpcUrl, wsUrl: this.anvil.wsUrl, bootstrap: node.p2p!.addrs.filter((a) => a.includes('/p2p/'))[0], signatureVerifierKey: o.verifier === 'signature' ? deployer.privateKey : undefined, provider })}`);
 

@@ -32,6 +32,12 @@ export interface QuoteOptions {
   paused?: (head: number) => string | undefined;
 }
 
+export type MarketRecord =
+  | { kind: 'rfq'; slot: number; blockHash: string; tip: string; at: number; received: number; acceptable: number; winner?: string; fee?: string }
+  | { kind: 'quote'; slot: number; blockHash: string; tip: string; at: number; fee?: string; declined?: string };
+
+const HISTORY = 100;
+
 export class Market {
   /** canonical block hash per slot, for the synchronous gossip pre-check of proofs */
   private readonly canonical = new Map<number, string>();
@@ -42,7 +48,9 @@ export class Market {
   private readonly verifiedMsgs = new WeakSet<ProofMsg>();
   /** The bb verifications of gossiped proofs wait here (bounded, per-peer budget, best score first). */
   readonly proofGate: ValidationGate;
-  readonly stats = { rfqsSent: 0, quotesReceived: 0, quotesSent: 0, quotesDeclined: 0, proofsShared: 0, proofsReceived: 0, proofsVerified: 0, proofsRefused: 0 };
+  readonly stats = { rfqsSent: 0, rfqsSeen: 0, quotesReceived: 0, quotesSent: 0, quotesDeclined: 0, proofsShared: 0, proofsReceived: 0, proofsVerified: 0, proofsRefused: 0 };
+  /** The last RFQs this node ran (sequencer: quotes received, the winner and its fee) and answered (prover: the quote or why not), newest last. */
+  readonly history: MarketRecord[] = [];
 
   constructor(private readonly ctx: RoleContext, readonly p2p: P2PNode, private readonly proofCheck: FinalProofCheck) {
     this.proofGate = new ValidationGate({
@@ -99,7 +107,13 @@ export class Market {
     }
     ok.sort((a, b) => (a.quote.fee < b.quote.fee ? -1 : a.quote.fee > b.quote.fee ? 1 : 0));
     log.info({ slot, received: got.length, acceptable: ok.length, best: ok[0] && String(ok[0].quote.fee) }, 'RFQ closed');
+    this.note({ kind: 'rfq', slot, blockHash: blockHash.toLowerCase(), tip: String(tip), at: Date.now(), received: got.length, acceptable: ok.length, winner: ok[0]?.quote.prover, fee: ok[0] && String(ok[0].quote.fee) });
     return ok[0];
+  }
+
+  private note(r: MarketRecord): void {
+    this.history.push(r);
+    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
   }
 
   private onQuote(q: QuoteMsg): void {
@@ -125,7 +139,12 @@ export class Market {
     const { client, chain, log, address } = this.ctx;
     const slot = Number(r.slot);
     const blockHash = hex(r.blockHash);
-    const decline = (why: string) => { this.stats.quotesDeclined++; log.info({ slot, blockHash }, `no quote: ${why}`); };
+    this.stats.rfqsSeen++;
+    const decline = (why: string) => {
+      this.stats.quotesDeclined++;
+      this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), declined: why });
+      log.info({ slot, blockHash }, `no quote: ${why}`);
+    };
     await chain.syncTo(undefined, 5000).catch(() => undefined);
     const b = await chain.blockByHash(blockHash);
     if (!b || b.slot !== slot) return decline('block not revealed here');
@@ -148,6 +167,7 @@ export class Market {
     const signature = await client.signQuote(quote);
     await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), prover: getBytes(address), signature: getBytes(signature) });
     this.stats.quotesSent++;
+    this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), fee: String(fee) });
     log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs) }, 'quote sent');
   }
 

@@ -4,17 +4,15 @@
 // real outputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Store } from '../../../node/storage/index.js';
 import { JobStore } from '../../../prover/jobs.js';
 import { LeaseRunner } from '../../../prover/agent.js';
-import { Orchestrator, type JobEvent, type LeaseOffer, type LeaseSink, type Lessor } from '../../../prover/orchestrator.js';
-import { planToWire } from '../../../prover/tasks.js';
+import { Orchestrator, type JobEvent } from '../../../prover/orchestrator.js';
 import { JobError } from '../../../prover/types.js';
-import { WitnessExecutor, expectedRoot, outputOf, tinyArtifact, tinyPlan, tinyTask } from './tiny.js';
+import { TestLessor, WitnessExecutor, expectedRoot, outputOf, tinyArtifact, tinyPlan, tinyTask } from './tiny.js';
 
 const H = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
 const quiet = { jobTimeoutMs: 60_000, backoffMs: 5 };
@@ -265,43 +263,6 @@ test('a bad plan is a clear error', async () => {
 });
 
 // ---- leases to remote agents ------------------------------------------------------------
-
-/**
- * A lessor in process: records each offer and, with a runner, carries it to a real
- * LeaseRunner (the agent's side: its own orchestrator over a WitnessExecutor) and back
- * through the sink, as prover/remote.ts does over libp2p.
- */
-class TestLessor extends EventEmitter implements Lessor {
-  readonly offers: LeaseOffer[] = [];
-  readonly cancelled: string[] = [];
-  readonly sinks = new Map<string, LeaseSink>();
-  constructor(public slots: number, private readonly runner?: LeaseRunner) { super(); }
-  canLease(): boolean { return this.slots > 0; }
-  lease(offer: LeaseOffer, sink: LeaseSink) {
-    this.slots--;
-    this.offers.push(offer);
-    this.sinks.set(offer.leaseId, sink);
-    if (this.runner) void this.carry(offer, sink);
-    return { agent: 'in-process', cancel: (reason: string) => { this.cancelled.push(offer.leaseId); this.runner?.cancel(offer.leaseId, reason); } };
-  }
-  free(): void { this.slots++; this.emit('capacity'); }
-  private async carry(offer: LeaseOffer, sink: LeaseSink): Promise<void> {
-    const runner = this.runner!;
-    await runner.start({ leaseId: offer.leaseId, spec: offer.spec, plan: planToWire(offer.plan), root: offer.root, jobs: offer.jobs, deadline: offer.deadline }, offer.known);
-    let ack = 0;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 5));
-      const { header, results } = runner.poll(offer.leaseId, ack);
-      for (const [id, r] of results) {
-        try { await sink.result(id, r); } catch { return; }
-        ack++;
-      }
-      if (header.state === 'unknown') return;
-      if (header.state === 'failed') sink.end(new JobError(header.error!.code, header.error!.message));
-      if (header.state !== 'running') { this.free(); return; }
-    }
-  }
-}
 
 // the WitnessExecutor makes no proofs: there is nothing for bb.js to verify here (the e2e agent
 // tests verify real proofs); tinyTask's check still refuses wrong public inputs

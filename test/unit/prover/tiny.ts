@@ -2,6 +2,7 @@
 // recovery tests: each job's input is its deps' outputs, so a wrong order or a lost proof
 // changes the final value (checked against `expectedRoot`, computed in TS).
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,9 @@ import { Noir } from '@noir-lang/noir_js';
 import { BUILD_DIR, acirOf, noirCompile, type CompiledCircuit } from '../../../circuits/build.js';
 import { R } from '../../../circuits/l2/field.js';
 import type { ProofJob, ProofPlan } from '../../../circuits/plan.js';
-import type { BlockTask, Executor } from '../../../prover/orchestrator.js';
-import { registerTaskFactory } from '../../../prover/tasks.js';
+import type { LeaseRunner } from '../../../prover/agent.js';
+import type { BlockTask, Executor, LeaseOffer, LeaseSink, Lessor } from '../../../prover/orchestrator.js';
+import { planToWire, registerTaskFactory } from '../../../prover/tasks.js';
 import { JobError, type JobResult, type ProveRequest } from '../../../prover/types.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tiny');
@@ -180,3 +182,40 @@ registerTaskFactory('tiny', (data, plan) => {
   if (typeof d?.artifact !== 'string') throw new Error('tiny task: expected {artifact: file}');
   return tinyTask(plan, d.artifact, { failJob: typeof d.failJob === 'string' ? d.failJob : undefined });
 });
+
+/**
+ * A lessor in process: records each offer and, with a runner, carries it to a real
+ * LeaseRunner (the agent's side: its own orchestrator over a WitnessExecutor) and back
+ * through the sink, as prover/remote.ts does over libp2p.
+ */
+export class TestLessor extends EventEmitter implements Lessor {
+  readonly offers: LeaseOffer[] = [];
+  readonly cancelled: string[] = [];
+  readonly sinks = new Map<string, LeaseSink>();
+  constructor(public slots: number, private readonly runner?: LeaseRunner) { super(); }
+  canLease(): boolean { return this.slots > 0; }
+  lease(offer: LeaseOffer, sink: LeaseSink) {
+    this.slots--;
+    this.offers.push(offer);
+    this.sinks.set(offer.leaseId, sink);
+    if (this.runner) void this.carry(offer, sink);
+    return { agent: 'in-process', cancel: (reason: string) => { this.cancelled.push(offer.leaseId); this.runner?.cancel(offer.leaseId, reason); } };
+  }
+  free(): void { this.slots++; this.emit('capacity'); }
+  private async carry(offer: LeaseOffer, sink: LeaseSink): Promise<void> {
+    const runner = this.runner!;
+    await runner.start({ leaseId: offer.leaseId, spec: offer.spec, plan: planToWire(offer.plan), root: offer.root, jobs: offer.jobs, deadline: offer.deadline }, offer.known);
+    let ack = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 5));
+      const { header, results } = runner.poll(offer.leaseId, ack);
+      for (const [id, r] of results) {
+        try { await sink.result(id, r); } catch { return; }
+        ack++;
+      }
+      if (header.state === 'unknown') return;
+      if (header.state === 'failed') sink.end(new JobError(header.error!.code, header.error!.message));
+      if (header.state !== 'running') { this.free(); return; }
+    }
+  }
+}
