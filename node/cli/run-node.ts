@@ -122,7 +122,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       quote: roles.includes('prover') ? { baseFee: cfg.proverFee, deposit: cfg.proverDeposit } : undefined,
     },
   });
-  log.info({ address, peerId: pub.peerId, roles, api: node.api?.url, metrics: node.metricsServer ? `${node.metricsServer.url}/metrics` : undefined }, 'node started');
+  log.info({ address, peerId: pub.peerId, roles, api: node.api?.url, dashboard: node.api ? `${node.api.url}/` : undefined, metrics: node.metricsServer ? `${node.metricsServer.url}/metrics` : undefined }, 'node started');
   node.on('event', (e) => log.info({ event: e.type }, describe(e)));
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
