@@ -29,6 +29,8 @@ export class NodeMetrics {
   readonly l1Errors = new Counter({ name: 'sidecar_l1_errors_total', help: 'failed L1 reads by call (head: the head poll)', labelNames: ['call'], registers: [this.registry] });
   /** set at scrape time (`trackSync`) */
   readonly l1SyncLag = new Gauge({ name: 'sidecar_l1_sync_lag_blocks', help: 'L1 blocks between the L1 head and the last one the chain follower processed', registers: [this.registry] });
+  readonly pnlRevenue = new Counter({ name: 'sidecar_pnl_revenue_tokens_total', help: 'realised revenue of the blocks this node proved (tip + reward share + submission reward; token base units, as float)', registers: [this.registry] });
+  readonly pnlCost = new Counter({ name: 'sidecar_pnl_cost_tokens_total', help: 'realised costs of the blocks this node proved, by kind (proving, gas, capital, slashed; token base units, as float)', labelNames: ['kind'], registers: [this.registry] });
   readonly breakerOpen = new Gauge({ name: 'sidecar_prover_breaker_open', help: '1 while the prover\'s circuit breaker is open (no quotes, no self-proving), else 0', registers: [this.registry] });
   readonly buildInfo = new Gauge({ name: 'sidecar_build_info', help: 'always 1; the labels say which sidecar and Node.js run', labelNames: ['version', 'nodejs'], registers: [this.registry] });
   /** set at scrape time from the chain (`trackChain`) */

@@ -33,6 +33,8 @@ import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole, type ProverFaultPlan } from './roles/prover.js';
 import { ProvingBreaker } from './roles/breaker.js';
+import { PnlTracker } from './roles/pnl-tracker.js';
+import type { PnlPrices } from './roles/pnl.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
 import { Submitter, type L1ProofEncoder, type SubmitterOptions } from './roles/submitter.js';
 import { Watcher } from './roles/watcher.js';
@@ -47,7 +49,7 @@ export interface NodeOptions {
   /** WebSocket URL for L1 events (default: poll over the client's provider) */
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
-  prover?: { workers?: number; threads?: number; crs?: CrsSelection; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number } };
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number }; /** P&L prices (node/roles/pnl.ts) */ prices?: PnlPrices };
   /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
   crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
@@ -88,6 +90,8 @@ export class SidecarNode extends EventEmitter {
   proverRole?: ProverRole;
   /** the prover's circuit breaker (with the prover role) */
   breaker?: ProvingBreaker;
+  /** the prover's per-block profit and loss (with the prover role) */
+  pnl?: PnlTracker;
   submitter?: Submitter;
   watcher?: Watcher;
   api?: ApiServer;
@@ -204,6 +208,9 @@ export class SidecarNode extends EventEmitter {
         if (e.type === 'proved') this.breaker!.success(e.slot);
         else if (e.type === 'prove-failed' && e.cause === 'failed') this.breaker!.fault('failed', `slot ${e.slot}: ${e.reason.split('\n')[0].slice(0, 200)}`, this.view?.head ?? 0);
       });
+      const defaults: PnlPrices = { costPerCoreHour: 10n ** 17n, tokensPerEth: 0n, capitalBpsPerYear: 500, slashRiskBps: 100 };
+      this.pnl = new PnlTracker(ctx, this.o.prover?.prices ?? defaults, this.o.prover?.threads || 1, () => this.blockMs(),
+        (hash) => this.proverRole?.finished.find((f) => f.blockHash === hash.toLowerCase())?.ms);
       // with p2p, remote agents (`sidecar agent`) may join and take leases
       this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
@@ -219,6 +226,7 @@ export class SidecarNode extends EventEmitter {
           ...this.o.p2p.quote,
           fits: (deadline, head, txCount) => role.fits(deadline, head, this.blockMs(), txCount),
           paused: (head) => this.breaker?.refuses(head, role.active.size),
+          price: (q) => this.pnl!.price(q),
         });
       }
     }
@@ -317,6 +325,7 @@ export class SidecarNode extends EventEmitter {
       }, () => undefined);
     }
     this.keeper.onNotice(n);
+    this.pnl?.onNotice(n);
     this.onChainMetrics?.(n);
     this.market?.onNotice(n);
     this.proverRole?.onNotice(n);

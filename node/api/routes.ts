@@ -5,6 +5,7 @@
 //   GET  /blocks            canonical blocks with statuses (?from=&limit=)
 //   GET  /blocks/:slot      one slot's canonical block
 //   GET  /proving           proving progress of the blocks in flight and the proofs known
+//   GET  /pnl               the prover's P&L per block: expected at quote time, realised at settlement (roles/pnl.ts)
 //   GET  /txs/:hash         the status ladder of an L2 tx (SPEC §3)
 //   GET  /health            200 when L1, sync, p2p and prover checks pass, else 503 with the reasons (health.ts)
 //   GET  /ready             200 once L1 is reached and the chain caught up, else 503
@@ -87,6 +88,7 @@ export function nodeRoutes(node: SidecarNode): Route[] {
         proofs: node.proofs.all().map((p) => ({ slot: p.slot, blockHash: p.blockHash, circuit: p.proof.circuit, source: p.source, knownAt: p.knownAt })),
       }),
     },
+    { method: 'GET', pattern: '/pnl', handler: () => ({ prices: node.pnl ? Object.fromEntries(Object.entries(node.pnl.prices).map(([k, v]) => [k, String(v)])) : null, blocks: node.pnl?.book.all() ?? [] }) },
     {
       method: 'GET', pattern: '/txs/:hash', handler: async (req) => {
         const h = req.params.hash;

@@ -30,6 +30,8 @@ export interface QuoteOptions {
   fits: (deadline: number, head: number, txCount: number) => { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number };
   /** undefined: quoting; else why this prover takes on no block now (its circuit breaker) */
   paused?: (head: number) => string | undefined;
+  /** the block's P&L (node/roles/pnl-tracker.ts): the least fee that breaks even, and the expected profit */
+  price?: (q: { slot: number; blockHash: string; sequencer: string; tip: bigint; deposit: bigint; proveMs: number; active: number }) => Promise<{ minFee: bigint; expected: { profit: bigint } }>;
 }
 
 export type MarketRecord =
@@ -161,14 +163,17 @@ export class Market {
     if ((await client.tokenBalance(address)) < deposit) return decline('not enough tokens for the deposit');
     if (!this.approved) { await client.ensureAllowance(MaxUint256 / 2n); this.approved = true; }
     // priced from load: each block already in flight adds the base fee again
-    const fee = o.baseFee * BigInt(active + 1);
-    if (fee > r.tip) return decline(`fee ${fee} above the offered tip ${r.tip}`);
+    const loadFee = o.baseFee * BigInt(active + 1);
+    // and never below break-even (the same P&L function the node settles with)
+    const priced = await o.price?.({ slot, blockHash, sequencer: b.sequencer, tip: r.tip, deposit, proveMs, active });
+    const fee = priced && priced.minFee > loadFee ? priced.minFee : loadFee;
+    if (fee > r.tip) return decline(`fee ${fee} above the offered tip ${r.tip}${priced ? ` (break-even ${priced.minFee}, expected profit ${priced.expected.profit})` : ''}`);
     const quote: Quote = { slot: r.slot, blockHash, prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
     const signature = await client.signQuote(quote);
     await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), prover: getBytes(address), signature: getBytes(signature) });
     this.stats.quotesSent++;
     this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), fee: String(fee) });
-    log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs) }, 'quote sent');
+    log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs), expectedProfit: priced ? String(priced.expected.profit) : undefined }, 'quote sent');
   }
 
   // ---------------------------------------------------------------- proofs

@@ -32,4 +32,20 @@ test('the printed join command starts a prover that wins a quote and proves a bl
   const joinedAddress = String(joiner.logs.find((l) => l.msg === 'node started')?.address);
   await devnet.waitForLine(new RegExp(`\\[B\\] slot ${proven.slot}: committed prover ${joinedAddress}`, 'i'), 60_000, `B committing the joiner for slot ${proven.slot}`);
   await devnet.waitForLine(new RegExp(`^    slot ${proven.slot}: VERIFIED on L1`), 4 * 60_000, `slot ${proven.slot} verified on L1`);
+  // its P&L: priced at quote time, settled from L1's BlockProven (revenue = the credited tip + reward share)
+  type Entry = { slot: number; expected?: Record<string, string>; realised?: Record<string, string> & { outcome: string } };
+  let entry: Entry | undefined;
+  for (let i = 0; i < 150 && !entry?.realised; i++) {
+    const body = (await (await fetch(`${joiner.api}/pnl`)).json()) as { blocks: Entry[] };
+    entry = body.blocks.find((b) => b.slot === Number(proven.slot));
+    if (!entry?.realised) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(entry?.expected, `an expected P&L for slot ${proven.slot}`);
+  assert.ok(entry.realised, `a realised P&L for slot ${proven.slot}`);
+  assert.equal(entry.realised.outcome, 'proven');
+  assert.ok(BigInt(entry.realised.revenue) > 0n, 'the credited reward');
+  assert.equal(BigInt(entry.realised.profit), BigInt(entry.realised.revenue) - BigInt(entry.realised.provingCost) - BigInt(entry.realised.gasCost) - BigInt(entry.realised.capitalCost));
+  assert.ok(BigInt(entry.realised.provingCost) > 0n, 'its measured proving time is costed');
+  const settledLog = await joiner.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith(`slot ${proven.slot} settled (proven): realised profit`), 10_000, 'the settlement log line');
+  assert.equal(settledLog.profit, entry.realised.profit);
 });
