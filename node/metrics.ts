@@ -62,6 +62,17 @@ export class NodeMetrics {
     });
   }
 
+  /** Registers a counter whose totals are read at scrape time from monotonic counts kept elsewhere (e.g. the orchestrator's). */
+  counterFrom(name: string, help: string, read: () => Array<{ labels?: Record<string, string>; value: number }>, labelNames: string[] = []): void {
+    new Counter({
+      name, help, labelNames, registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { labels, value } of read()) labels ? this.inc(labels, value) : this.inc(value);
+      },
+    });
+  }
+
   /** Runs `fn` before every scrape (values read from storage at scrape time; a failure keeps the last values). */
   beforeScrape(fn: () => Promise<void>): void {
     this.scrapeHooks.push(fn);

@@ -118,14 +118,12 @@ export function bindMetrics(orch: Orchestrator, m: NodeMetrics, hub?: AgentHub):
     ];
   }, ['state']);
   if (hub) {
-    m.gaugeFrom('sidecar_prover_agents', 'remote prover agents connected, and their free lease slots', () => [
-      { labels: { kind: 'connected' }, value: hub.agents.size },
-      { labels: { kind: 'free_slots' }, value: hub.free },
-    ], ['kind']);
-    m.gaugeFrom('sidecar_prover_agent_counter', 'remote agent counters (joined, dropped, refused, leases sent, polls missed)', () =>
-      Object.entries(hub.counters).map(([k, v]) => ({ labels: { counter: k }, value: v })), ['counter']);
+    m.gaugeFrom('sidecar_prover_agents_connected', 'remote prover agents connected', () => [{ value: hub.agents.size }]);
+    m.gaugeFrom('sidecar_prover_agent_free_slots', 'free lease slots of the connected remote agents', () => [{ value: hub.free }]);
+    m.counterFrom('sidecar_prover_agent_events_total', 'remote agent events by kind (joined, dropped, refused, leases sent, polls missed, ...)', () =>
+      Object.entries(hub.counters).map(([k, v]) => ({ labels: { event: k }, value: v })), ['event']);
   }
-  m.gaugeFrom('sidecar_prover_counter', 'orchestrator counters (jobs reused from the store, retries, crashes, ...)', () =>
-    Object.entries(orch.counters).map(([k, v]) => ({ labels: { counter: k }, value: v })), ['counter']);
+  m.counterFrom('sidecar_prover_events_total', 'orchestrator events by kind (jobs reused from the store, retries, crashes, ...)', () =>
+    Object.entries(orch.counters).map(([k, v]) => ({ labels: { event: k }, value: v })), ['event']);
   log.debug('prover metrics bound');
 }

@@ -147,6 +147,9 @@ export function dashboard(node: SidecarNode, o: { sse?: SseOptions } = {}): Dash
     return {
       rewards: m.earned, withdrawn: node.watcher ? m.withdrawn : null, gasUsed: String(gasUsed),
       atRisk: String(deposits.reduce((a, d) => a + BigInt(d.amount), 0n)), deposits,
+      // the prover's P&L per block (roles/pnl.ts) and its circuit breaker (roles/breaker.ts)
+      pnl: node.pnl?.book.all().slice(-20) ?? null,
+      breaker: node.breaker ? { state: node.breaker.state, reason: node.breaker.reason ?? null, faults: node.breaker.consecutive } : null,
     };
   }
 

@@ -4,7 +4,7 @@
 //
 //   const n = await startNodeProcess(['--data-dir', dir, '--roles', 'prover'], { SIDECAR_L1_RPC_URL: rpc });
 //   await n.waitForLog((l) => l.event === 'proving', 300_000, 'a proving event');
-//   const reused = await n.metric('sidecar_prover_counter', { counter: 'jobsReusedFromStore' });
+//   const reused = await n.metric('sidecar_prover_events_total', { event: 'jobsReusedFromStore' });
 //   await n.kill9();
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -207,7 +207,9 @@
       <dt>withdrawn</dt><dd>${m.withdrawn === null ? '— (no watcher role)' : tokens(m.withdrawn)}</dd>
       <dt>gas used (proof submissions)</dt><dd>${Number(m.gasUsed).toLocaleString()}</dd>
       <dt>deposits at risk</dt><dd data-at-risk>${tokens(m.atRisk)}</dd></dl>
-      ${m.deposits.length ? `<table><tr><th>slot</th><th>block</th><th>deposit</th><th>deadline</th><th>left</th><th>proof</th></tr>${m.deposits.map((d) => `<tr><td class="num">${d.slot}</td><td class="mono">${short(d.blockHash)}</td><td class="num">${tokens(d.amount)}</td><td class="num">L1 #${d.deadline}</td><td class="num">${d.blocksLeft ?? ''}</td><td>${d.proofKnown ? 'known' : 'not yet'}</td></tr>`).join('')}</table>` : '<p class="muted">no deposit at risk</p>'}`;
+      ${m.deposits.length ? `<table><tr><th>slot</th><th>block</th><th>deposit</th><th>deadline</th><th>left</th><th>proof</th></tr>${m.deposits.map((d) => `<tr><td class="num">${d.slot}</td><td class="mono">${short(d.blockHash)}</td><td class="num">${tokens(d.amount)}</td><td class="num">L1 #${d.deadline}</td><td class="num">${d.blocksLeft ?? ''}</td><td>${d.proofKnown ? 'known' : 'not yet'}</td></tr>`).join('')}</table>` : '<p class="muted">no deposit at risk</p>'}
+      ${m.breaker ? `<p data-breaker="${esc(m.breaker.state)}">circuit breaker: <b>${esc(m.breaker.state)}</b>${m.breaker.reason ? ` (${esc(m.breaker.reason)})` : ''}</p>` : ''}
+      ${m.pnl && m.pnl.length ? `<table data-pnl><tr><th>slot</th><th>expected profit</th><th>realised profit</th><th>outcome</th></tr>${m.pnl.map((e) => `<tr data-slot="${e.slot}" data-outcome="${e.realised ? esc(e.realised.outcome) : 'open'}"><td class="num">${e.slot}</td><td class="num">${e.expected ? tokens(e.expected.profit) : ''}</td><td class="num">${e.realised ? tokens(e.realised.profit) : ''}</td><td>${e.realised ? esc(e.realised.outcome) : 'open'}</td></tr>`).join('')}</table>` : ''}`;
   }
 
   function renderNetwork(n) {

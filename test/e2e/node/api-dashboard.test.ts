@@ -125,6 +125,9 @@ test('the dashboards of a running 3-node devnet in chromium: proof trees go from
     await waitFor(async () => BigInt((await state(n)).money.rewards.prover ?? 0) > 0n, `${n}'s prover reward`, 2 * MIN);
     await pages[n].locator('#money', { hasText: /prover rewards\s*[1-9]/ }).waitFor({ timeout: 30_000 });
   }
+  // C's prover P&L: the block it sold, priced when it quoted and settled as proven; its breaker closed
+  await pages.C.locator('#money [data-breaker="closed"]').waitFor({ timeout: 30_000 });
+  await pages.C.locator(`#money [data-pnl] tr[data-slot="${t1.slot}"][data-outcome="proven"]`).waitFor({ timeout: 2 * MIN });
   // peers: each node sees the other two, with their gossip scores
   for (const n of ['A', 'B', 'C'] as const) {
     assert.equal((await state(n)).network.peers.length, 2, `${n}'s peers`);

@@ -121,7 +121,7 @@ test('kill -9 a prover mid-tree (first_32 persisted, final_8 proving); the resta
   const tVerified = Date.now();
 
   const m2 = await second.metricsText();
-  const counter = (name: string) => parseMetric(m2, 'sidecar_prover_counter', { counter: name });
+  const counter = (name: string) => parseMetric(m2, 'sidecar_prover_events_total', { event: name });
   assert.equal(counter('jobsReusedFromStore'), 1, 'counted: first_32 reused from the store');
   assert.equal(counter('jobsFailed'), 0);
   assert.equal(metric(m2, 'sidecar_proofs_started_total', 'first_32'), 0, 'no second first_32 proof');
