@@ -23,7 +23,7 @@ export interface AnvilOptions {
    *  foreground group) does not kill it under the nodes still using it: the owner stops it last,
    *  with stop(). It is still sent SIGTERM if this process exits without stopping it. */
   ownProcessGroup?: boolean;
-  /** extra CLI args, e.g. ['--disable-code-size-limit'] (always added) */
+  /** extra CLI args (always added). EIP-170's code-size limit stays on: every contract we deploy fits. */
   args?: string[];
   /** how long to wait for anvil to print its port */
   startTimeoutMs?: number;
@@ -54,7 +54,6 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
     '--accounts', String(opts.accounts ?? 10),
     '--balance', String(opts.balanceEth ?? 10000),
     '--mnemonic', opts.mnemonic ?? DEFAULT_MNEMONIC,
-    '--disable-code-size-limit',
     '--gas-limit', '100000000',
     ...(opts.blockTime !== undefined ? ['--block-time', String(opts.blockTime)] : []),
     ...(opts.statePath !== undefined ? ['--state', opts.statePath] : []),
