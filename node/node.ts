@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { decodeSignedTx, type GenesisAccount, type SignedTx } from '../circuits/l2/index.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice } from '../circuits/backend/binaries.js';
 import { Prover } from '../prover/index.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { nodeRoutes } from './api/routes.js';
@@ -45,7 +46,7 @@ export interface NodeOptions {
   /** WebSocket URL for L1 events (default: poll over the client's provider) */
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
-  prover?: { workers?: number; threads?: number; crs?: CrsSelection; withholdEvery?: number };
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; backend?: BackendChoice; withholdEvery?: number };
   /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
   crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
@@ -186,7 +187,7 @@ export class SidecarNode extends EventEmitter {
     }
     if (roles.has('prover')) {
       // with p2p, remote agents (`sidecar agent`) may join and take leases
-      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
+      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, backend: this.o.prover?.backend, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
         withholdEvery: this.o.prover?.withholdEvery,
         onProof: (p) => {

@@ -85,7 +85,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       tip: cfg.sequencerTip, rewardShareBps: cfg.sequencerRewardShareBps, maxTxs: cfg.sequencerMaxTxs,
       deposit: cfg.proverDeposit > deployment.config.minProverDeposit ? cfg.proverDeposit : deployment.config.minProverDeposit, selfProve: cfg.sequencerSelfProve,
     },
-    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs } },
+    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs }, backend: cfg.proverBackend },
     crs: { dev: cfg.devCrs },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
     submitter: { resend: cfg.submitterResendBlocks > 0 ? { afterBlocks: cfg.submitterResendBlocks, maxFeePerGas: cfg.submitterMaxFeePerGas } : false },
