@@ -12,12 +12,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SignedTx } from '../circuits/l2/index.js';
 import type { ProofPlan, PrevProof } from '../circuits/plan.js';
 import type { JobEvent } from '../prover/orchestrator.js';
 import type { RollupBlock } from '../prover/rollup.js';
 import type { BlockProof, JobResult } from '../prover/types.js';
 import { Progress, log, printResult } from './lib/report.js';
+import { makeBlocks } from './lib/blocks.js';
 
 // Loaded in main() after the log level is set, so stdout ends with the one JSON line
 // (pino's info lines would go there too; SIDECAR_LOG_LEVEL=info brings them back).
@@ -51,26 +51,6 @@ function parseArgs(argv: string[]): Args {
     txs: int('txs', 1, 0), blocks: int('blocks', 2), workers: int('workers', d.workers), threads: int('threads', d.threads),
     naive: !argv.includes('--no-naive'), l1: !argv.includes('--no-l1'),
   };
-}
-
-/** B blocks of N transfers each, each on the state after the previous one. */
-async function makeBlocks(n: number, b: number): Promise<RollupBlock[]> {
-  const accounts = 8;
-  const keys = Array.from({ length: accounts }, (_, i) => M.l2.generateKeyPair(new Uint8Array([0xbe, i])));
-  const state = await M.l2.WorldState.create(keys.map((k, index) => ({ index, publicKey: k.publicKey, balance: 10n ** 12n })));
-  const out: RollupBlock[] = [];
-  for (let k = 0; k < b; k++) {
-    const pre = state.clone();
-    const txs: SignedTx[] = [];
-    for (let i = 0; i < n; i++) {
-      const from = (i + k) % accounts;
-      const s = M.l2.signTx({ from, to: (from + 1 + (i % 3)) % accounts, amount: BigInt(1 + i), nonce: state.account(from)!.nonce }, keys[from].secretKey);
-      state.applyTx(s, i);
-      txs.push(s);
-    }
-    out.push({ blockHash: `0x${(0xb0 + k).toString(16).padStart(2, '0').repeat(32)}`, slot: BigInt(100 + k), preState: pre, txs, deadline: k });
-  }
-  return out;
 }
 
 interface JobTiming { jobId: string; block: number; circuit: string; worker: number; startMs: number; endMs: number; proveMs: number; witnessMs: number }
