@@ -60,7 +60,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     // a node with only the agent role is a remote prover agent (`sidecar agent`) for its first bootstrap peer
     if (cfg.roles.length > 1) throw new NodeSetupError(`the agent role runs alone (roles: ${cfg.roles.join(',')}): use --roles agent, or \`sidecar agent --node <multiaddr>\``);
     if (!cfg.bootstrap.length) throw new NodeSetupError('the agent role needs the node to prove for: --bootstrap <its multiaddr with /p2p/<peer id>>');
-    return runAgent({ node: cfg.bootstrap[0], workers: cfg.proverWorkers, threads: cfg.proverThreads, dataDir: cfg.dataDir, listen: cfg.p2pListen[0], devCrs: cfg.devCrs });
+    return runAgent({ node: cfg.bootstrap[0], workers: cfg.proverWorkers, threads: cfg.proverThreads, backend: cfg.proverBackend, dataDir: cfg.dataDir, listen: cfg.p2pListen[0], devCrs: cfg.devCrs });
   }
   if (!cfg.deploymentFile) throw new NodeSetupError('no deployment: pass --deployment-file <file> (written by `sidecar deploy` or `sidecar devnet --keep`) or set SIDECAR_DEPLOYMENT_FILE');
   let deployment: Deployment;
