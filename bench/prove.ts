@@ -57,7 +57,7 @@ interface JobTiming { jobId: string; block: number; circuit: string; worker: num
 
 async function runPool(blocks: RollupBlock[], args: Args) {
   const pool = new M.pool.ProverPool({ workers: args.workers, threads: args.threads, crs: { dev: true } });
-  log(`pool: ${pool.capacity} workers x ${pool.threads} WASM threads; warming up (bb.js, CRS, vks)`);
+  log(`pool: ${pool.capacity} workers x ${pool.threads} threads (backend: ${process.env.SIDECAR_PROVER_BACKEND || "auto"}); warming up (backend, CRS, vks)`);
   await pool.warm();
   const plans = blocks.map((b) => M.rollup.rollupPlan(b));
   const finals = [...new Set(plans.flatMap((p) => p.jobs.filter((j) => j.kind === 'final').map((j) => j.circuit)))];

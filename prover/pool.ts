@@ -32,7 +32,7 @@ export function defaultPoolShape(cores = os.availableParallelism(), totalMem = o
 export interface PoolOptions {
   /** Worker threads (0/undefined = defaultPoolShape). */
   workers?: number;
-  /** WASM threads per worker (0/undefined = defaultPoolShape). */
+  /** Backend threads per worker: native bb or WASM (0/undefined = defaultPoolShape). */
   threads?: number;
   crs?: CrsSelection;
   /** Proving backend of every worker: native | wasm | auto (default: $SIDECAR_PROVER_BACKEND, else auto). */
