@@ -139,6 +139,9 @@ async function main(argv: string[]): Promise<void> {
         const r = compileContracts({ includeProtocol: false, extraSources: { [v.unitName]: v.source } });
         const a = r.artifacts[`${v.unitName}:${v.contractName}`];
         process.stdout.write(`${v.contractName.padEnd(24)} runtime ${(a.deployedBytecode.length - 2) / 2} bytes (EIP-170 limit 24576)  solc ${r.compileMs.toFixed(0)} ms${r.fromCache ? ' (cached)' : ''}\n`);
+        for (const [src, libs] of Object.entries(a.linkReferences ?? {})) {
+          for (const lib of Object.keys(libs)) process.stdout.write(`${''.padEnd(24)} + linked library ${lib}: runtime ${(r.artifacts[`${src}:${lib}`].deployedBytecode.length - 2) / 2} bytes\n`);
+        }
       }
     }
   } finally {
