@@ -12,12 +12,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SignedTx } from '../circuits/l2/index.js';
 import type { ProofPlan, PrevProof } from '../circuits/plan.js';
 import type { JobEvent } from '../prover/orchestrator.js';
 import type { RollupBlock } from '../prover/rollup.js';
 import type { BlockProof, JobResult } from '../prover/types.js';
 import { Progress, log, printResult } from './lib/report.js';
+import { makeBlocks } from './lib/blocks.js';
 
 // Loaded in main() after the log level is set, so stdout ends with the one JSON line
 // (pino's info lines would go there too; SIDECAR_LOG_LEVEL=info brings them back).
@@ -53,31 +53,11 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** B blocks of N transfers each, each on the state after the previous one. */
-async function makeBlocks(n: number, b: number): Promise<RollupBlock[]> {
-  const accounts = 8;
-  const keys = Array.from({ length: accounts }, (_, i) => M.l2.generateKeyPair(new Uint8Array([0xbe, i])));
-  const state = await M.l2.WorldState.create(keys.map((k, index) => ({ index, publicKey: k.publicKey, balance: 10n ** 12n })));
-  const out: RollupBlock[] = [];
-  for (let k = 0; k < b; k++) {
-    const pre = state.clone();
-    const txs: SignedTx[] = [];
-    for (let i = 0; i < n; i++) {
-      const from = (i + k) % accounts;
-      const s = M.l2.signTx({ from, to: (from + 1 + (i % 3)) % accounts, amount: BigInt(1 + i), nonce: state.account(from)!.nonce }, keys[from].secretKey);
-      state.applyTx(s, i);
-      txs.push(s);
-    }
-    out.push({ blockHash: `0x${(0xb0 + k).toString(16).padStart(2, '0').repeat(32)}`, slot: BigInt(100 + k), preState: pre, txs, deadline: k });
-  }
-  return out;
-}
-
 interface JobTiming { jobId: string; block: number; circuit: string; worker: number; startMs: number; endMs: number; proveMs: number; witnessMs: number }
 
 async function runPool(blocks: RollupBlock[], args: Args) {
   const pool = new M.pool.ProverPool({ workers: args.workers, threads: args.threads, crs: { dev: true } });
-  log(`pool: ${pool.capacity} workers x ${pool.threads} WASM threads; warming up (bb.js, CRS, vks)`);
+  log(`pool: ${pool.capacity} workers x ${pool.threads} threads (backend: ${process.env.SIDECAR_PROVER_BACKEND || "auto"}); warming up (backend, CRS, vks)`);
   await pool.warm();
   const plans = blocks.map((b) => M.rollup.rollupPlan(b));
   const finals = [...new Set(plans.flatMap((p) => p.jobs.filter((j) => j.kind === 'final').map((j) => j.circuit)))];

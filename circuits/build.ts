@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createLogger } from '../node/log.js';
-import { poseidon2, initPoseidon2 } from './l2/poseidon2.js';
+import { poseidon2, initPoseidon2, barretenbergSync } from './l2/poseidon2.js';
 import { toHex } from './l2/field.js';
 
 const log = createLogger('circuits:build');
@@ -22,8 +22,9 @@ export const CIRCUITS_ROOT = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(CIRCUITS_ROOT, '..');
 export const NOIR_DIR = path.join(CIRCUITS_ROOT, 'noir');
 export const BUILD_DIR = path.join(REPO_ROOT, '.build', 'circuits');
-const NOIR_VERSION = '1.0.0-beta.3';
-const FORMAT = 2;
+const NOIR_VERSION = '1.0.0-beta.26';
+/** Bumped when the artifact format or the backend that measures it changes (3: bb.js 5.0.0). */
+const FORMAT = 3;
 
 /** single: a whole block, no recursion, L1 flavour. first: first of a chain. rec: middle. final: last (L1). */
 export type SegmentKind = 'single' | 'first' | 'rec' | 'final';
@@ -49,7 +50,7 @@ export interface CompiledCircuit {
   /** base64 gzipped ACIR, as noir_js and bb.js take it. */
   bytecode: string;
   abi: CircuitAbi;
-  /** acirGetCircuitSizes: exact gates and the dyadic circuit size (power of two). */
+  /** bb's circuitStats (no-ZK): exact gates and the dyadic circuit size (power of two). */
   gates: number;
   circuitSize: number;
   /** For final circuits: the vk hashes pinned into the circuit. */
@@ -64,7 +65,7 @@ export class CircuitBuildError extends Error {
 }
 
 export interface VkHashSource {
-  /** Poseidon2 hash of the circuit's vk as the 128 fields the recursive verifier takes. */
+  /** Poseidon2 hash of the circuit's vk as the 115 fields the recursive verifier takes. */
   vkHash(circuit: CompiledCircuit): Promise<bigint>;
   /** Identifies the CRS the vks come from (in build metadata, e.g. "dev-<tau hash>" or "aztec"). */
   label: string;
@@ -158,11 +159,16 @@ export async function noirCompile(name: string, projectDir: string): Promise<{ b
   }
 }
 
-async function circuitSizes(bytecode: string, recursive: boolean): Promise<{ gates: number; circuitSize: number }> {
-  const { BarretenbergSync } = await import('@aztec/bb.js');
-  const bb = await BarretenbergSync.initSingleton();
-  const [gates, circuitSize] = bb.acirGetCircuitSizes(acirOf(bytecode), recursive, true);
-  return { gates, circuitSize };
+/** Exact gates and dyadic size of a circuit (bb.js WASM circuitStats, no CRS needed). */
+export async function circuitSizes(bytecode: string, recursive: boolean): Promise<{ gates: number; circuitSize: number }> {
+  const bb = await barretenbergSync();
+  const r = bb.circuitStats({
+    circuit: { name: '', bytecode: acirOf(bytecode), verificationKey: new Uint8Array() },
+    includeGatesPerOpcode: false,
+    // no-ZK, as proven (backend/prover.ts PROOF_SETTINGS)
+    settings: { ipaAccumulation: false, oracleHashType: recursive ? 'poseidon2' : 'keccak', disableZk: true, optimizedSolidityVerifier: false },
+  });
+  return { gates: r.numGates, circuitSize: r.numGatesDyadic };
 }
 
 /** The uncompressed ACIR bb.js takes, from the artifact's base64 gzipped bytecode. */
@@ -170,40 +176,32 @@ export function acirOf(bytecode: string): Uint8Array {
   return new Uint8Array(gunzipSync(Buffer.from(bytecode, 'base64')));
 }
 
-/** Poseidon2::hash(vk, 128) as the recursive segment circuits compute it (lib: vk_hash). */
+/** The vk hash the recursive segment circuits compute (lib: vk_hash, the Poseidon2 sponge of the 115 fields; == bb's own vk hash). */
 export async function vkHashOfFields(fields: readonly bigint[]): Promise<bigint> {
-  if (fields.length !== 128) throw new RangeError(`an UltraHonk vk has 128 fields in bb.js 0.82.2, got ${fields.length}`);
+  if (fields.length !== 115) throw new RangeError(`a no-ZK UltraHonk vk has 115 fields in bb 5.0.0, got ${fields.length}`);
   await initPoseidon2();
   return poseidon2(fields);
 }
 
 /**
- * Default vk-hash source: bb.js 0.82.2 computes the vk (recursive flavour) from `crsPath`;
- * the vk is turned into fields with `acirVkAsFieldsUltraHonk(new RawBuffer(vk))` (bb.js' own
- * generateRecursiveProofArtifacts omits RawBuffer and shifts every field).
+ * Vk-hash source from a CRS directory (bn254_g1.dat / bn254_g2.dat): the proving backend (native
+ * bb where it runs, else WASM) with that directory as the CRS; cached by circuit hash + CRS path.
  */
 export function bbVkSource(crsPath: string): VkHashSource {
   return {
-    label: `bb.js:${path.basename(crsPath)}`,
+    label: `bb:${path.basename(crsPath)}`,
     async vkHash(c) {
       const cacheFile = path.join(BUILD_DIR, 'vkhash', `${c.hash}-${createHash('sha256').update(path.resolve(crsPath)).digest('hex').slice(0, 12)}.json`);
       if (existsSync(cacheFile)) return BigInt(JSON.parse(readFileSync(cacheFile, 'utf8')).vkHash);
-      const { Barretenberg, RawBuffer } = await import('@aztec/bb.js');
       log.info({ circuit: c.name, circuitSize: c.circuitSize, crsPath }, 'computing vk for the final circuits (one-off, cached)');
-      const api = await Barretenberg.new({ crsPath, threads: 1 });
+      const { ProvingBackend } = await import('./backend/prover.js');
+      const backend = await ProvingBackend.create({ crs: { dev: false, aztecCrsPath: crsPath }, vkCacheDir: path.join(BUILD_DIR, 'vkhash', 'vk') });
       try {
-        const acir = acirOf(c.bytecode);
-        await api.acirInitSRS(acir, true, true);
-        const vk = await api.acirWriteVkUltraHonk(acir, true);
-        const fields = (await api.acirVkAsFieldsUltraHonk(new RawBuffer(vk))).map((f) => BigInt(f.toString()));
-        if (fields[0] !== BigInt(c.circuitSize)) {
-          throw new CircuitBuildError(c.name, `vk field 0 is ${fields[0]}, expected the circuit size ${c.circuitSize} (vk-as-fields bug?)`);
-        }
-        const h = await vkHashOfFields(fields);
+        const h = (await backend.vk(c)).hash!;
         writeAtomic(cacheFile, JSON.stringify({ circuit: c.name, hash: c.hash, vkHash: toHex(h) }));
         return h;
       } finally {
-        await api.destroy();
+        await backend.destroy();
       }
     },
   };

@@ -64,18 +64,18 @@ export interface CostModel {
 }
 
 /**
- * Gate counts measured with acirGetCircuitSizes (bb.js 0.82.2) for the committed circuits
+ * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the committed circuits
  * and the issue's single-thread proving speed (~95 s for 2^20, 3.8 s for 2^15).
  * `costModelFrom(circuits)` builds the same from compiled artifacts.
  */
 export const DEFAULT_COST_MODEL: CostModel = {
   circuits: [
-    { name: 'single_1', kind: 'single', capacity: 1, gates: 96_822, circuitSize: 1 << 17 },
-    { name: 'single_8', kind: 'single', capacity: 8, gates: 212_732, circuitSize: 1 << 18 },
-    { name: 'single_32', kind: 'single', capacity: 32, gates: 686_442, circuitSize: 1 << 20 },
-    { name: 'first_32', kind: 'first', capacity: 32, gates: 648_119, circuitSize: 1 << 20 },
-    { name: 'rec_8', kind: 'rec', capacity: 8, gates: 935_884, circuitSize: 1 << 20 },
-    { name: 'final_8', kind: 'final', capacity: 8, gates: 943_135, circuitSize: 1 << 20 },
+    { name: 'single_1', kind: 'single', capacity: 1, gates: 94_113, circuitSize: 1 << 17 },
+    { name: 'single_8', kind: 'single', capacity: 8, gates: 211_421, circuitSize: 1 << 18 },
+    { name: 'single_32', kind: 'single', capacity: 32, gates: 679_053, circuitSize: 1 << 20 },
+    { name: 'first_32', kind: 'first', capacity: 32, gates: 640_143, circuitSize: 1 << 20 },
+    { name: 'rec_8', kind: 'rec', capacity: 8, gates: 888_501, circuitSize: 1 << 20 },
+    { name: 'final_8', kind: 'final', capacity: 8, gates: 895_887, circuitSize: 1 << 20 },
   ],
   msPerGate: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
   // measured here (single thread, keccak, circuits/README.md)
@@ -256,8 +256,9 @@ function noirCarry(f: TxsFrontier, vk: ChainVkHashes) {
   };
 }
 
-const HONK_PROOF_FIELDS = 456;
-const HONK_VK_FIELDS = 128;
+/** bb 5.0.0 no-ZK recursive proof / vk sizes in fields (circuits/backend/prover.ts, checked there). */
+const HONK_PROOF_FIELDS = 410;
+const HONK_VK_FIELDS = 115;
 const fieldHex = (x: bigint | string) => (typeof x === 'bigint' ? toHex(x) : x);
 
 /**

@@ -21,6 +21,7 @@ export class NodeMetrics {
     name: 'sidecar_proof_seconds', help: 'proving time per job', labelNames: ['circuit'],
     buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320, 640], registers: [this.registry],
   });
+  readonly proverBackend = new Gauge({ name: 'sidecar_prover_backend', help: 'proving backend the prover workers run (1 for the one in use: native bb or wasm)', labelNames: ['backend'], registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'sidecar_queue_depth', help: 'items waiting per queue', labelNames: ['queue'], registers: [this.registry] });
   readonly l1Txs = new Counter({ name: 'sidecar_l1_txs_total', help: 'L1 transactions by call and outcome', labelNames: ['call', 'outcome'], registers: [this.registry] });
   /** kinds: prover, sequencer, submission, slash-share (credited since start, `trackChain`) */

@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { decodeSignedTx, type GenesisAccount, type SignedTx } from '../circuits/l2/index.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice } from '../circuits/backend/binaries.js';
 import { Prover } from '../prover/index.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { healthRoutes, nodeRoutes } from './api/routes.js';
@@ -49,7 +50,7 @@ export interface NodeOptions {
   /** WebSocket URL for L1 events (default: poll over the client's provider) */
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
-  prover?: { workers?: number; threads?: number; crs?: CrsSelection; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number }; /** P&L prices (node/roles/pnl.ts) */ prices?: PnlPrices };
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; backend?: BackendChoice; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number }; /** P&L prices (node/roles/pnl.ts) */ prices?: PnlPrices };
   /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
   crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
@@ -212,7 +213,7 @@ export class SidecarNode extends EventEmitter {
       this.pnl = new PnlTracker(ctx, this.o.prover?.prices ?? defaults, this.o.prover?.threads || 1, () => this.blockMs(),
         (hash) => this.proverRole?.finished.find((f) => f.blockHash === hash.toLowerCase())?.ms);
       // with p2p, remote agents (`sidecar agent`) may join and take leases
-      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, metrics: this.metrics, p2p: this.p2p });
+      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, backend: this.o.prover?.backend, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
         faults: this.o.prover?.faults,
         onProof: (p) => {

@@ -8,6 +8,7 @@
 // node sent no heartbeat) is cancelled: the node is gone or has dropped this agent.
 import type { ProofJob, ProofPlan } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice } from '../circuits/backend/binaries.js';
 import { createLogger } from '../node/log.js';
 import { HandlerError } from '../node/p2p/reqresp.js';
 import type { P2PNode } from '../node/p2p/index.js';
@@ -256,8 +257,8 @@ export class ProverAgent {
  * The `sidecar agent` role: a pool (`workers`/`threads`, 0 = measured default) serving the
  * node `nodePeerId` over the agent's started p2p host (whose bootstrap list has the node).
  */
-export async function startAgent(opts: { p2p: P2PNode; nodePeerId: string; workers?: number; threads?: number; crs?: CrsSelection; helloMs?: number } & LeaseRunnerOptions): Promise<{ agent: ProverAgent; pool: ProverPool; stop(): Promise<void> }> {
-  const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
+export async function startAgent(opts: { p2p: P2PNode; nodePeerId: string; workers?: number; threads?: number; crs?: CrsSelection; backend?: BackendChoice; helloMs?: number } & LeaseRunnerOptions): Promise<{ agent: ProverAgent; pool: ProverPool; stop(): Promise<void> }> {
+  const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs, backend: opts.backend });
   try {
     await pool.warm();
     const agent = await ProverAgent.start(opts.p2p, pool, { ...opts, nodePeerId: opts.nodePeerId });

@@ -8,6 +8,7 @@
 // finished; resubmitting them with proveBlock reuses every persisted proof.
 import type { CostModel } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice } from '../circuits/backend/binaries.js';
 import { createLogger } from '../node/log.js';
 import type { NodeMetrics } from '../node/metrics.js';
 import type { P2PNode } from '../node/p2p/index.js';
@@ -27,10 +28,12 @@ export type { BlockProof, BlockRecord, RollupBlock };
 export interface ProverOptions {
   /** Persist jobs and proofs here (node/storage). Without it nothing survives a restart. */
   store?: Store;
-  /** Pool size and WASM threads per worker (0 = measured default: prover/pool.ts defaultPoolShape). */
+  /** Pool size and backend threads per worker (0 = measured default: prover/pool.ts defaultPoolShape). */
   workers?: number;
   threads?: number;
   crs?: CrsSelection;
+  /** Proving backend: native | wasm | auto (default: $SIDECAR_PROVER_BACKEND, else auto = native where it runs). */
+  backend?: BackendChoice;
   costModel?: CostModel;
   jobTimeoutMs?: number;
   maxAttempts?: number;
@@ -51,7 +54,7 @@ export class Prover {
   ) {}
 
   static async start(opts: ProverOptions = {}): Promise<Prover> {
-    const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs });
+    const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs, backend: opts.backend });
     const jobs = opts.store ? new JobStore(opts.store) : undefined;
     const remote = opts.p2p ? new AgentHub(opts.p2p, opts.remote) : undefined;
     await remote?.listen();
@@ -61,7 +64,13 @@ export class Prover {
       executor: pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts,
       lessor: remote, verify: (c, proof, pi) => pool.verify(c, proof, pi),
     });
-    if (opts.metrics) bindMetrics(orchestrator, opts.metrics, remote);
+    if (opts.metrics) {
+      bindMetrics(orchestrator, opts.metrics, remote);
+      // which backend the workers run (starts one worker's backend; a backend that cannot start is logged with its reason)
+      const m = opts.metrics;
+      pool.backendKind().then((k) => { m.proverBackend.set({ backend: k }, 1); log.info({ backend: k }, `prover workers prove with the ${k} backend`); },
+        (e) => log.error({ err: e }, 'the prover workers cannot start their proving backend'));
+    }
     return new Prover(pool, orchestrator, jobs, opts, remote);
   }
 

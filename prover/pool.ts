@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice, BackendKind } from '../circuits/backend/binaries.js';
 import { createLogger } from '../node/log.js';
 import type { Executor } from './orchestrator.js';
 import { JobError, type JobResult, type ProveRequest } from './types.js';
@@ -31,9 +32,11 @@ export function defaultPoolShape(cores = os.availableParallelism(), totalMem = o
 export interface PoolOptions {
   /** Worker threads (0/undefined = defaultPoolShape). */
   workers?: number;
-  /** WASM threads per worker (0/undefined = defaultPoolShape). */
+  /** Backend threads per worker: native bb or WASM (0/undefined = defaultPoolShape). */
   threads?: number;
   crs?: CrsSelection;
+  /** Proving backend of every worker: native | wasm | auto (default: $SIDECAR_PROVER_BACKEND, else auto). */
+  backend?: BackendChoice;
   /** Load the CRS for circuits up to this size when a worker starts (default: on first job). */
   preloadCircuitSize?: number;
   /**
@@ -56,7 +59,7 @@ export class ProverPool implements Executor {
     const d = defaultPoolShape();
     this.capacity = opts.workers || d.workers;
     this.threads = opts.threads || d.threads;
-    const workerData: WorkerOptions = { threads: this.threads, crs: opts.crs, preloadCircuitSize: opts.preloadCircuitSize };
+    const workerData: WorkerOptions = { threads: this.threads, crs: opts.crs, backend: opts.backend, preloadCircuitSize: opts.preloadCircuitSize };
     this.workerData = workerData;
     this.piscina = new Piscina({
       filename: ENTRY,
@@ -69,7 +72,7 @@ export class ProverPool implements Executor {
       workerData,
     });
     this.piscina.on('error', (e) => log.error({ err: e }, 'prover worker error'));
-    this.verifier = new ProofVerifier(opts.verifyThread ?? true ? { crs: opts.crs } : { shared: this.piscina });
+    this.verifier = new ProofVerifier(opts.verifyThread ?? true ? { crs: opts.crs, backend: opts.backend } : { shared: this.piscina });
     log.info({ workers: this.capacity, threadsPerWorker: this.threads }, 'prover pool started');
   }
 
@@ -134,6 +137,16 @@ export class ProverPool implements Executor {
       p.catch(() => this.infos.delete(name));
     }
     return p;
+  }
+
+  /**
+   * Which proving backend the workers run (native | wasm): starts a worker's backend if none
+   * is up yet, so a backend that cannot start fails here with its error.
+   */
+  async backendKind(): Promise<BackendKind> {
+    const info = await this.circuitInfo('single_1');
+    if (!info.backend) throw new JobError('prove', 'the worker did not say which backend it runs', { circuit: 'single_1' });
+    return info.backend;
   }
 
   async close(): Promise<void> {

@@ -11,8 +11,9 @@ import type { BlockTask } from './orchestrator.js';
 import { registerTaskFactory, type TaskSpec } from './tasks.js';
 import { JobError, type ProofJob, type ProveRequest } from './types.js';
 
-const HONK_PROOF_FIELDS = 456;
-const HONK_VK_FIELDS = 128;
+/** bb 5.0.0 no-ZK recursive proof / vk sizes in fields (circuits/backend/prover.ts, checked there). */
+const HONK_PROOF_FIELDS = 410;
+const HONK_VK_FIELDS = 115;
 
 /** A block to prove: its txs on the state before it. */
 export interface RollupBlock {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice } from '../circuits/backend/binaries.js';
 import { createLogger } from '../node/log.js';
 import { JobError, type ProveRequest } from './types.js';
 import { decodeReply, encodeFrame, type VerifyRequest, type WorkerOptions, type WorkerTask } from './worker.js';
@@ -14,6 +15,7 @@ export const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.m
 
 export interface ProofVerifierOptions {
   crs?: CrsSelection;
+  backend?: BackendChoice;
   /** verify in these (the prover pool's own) workers instead of a thread of its own; not destroyed by close() */
   shared?: Piscina;
 }
@@ -30,7 +32,7 @@ export class ProofVerifier {
     if (!this.piscina) {
       this.piscina = new Piscina({
         filename: WORKER_ENTRY, minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY, execArgv: [],
-        workerData: { threads: 1, crs: this.opts.crs } satisfies WorkerOptions,
+        workerData: { threads: 1, crs: this.opts.crs, backend: this.opts.backend } satisfies WorkerOptions,
       });
       this.piscina.on('error', (e) => log.error({ err: e }, 'verifier worker error'));
     }

@@ -1,4 +1,4 @@
-// A prover worker (one Piscina thread): one ProvingBackend (circuits/backend: bb.js WASM, the
+// A prover worker (one Piscina thread): one ProvingBackend (circuits/backend: native bb or WASM, the
 // CRS loaded once, vks and circuits kept warm) for the thread's lifetime. A task is one
 // ProveRequest as JSON bytes in a transferred ArrayBuffer; the reply is one ArrayBuffer
 // (a JSON header, then the proof bytes) transferred back. Known failures (unsatisfied
@@ -10,12 +10,15 @@ import { move, workerData } from 'piscina';
 import type { CompiledCircuit } from '../circuits/build.js';
 import { BackendError, ProvingBackend, WitnessError, prevProofOf } from '../circuits/backend/prover.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
+import type { BackendChoice, BackendKind } from '../circuits/backend/binaries.js';
 import type { JobErrorCode, ProveRequest } from './types.js';
 
 export interface WorkerOptions {
-  /** WASM threads of this worker's bb.js instance. */
+  /** Threads of this worker's backend (native bb's HARDWARE_CONCURRENCY, or WASM threads). */
   threads: number;
   crs?: CrsSelection;
+  /** native | wasm | auto (default: $SIDECAR_PROVER_BACKEND, else auto). */
+  backend?: BackendChoice;
   /** Load the CRS for circuits up to this size when the thread starts. */
   preloadCircuitSize?: number;
 }
@@ -41,7 +44,7 @@ const artifacts = new Map<string, CompiledCircuit>();
 let peakRss = 0;
 
 function getBackend(): Promise<ProvingBackend> {
-  backend ??= ProvingBackend.create({ threads: opts.threads, crs: opts.crs, preloadCircuitSize: opts.preloadCircuitSize });
+  backend ??= ProvingBackend.create({ threads: opts.threads, crs: opts.crs, backend: opts.backend, preloadCircuitSize: opts.preloadCircuitSize });
   backend.catch(() => { backend = undefined; });
   return backend;
 }
@@ -72,7 +75,7 @@ export type WorkerTask =
   | { op: 'circuit'; name: string }; // the compiled circuit's metadata for this CRS (vk hashes of final circuits)
 
 /** A compiled circuit without its bytecode and ABI. */
-export type CircuitInfo = Omit<CompiledCircuit, 'bytecode' | 'abi'> & { crsId: string };
+export type CircuitInfo = Omit<CompiledCircuit, 'bytecode' | 'abi'> & { crsId: string; backend?: BackendKind };
 
 export interface VerifyRequest {
   circuit: ProveRequest['circuit'];
@@ -137,7 +140,7 @@ export default async function handle(task: WorkerTask): Promise<unknown> {
     try {
       const b = await getBackend();
       const { bytecode: _b, abi: _a, ...info } = await b.circuit(task.name);
-      return move(encodeReply({ ok: true, worker: threadId, circuit: { ...info, crsId: b.crsId } }));
+      return move(encodeReply({ ok: true, worker: threadId, circuit: { ...info, crsId: b.crsId, backend: b.backendKind } }));
     } catch (e) {
       return move(encodeReply(errorReply(e)));
     }

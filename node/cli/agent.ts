@@ -4,6 +4,7 @@
 // structured (stderr); a progress line every `progressSec`. Stops on SIGINT/SIGTERM (or the
 // given signal), cancelling its leases (the node reassigns them).
 import path from 'node:path';
+import type { BackendChoice } from '../../circuits/backend/binaries.js';
 import { pathToFileURL } from 'node:url';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -24,6 +25,8 @@ export interface AgentCliOptions {
   dataDir: string;
   listen: string;
   devCrs: boolean;
+  /** Proving backend (default: $SIDECAR_PROVER_BACKEND, else auto = native bb where it runs). */
+  backend?: BackendChoice;
   /** Modules to import first: they register extra task kinds (prover/tasks.ts; tests' fixture circuits). */
   tasks?: string[];
   progressSec?: number;
@@ -66,7 +69,7 @@ export async function runAgent(o: AgentCliOptions): Promise<void> {
   let stopAgent: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const { agent, pool, stop } = await startAgent({ p2p, nodePeerId, workers: o.workers, threads: o.threads, crs: { dev: o.devCrs } });
+    const { agent, pool, stop } = await startAgent({ p2p, nodePeerId, workers: o.workers, threads: o.threads, crs: { dev: o.devCrs }, backend: o.backend });
     stopAgent = stop;
     log.info({ peerId: p2p.peerId, node: o.node, workers: pool.capacity, taskKinds: taskKinds(), crs: o.devCrs ? 'INSECURE dev CRS' : 'Aztec' }, 'prover agent started');
     o.onReady?.({ peerId: p2p.peerId, node: nodePeerId, workers: pool.capacity });

@@ -106,15 +106,16 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('run a remote prover agent: connect to a node over libp2p and prove the blocks (or the rest of a block\'s plan) it leases to this machine\'s worker pool')
     .requiredOption('--node <multiaddr>', 'the node to prove for: its multiaddr with /p2p/<peer id> (the node logs it at start)')
     .addOption(new Option('--workers <n>', 'prover pool workers (0 = measured default for this machine)').default(0).argParser(intArg('--workers', 0, 256)))
-    .addOption(new Option('--threads <n>', 'WASM threads per worker (0 = measured default)').default(0).argParser(intArg('--threads', 0, 256)))
+    .addOption(new Option('--threads <n>', 'threads per worker: native bb or WASM (0 = measured default)').default(0).argParser(intArg('--threads', 0, 256)))
+    .addOption(new Option('--backend <kind>', 'proving backend: auto (native bb where it runs, else WASM), native, wasm').choices(['auto', 'native', 'wasm']).default(process.env.SIDECAR_PROVER_BACKEND || 'auto'))
     .option('--data-dir <dir>', 'data directory (the agent\'s p2p key)', process.env.SIDECAR_AGENT_DATA_DIR ?? `${SETTINGS.dataDir.default}-agent`)
     .option('--listen <multiaddr>', 'libp2p listen address', '/ip4/0.0.0.0/tcp/0')
     .option('--dev-crs', 'use the INSECURE dev CRS (devnets and tests only; must match the node\'s)', false)
     .addOption(new Option('--progress <s>', 'seconds between progress log lines').default(10).argParser(intArg('--progress', 1, 3600)))
     .addOption(new Option('--tasks <module...>', 'import modules that register extra task kinds (prover/tasks.ts; test fixture circuits)').hideHelp())
-    .action(async (opts: { node: string; workers: number; threads: number; dataDir: string; listen: string; devCrs: boolean; progress: number; tasks?: string[] }) => {
+    .action(async (opts: { node: string; workers: number; threads: number; backend: 'auto' | 'native' | 'wasm'; dataDir: string; listen: string; devCrs: boolean; progress: number; tasks?: string[] }) => {
       const { runAgent } = await import('./agent.js');
-      await runAgent({ node: opts.node, workers: opts.workers, threads: opts.threads, dataDir: opts.dataDir, listen: opts.listen, devCrs: opts.devCrs, progressSec: opts.progress, tasks: opts.tasks });
+      await runAgent({ node: opts.node, workers: opts.workers, threads: opts.threads, backend: opts.backend, dataDir: opts.dataDir, listen: opts.listen, devCrs: opts.devCrs, progressSec: opts.progress, tasks: opts.tasks });
     });
 
   const keys = program.command('keys')

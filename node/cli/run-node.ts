@@ -61,7 +61,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
     // a node with only the agent role is a remote prover agent (`sidecar agent`) for its first bootstrap peer
     if (cfg.roles.length > 1) throw new NodeSetupError(`the agent role runs alone (roles: ${cfg.roles.join(',')}): use --roles agent, or \`sidecar agent --node <multiaddr>\``);
     if (!cfg.bootstrap.length) throw new NodeSetupError('the agent role needs the node to prove for: --bootstrap <its multiaddr with /p2p/<peer id>>');
-    return runAgent({ node: cfg.bootstrap[0], workers: cfg.proverWorkers, threads: cfg.proverThreads, dataDir: cfg.dataDir, listen: cfg.p2pListen[0], devCrs: cfg.devCrs });
+    return runAgent({ node: cfg.bootstrap[0], workers: cfg.proverWorkers, threads: cfg.proverThreads, backend: cfg.proverBackend, dataDir: cfg.dataDir, listen: cfg.p2pListen[0], devCrs: cfg.devCrs });
   }
   const { pub } = await loadOrCreateKeys(cfg.dataDir);
   const roles = cfg.roles.filter((r) => r !== 'agent');
@@ -108,7 +108,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       tip: cfg.sequencerTip, rewardShareBps: cfg.sequencerRewardShareBps, maxTxs: cfg.sequencerMaxTxs,
       deposit: cfg.proverDeposit > deployment.config.minProverDeposit ? cfg.proverDeposit : deployment.config.minProverDeposit, selfProve: cfg.sequencerSelfProve,
     },
-    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs }, breaker: { threshold: cfg.proverBreakerFaults, cooldownBlocks: cfg.proverBreakerCooldownBlocks },
+    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs }, backend: cfg.proverBackend, breaker: { threshold: cfg.proverBreakerFaults, cooldownBlocks: cfg.proverBreakerCooldownBlocks },
       prices: { costPerCoreHour: cfg.proverCostPerCoreHour, tokensPerEth: cfg.proverTokensPerEth, capitalBpsPerYear: cfg.proverCapitalBpsPerYear, slashRiskBps: cfg.proverSlashRiskBps } },
     crs: { dev: cfg.devCrs },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,

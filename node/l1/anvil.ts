@@ -32,7 +32,7 @@ export interface AnvilOptions {
    *  with stop(). It is still sent SIGTERM if this process exits without stopping it, and its
    *  guard stops it if this process is killed. */
   ownProcessGroup?: boolean;
-  /** extra CLI args, e.g. ['--disable-code-size-limit'] (always added) */
+  /** extra CLI args (always added). EIP-170's code-size limit stays on: every contract we deploy fits. */
   args?: string[];
   /** how long to wait for anvil to print its port */
   startTimeoutMs?: number;
@@ -125,7 +125,6 @@ export async function startAnvil(opts: AnvilOptions = {}, warn: (msg: string) =>
     '--accounts', String(opts.accounts ?? 10),
     '--balance', String(opts.balanceEth ?? 10000),
     '--mnemonic', opts.mnemonic ?? DEFAULT_MNEMONIC,
-    '--disable-code-size-limit',
     '--gas-limit', '100000000',
     ...(opts.blockTime !== undefined ? ['--block-time', String(opts.blockTime)] : []),
     ...(load !== undefined ? ['--load-state', load] : []),

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 export interface CompileOptions {
   /** folder holding src/ (default <repo>/contracts) */
@@ -47,6 +47,12 @@ export interface Artifact {
   /** creation bytecode, 0x-hex ('0x' for interfaces/abstract contracts) */
   bytecode: string;
   deployedBytecode: string;
+  /**
+   * Libraries with external functions the creation bytecode calls (placeholders to fill with
+   * their addresses): { sourceName: { libraryName: [{ start, length }] } }, offsets in bytes.
+   * bb 5.0.0's generated verifier has them; deployContract deploys and links them.
+   */
+  linkReferences?: Record<string, Record<string, { start: number; length: number }[]>>;
 }
 
 export interface CompileResult {
@@ -184,7 +190,7 @@ export function compileContracts(opts: CompileOptions = {}): CompileResult {
   const settingsBase = {
     optimizer: { enabled: true, runs: opts.optimizerRuns ?? forge.optimizerRuns ?? 200 },
     evmVersion: opts.evmVersion ?? forge.evmVersion ?? 'cancun',
-    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.bytecode.linkReferences', 'evm.deployedBytecode.object'] } },
   };
   const remappings = forge.remappings;
   const version = solcPackageVersion();
@@ -253,6 +259,7 @@ export function compileContracts(opts: CompileOptions = {}): CompileResult {
         id, sourceName, contractName, abi: c.abi,
         bytecode: '0x' + (c.evm?.bytecode?.object ?? ''),
         deployedBytecode: '0x' + (c.evm?.deployedBytecode?.object ?? ''),
+        ...(c.evm?.bytecode?.linkReferences && Object.keys(c.evm.bytecode.linkReferences).length ? { linkReferences: c.evm.bytecode.linkReferences } : {}),
       };
     }
   }
@@ -269,7 +276,7 @@ export function compileContracts(opts: CompileOptions = {}): CompileResult {
 
 interface SolcOutput {
   errors?: { severity: string; type: string; message: string; formattedMessage?: string; sourceLocation?: { file: string; start: number; end: number } }[];
-  contracts?: Record<string, Record<string, { abi: unknown[]; evm?: { bytecode?: { object: string }; deployedBytecode?: { object: string } } }>>;
+  contracts?: Record<string, Record<string, { abi: unknown[]; evm?: { bytecode?: { object: string; linkReferences?: Artifact['linkReferences'] }; deployedBytecode?: { object: string } } }>>;
 }
 
 function diagnostics(out: SolcOutput, sources: Record<string, string>, deps: Record<string, string>): CompileDiagnostic[] {
@@ -302,7 +309,7 @@ export function getArtifact(result: Pick<CompileResult, 'artifacts'>, name: stri
   if (matches.length > 1) throw new Error(`contract name ${name} is ambiguous: ${matches.map((a) => a.id).join(', ')}; use the full id`);
   const a = matches[0];
   if (opts.deployable && a.bytecode.length <= 2) throw new Error(`${a.id} has no bytecode (interface or abstract contract)`);
-  if (opts.deployable && /__\$[0-9a-f]{34}\$__/.test(a.bytecode)) throw new Error(`${a.id} needs linked libraries, which deploy does not support`);
+  if (opts.deployable && /__\$[0-9a-f]{34}\$__/.test(a.bytecode) && !a.linkReferences) throw new Error(`${a.id} has library placeholders but no link references (stale cache?)`);
   return a;
 }
 

@@ -244,23 +244,43 @@ export async function deployProtocol(o: DeployOptions): Promise<Deployment> {
 
 /**
  * Deploy one compiled contract (e.g. a generated HonkVerifier, or HonkVerifierRouter with its
- * tags and verifier addresses). Failures are L1Errors with the constructor's custom error decoded.
+ * tags and verifier addresses). Libraries it links (bb 5.0.0's verifier calls an external
+ * library function) are deployed first and their addresses linked into its bytecode; pass
+ * `libraries` to reuse deployed ones (id "source:Name" → address; filled in as it goes).
+ * Failures are L1Errors with the constructor's custom error decoded.
  */
 export async function deployContract(
   signer: Signer, compiled: CompileResult, name: string, args: unknown[] = [],
-  o: { log?: (m: string) => void; errors?: Interface } = {},
-): Promise<{ address: string; block: number; gasUsed: bigint }> {
+  o: { log?: (m: string) => void; errors?: Interface; libraries?: Map<string, string> } = {},
+): Promise<{ address: string; block: number; gasUsed: bigint; libraries: Record<string, string> }> {
   const art = getArtifact(compiled, name, { deployable: true });
   const nm = signer instanceof NonceManager ? signer : undefined;
   const errors = o.errors ?? errorInterface(Object.values(compiled.artifacts).map((a) => a.abi as InterfaceAbi));
-  const f = new ContractFactory(art.abi as InterfaceAbi, art.bytecode, signer);
+  const libraries = o.libraries ?? new Map<string, string>();
+  const linked: Record<string, string> = {};
+  let bytecode = art.bytecode;
+  for (const [source, libs] of Object.entries(art.linkReferences ?? {})) {
+    for (const [lib, refs] of Object.entries(libs)) {
+      const id = `${source}:${lib}`;
+      let addr = libraries.get(id);
+      if (!addr) {
+        addr = (await deployContract(signer, compiled, id, [], { ...o, errors, libraries })).address;
+        libraries.set(id, addr);
+      }
+      linked[id] = addr;
+      const hex = addr.slice(2).toLowerCase();
+      for (const r of refs) bytecode = bytecode.slice(0, 2 + r.start * 2) + hex + bytecode.slice(2 + (r.start + r.length) * 2);
+    }
+  }
+  if (/__\$[0-9a-f]{34}\$__/.test(bytecode)) throw new Error(`${art.id}: unlinked library placeholders left after linking`);
+  const f = new ContractFactory(art.abi as InterfaceAbi, bytecode, signer);
   try {
     const c = await f.deploy(...args);
     const receipt = await c.deploymentTransaction()!.wait();
     if (!receipt || receipt.status !== 1) throw new Error(`deployment of ${name} failed`);
     const address = await c.getAddress();
-    o.log?.(`${art.contractName} at ${address} (gas ${receipt.gasUsed})`);
-    return { address, block: receipt.blockNumber, gasUsed: receipt.gasUsed };
+    o.log?.(`${art.contractName} at ${address} (gas ${receipt.gasUsed})${Object.keys(linked).length ? `, linked ${Object.keys(linked).map((l) => l.split(':')[1]).join(', ')}` : ''}`);
+    return { address, block: receipt.blockNumber, gasUsed: receipt.gasUsed, libraries: linked };
   } catch (e) {
     nm?.reset();
     throw toL1Error(errors, e, { method: `deploy ${art.contractName}`, stage: 'preflight' });

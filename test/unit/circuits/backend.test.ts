@@ -1,19 +1,23 @@
 // The backend without rollup-sized proofs: the INSECURE dev CRS (fast generation == one scalar
-// multiplication per point, atomic cache, corruption detected, selection), the vk-as-fields
-// workaround (field 0 == circuit size; bb.js' own call shifts the fields), and a real proof of a
-// tiny recursive-flavour circuit through the ProvingBackend API, with typed errors.
+// multiplication per point, atomic cache, corruption detected, selection), the bb 5.0.0 vk
+// fields (115, field 0 = log2 size, our Poseidon2 hash == bb's vk hash), real proofs of a tiny
+// recursive-flavour circuit through the ProvingBackend API with both engines (native bb and
+// WASM, each verifying the other's proofs), typed errors, a clear error for a backend that
+// cannot start, and the dev-CRS copies: a dev-CRS proof is refused by the stock bb (native
+// verify; WASM refuses the dev CRS at SRS init) and accepted by the labelled dev copies.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { acirOf, noirCompile, type CompiledCircuit } from '../../../circuits/build.js';
+import { acirOf, circuitSizes, noirCompile, type CompiledCircuit } from '../../../circuits/build.js';
 import { G1, G2, batchNormalize, jacMul, onG1, onG2, toJac } from '../../../circuits/backend/bn254.js';
 import {
   AZTEC_CRS_ID, CrsError, checkDevCrs, devG2, encodeG2, ensureDevCrs, generateG1Range, generateG1RangeNaive, resolveCrs, type DevCrs,
 } from '../../../circuits/backend/crs.js';
-import { BackendError, ProvingBackend, classifyBackendError, prevProofOf, vkAsFields, withWorkerSafeExecArgv } from '../../../circuits/backend/prover.js';
+import { BackendError, PROOF_SETTINGS, ProvingBackend, classifyBackendError, prevProofOf, vkAsFields, withWorkerSafeExecArgv, type BackendKind, type SegmentProof } from '../../../circuits/backend/prover.js';
+import { AZTEC_G2_BYTES, nativeBinaryFor, probeNative, stockBbBinary, stockBbWasm, wasmFor } from '../../../circuits/backend/binaries.js';
 import { WitnessError } from '../../../circuits/witness.js';
 import { R } from '../../../circuits/l2/field.js';
 
@@ -26,11 +30,10 @@ let tiny: CompiledCircuit;
 
 before(async () => {
   const { bytecode, abi } = await noirCompile('backend_tiny', FIXTURE);
-  const { BarretenbergSync } = await import('@aztec/bb.js');
-  const [gates, circuitSize] = (await BarretenbergSync.initSingleton()).acirGetCircuitSizes(acirOf(bytecode), true, true);
+  const { gates, circuitSize } = await circuitSizes(bytecode, true);
   tiny = {
     name: 'backend_tiny', kind: 'first', capacity: 1, recursive: false, flavour: 'recursive', hash: `tiny-${gates}`,
-    noirVersion: '1.0.0-beta.3', bytecode, abi, gates, circuitSize,
+    noirVersion: '1.0.0-beta.26', bytecode, abi, gates, circuitSize,
   };
 });
 
@@ -94,21 +97,25 @@ test('CRS selection: Aztec unless the dev CRS is asked for', async () => {
   }
 });
 
-test('vk as fields: RawBuffer workaround gives field 0 == circuit size; bb.js\' own call shifts every field', async () => {
-  const { Barretenberg } = await import('@aztec/bb.js');
-  const api = await withWorkerSafeExecArgv(() => Barretenberg.new({ threads: 1, crsPath: crs.dir }));
+test('vk fields (bb 5.0.0): 115 fields, field 0 = log2 size, 1 + 8 pairing-point public inputs, our hash == bb\'s', async () => {
+  const backend = await ProvingBackend.create({ crs: { dev: true, cacheDir }, backend: 'wasm', vkCacheDir: path.join(cacheDir, 'vk-fields') });
   try {
-    await api.initSRSForCircuitSize(tiny.circuitSize);
-    const vk = await api.acirWriteVkUltraHonk(acirOf(tiny.bytecode), true);
-    const fields = await vkAsFields(api, vk, tiny);
-    assert.equal(fields[0], BigInt(tiny.circuitSize));
-    assert.equal(fields[1], 1n + 16n, 'one public input + 16 pairing-point fields');
-    // what UltraHonkBackend.generateRecursiveProofArtifacts does (no RawBuffer): shifted
-    const shifted = (await api.acirVkAsFieldsUltraHonk(vk)).map((f) => BigInt(f.toString()));
-    assert.notEqual(shifted[0], BigInt(tiny.circuitSize));
-    await assert.rejects(vkAsFields(api, vk, { ...tiny, circuitSize: tiny.circuitSize * 2 }), (e: unknown) => e instanceof BackendError && e.code === 'bad-proof-format');
+    const vk = await backend.vk(tiny);
+    assert.equal(vk.fields!.length, 115);
+    assert.equal(vk.fields![0], BigInt(Math.log2(tiny.circuitSize)));
+    assert.equal(vk.fields![1], 1n + 8n, 'one public input + 8 pairing-point fields');
+    // bb's own vk and vk hash (the native CLI writes both)
+    const work = mkdtempSync(path.join(cacheDir, 'vk-bb-'));
+    writeFileSync(path.join(work, 'c.json'), JSON.stringify({ noir_version: tiny.noirVersion, hash: '0', abi: tiny.abi, bytecode: tiny.bytecode }));
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(stockBbBinary().path!, ['write_vk', '-b', path.join(work, 'c.json'), '-o', work, '-t', 'noir-recursive-no-zk', '-c', crs.dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readFileSync(path.join(work, 'vk')), Buffer.from(vk.bytes), 'the same vk from native bb and WASM');
+    assert.equal(vk.hash, BigInt(`0x${readFileSync(path.join(work, 'vk_hash')).toString('hex')}`), 'Poseidon2 sponge of the fields == bb\'s own vk hash');
+    assert.throws(() => vkAsFields(vk.bytes, { ...tiny, circuitSize: tiny.circuitSize * 2 }), (e: unknown) => e instanceof BackendError && e.code === 'bad-proof-format');
+    assert.throws(() => vkAsFields(vk.bytes.subarray(32), tiny), (e: unknown) => e instanceof BackendError && /114 fields/.test(e.message));
   } finally {
-    await api.destroy();
+    await backend.destroy();
   }
 });
 
@@ -118,25 +125,99 @@ function tinyOutput(x: bigint): bigint {
   return acc;
 }
 
-test('ProvingBackend: prove/verify a recursive-flavour proof, 456 proof fields, typed witness errors', async () => {
-  const backend = await ProvingBackend.create({ crs: { dev: true, cacheDir }, vkCacheDir: path.join(cacheDir, 'vk') });
+const proofs = new Map<BackendKind, SegmentProof>();
+
+for (const kind of ['native', 'wasm'] as const) {
+  test(`ProvingBackend (${kind}): prove/verify a recursive-flavour proof, 410 proof fields, typed witness errors`, async () => {
+    const backend = await ProvingBackend.create({ crs: { dev: true, cacheDir }, backend: kind, vkCacheDir: path.join(cacheDir, `vk-${kind}`) });
+    try {
+      assert.equal(backend.backendKind, kind);
+      const y = tinyOutput(5n);
+      const p = await backend.proveSegment(tiny, { x: '5', y: `0x${y.toString(16)}` });
+      assert.equal(p.backend, kind);
+      assert.deepEqual(p.publicInputFields, [y]);
+      assert.equal(await backend.verify(tiny, p), true);
+      const vk = await backend.vk(tiny);
+      const prev = prevProofOf(p, vk);
+      assert.equal(prev.proof.length, 410);
+      assert.equal(prev.vk.length, 115);
+      const tampered = p.publicInputs.slice();
+      tampered[31] ^= 1;
+      assert.equal(await backend.verify(tiny, { ...p, publicInputs: tampered }), false);
+      await assert.rejects(backend.proveSegment(tiny, { x: '5', y: '1' }), (e: unknown) => e instanceof WitnessError && /backend_tiny: wrong output/.test(e.message));
+      assert.ok(readdirSync(path.join(cacheDir, `vk-${kind}`)).some((f) => f.startsWith('backend_tiny-')), 'the vk is cached on disk');
+      proofs.set(kind, p);
+      // the other engine's proof verifies here too (same vk, same CRS)
+      const other = proofs.get(kind === 'native' ? 'wasm' : 'native');
+      if (other) assert.equal(await backend.verify(tiny, other), true, `a ${other.backend} proof verifies with ${kind}`);
+    } finally {
+      await backend.destroy();
+    }
+  });
+}
+
+test('dev CRS: a dev-CRS proof is refused by the stock bb and accepted by the INSECURE dev copies', async () => {
+  const p = proofs.get('native');
+  assert.ok(p, 'the native proof test ran first');
+  const devCrs = await ensureDevCrs(tiny.circuitSize + 1, { cacheDir });
+  const stock = stockBbBinary().path!;
+  const dev = nativeBinaryFor(devCrs, cacheDir).path!;
+  assert.ok(dev.startsWith(cacheDir) && /INSECURE/.test(dev), 'the dev copy lives in the cache dir and says INSECURE');
+  assert.match(readFileSync(path.join(path.dirname(dev), 'INSECURE-DEV-CRS.txt'), 'utf8'), /forge proofs/);
+  assert.ok(readFileSync(stock).includes(AZTEC_G2_BYTES), 'the stock binary is untouched');
+  assert.ok(!readFileSync(dev).includes(AZTEC_G2_BYTES) && readFileSync(dev).includes(encodeG2(devCrs.g2)));
+  const work = mkdtempSync(path.join(cacheDir, 'verify-'));
+  const vk = new Uint8Array(readFileSync(path.join(cacheDir, 'vk-native', readdirSync(path.join(cacheDir, 'vk-native')).find((f) => f.endsWith('.vk'))!)));
+  writeFileSync(path.join(work, 'vk'), vk);
+  writeFileSync(path.join(work, 'proof'), p.proof);
+  writeFileSync(path.join(work, 'public_inputs'), p.publicInputs);
+  const { spawnSync } = await import('node:child_process');
+  const verify = (bin: string) => spawnSync(bin, ['verify', '-p', path.join(work, 'proof'), '-k', path.join(work, 'vk'), '-i', path.join(work, 'public_inputs'), '-t', 'noir-recursive-no-zk', '-c', devCrs.dir], { encoding: 'utf8' });
+  const s = verify(stock);
+  assert.notEqual(s.status, 0, 'the stock bb refuses a dev-CRS proof');
+  assert.match(s.stderr + s.stdout, /verification failed/i);
+  assert.equal(verify(dev).status, 0, 'the dev copy accepts it');
+  // WASM: the stock wasm refuses the dev CRS at SRS init; the dev copy loads it and verifies the native proof
+  const { Barretenberg, BackendType } = await import('@aztec/bb.js');
+  const g1 = readFileSync(path.join(devCrs.dir, 'bn254_g1.dat')).subarray(0, (tiny.circuitSize + 1) * 64);
+  const g2 = readFileSync(path.join(devCrs.dir, 'bn254_g2.dat'));
+  for (const [wasmPath, accepted] of [[stockBbWasm(), false], [wasmFor(devCrs, cacheDir)!, true]] as const) {
+    const api = await withWorkerSafeExecArgv(() => Barretenberg.new({ backend: BackendType.Wasm, threads: 1, wasmPath, skipSrsInit: true }));
+    try {
+      const init = api.srsInitSrs({ pointsBuf: g1, numPoints: tiny.circuitSize + 1, g2Point: g2 });
+      if (!accepted) {
+        await assert.rejects(init, 'the stock wasm refuses the dev CRS');
+        continue;
+      }
+      await init;
+      const chunks = (b: Uint8Array) => Array.from({ length: b.length / 32 }, (_, i) => b.subarray(i * 32, i * 32 + 32));
+      const r = await api.circuitVerify({ verificationKey: vk, publicInputs: chunks(p.publicInputs), proof: chunks(p.proof), settings: PROOF_SETTINGS['noir-recursive-no-zk'] });
+      assert.equal(r.verified, true, 'the dev wasm copy verifies the native dev-CRS proof');
+    } finally {
+      await api.destroy();
+    }
+  }
+});
+
+test('a backend that cannot start fails with an error naming it and why', async () => {
+  assert.equal(probeNative(path.join(cacheDir, 'no-such-bb')).ok, false);
+  // a dev-CRS copy that is not a runnable binary: forced native fails clearly, auto falls back to WASM
+  const broken = mkdtempSync(path.join(os.tmpdir(), 'sidecar-bb-broken-'));
   try {
-    const y = tinyOutput(5n);
-    const p = await backend.proveSegment(tiny, { x: '5', y: `0x${y.toString(16)}` });
-    assert.deepEqual(p.publicInputFields, [y]);
-    assert.equal(await backend.verify(tiny, p), true);
-    const vk = await backend.vk(tiny);
-    const prev = prevProofOf(p, vk);
-    assert.equal(prev.proof.length, 456);
-    assert.equal(prev.vk[0], BigInt(tiny.circuitSize));
-    const tampered = p.publicInputs.slice();
-    tampered[31] ^= 1;
-    assert.equal(await backend.verify(tiny, { ...p, publicInputs: tampered }), false);
-    await assert.rejects(backend.proveSegment(tiny, { x: '5', y: '1' }), (e: unknown) => e instanceof WitnessError && /backend_tiny: wrong output/.test(e.message));
-    // the vk is on disk: a second backend does not recompute it
-    assert.ok(readdirSync(path.join(cacheDir, 'vk')).some((f) => f.startsWith('backend_tiny-')));
+    const devCrs = await ensureDevCrs(tiny.circuitSize + 1, { cacheDir: broken });
+    const file = nativeBinaryFor(devCrs, broken).path!;
+    writeFileSync(file, 'not a binary', { mode: 0o644 });
+    await assert.rejects(ProvingBackend.create({ crs: { dev: true, cacheDir: broken }, backend: 'native' }),
+      (e: unknown) => e instanceof BackendError && /the native backend cannot start/.test(e.message) && e.message.includes(file));
+    const auto = await ProvingBackend.create({ crs: { dev: true, cacheDir: broken }, backend: 'auto' });
+    try {
+      assert.equal(auto.backendKind, 'wasm');
+      assert.match(auto.why, /native bb does not run here/);
+    } finally {
+      await auto.destroy();
+    }
   } finally {
-    await backend.destroy();
+    rmSync(broken, { recursive: true, force: true });
   }
 });
 

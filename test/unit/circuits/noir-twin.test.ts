@@ -1,4 +1,5 @@
-// The TS L2 model against its Noir twin: Poseidon2 (bb.js == Noir std), the accounts leaf,
+// The TS L2 model against its Noir twin: Poseidon2 (bb.js poseidon2Hash == the Noir library's
+// sponge over std::hash::poseidon2_permutation, lengths 1..7 and the vk's 115), the accounts leaf,
 // the SHA-256 txs tree (TS txsCommitment == Noir, the L1 client helper checks TS ==
 // Solidity), and the segment carry. Executes a fixture circuit with noir_js.
 import { test } from 'node:test';
@@ -45,6 +46,8 @@ test('Poseidon2, account leaf, txs tree and carry: TS == Noir', async () => {
     fIn.append(txsSubtreeRoot([encodeTxBody(randomTx())], 4), 4);
     for (let i = 0; i < nA + nB; i++) fIn.append(digest(), 2);
     const subIn = digest();
+    const seven = Array.from({ length: 7 }, field);
+    const vk = Array.from({ length: 115 }, field);
 
     const { returnValue } = await noir.execute({
       five: five.map(toHex), pair: pair.map(toHex),
@@ -53,12 +56,13 @@ test('Poseidon2, account leaf, txs tree and carry: TS == Noir', async () => {
       vk_first: toHex(vkFirst), vk_rec: toHex(vkRec),
       f_in: { nodes: fIn.nodes.map((n) => digestWords(n).map(String)), count: String(fIn.count) },
       sub_in: digestWords(subIn).map(String),
+      seven: seven.map(toHex), vk: vk.map(toHex),
     });
     const out = (returnValue as string[]).map(fromHex);
 
-    assert.equal(out[0], poseidon2(five), 'Poseidon2::hash of 5 fields');
-    assert.equal(out[1], poseidon2(pair), 'Poseidon2::hash of 2 fields');
-    assert.equal(out[2], hash2(pair[0], pair[1]), 'the tree node (single permutation) == Poseidon2::hash([l, r], 2)');
+    assert.equal(out[0], poseidon2(five), 'poseidon2_hash of 5 fields');
+    assert.equal(out[1], poseidon2(pair), 'poseidon2_hash of 2 fields');
+    assert.equal(out[2], hash2(pair[0], pair[1]), 'the tree node (single permutation) == poseidon2_hash([l, r])');
     assert.equal(out[3], accountLeaf(account), 'account leaf');
 
     const bodiesA = txsA.slice(0, nA).map(encodeTxBody);
@@ -77,6 +81,9 @@ test('Poseidon2, account leaf, txs tree and carry: TS == Noir', async () => {
     fOut.append(subIn, 2);
     assert.equal(out[7], poseidon2([...fOut.nodes.flatMap((n) => digestHalves(n)), BigInt(fOut.count), vkFirst, vkRec]), `append to an input frontier at ${fIn.count}`);
     assert.equal(out[8], bytesToBigInt(fIn.finalRoot(subIn, 2)) % R, `final root from an input frontier at ${fIn.count}`);
+    // the Noir library's sponge over std::hash::poseidon2_permutation == bb.js poseidon2Hash
+    for (const [i, n] of [[9, 1], [10, 3], [11, 4], [12, 6], [13, 7]] as const) assert.equal(out[i], poseidon2(seven.slice(0, n)), `poseidon2_hash of ${n} fields`);
+    assert.equal(out[14], poseidon2(vk), 'vk_hash (115 fields) == bb.js poseidon2Hash');
   }
   // the empty block: z_10 mod r
   assert.equal(txsCommitment([]), bytesToBigInt(ZERO_ROOTS[10]) % R);

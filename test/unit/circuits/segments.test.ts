@@ -109,7 +109,7 @@ test('unknown account is a typed validation error (no witness exists for it)', (
 
 // A dummy previous proof: ACVM does not check recursive verification (the backend does), so
 // the chaining constraints around it can be tested at witness level.
-const dummyPrev = { proof: Array.from({ length: 456 }, (_, i) => BigInt(i + 1)), vk: Array.from({ length: 128 }, (_, i) => BigInt(1000 + i)) };
+const dummyPrev = { proof: Array.from({ length: 410 }, (_, i) => BigInt(i + 1)), vk: Array.from({ length: 115 }, (_, i) => BigInt(1000 + i)) };
 
 async function chain(): Promise<{ plan: ProofPlan; block: ReturnType<typeof blockWitness>; vkHashes: { first: bigint; rec: bigint } }> {
   const { vkHashOfFields } = await import('../../../circuits/build.js');

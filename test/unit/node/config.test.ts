@@ -35,6 +35,14 @@ describe('config', () => {
     }
   });
 
+  it('proverBackend: auto by default, native/wasm from SIDECAR_PROVER_BACKEND, anything else a clear error', () => {
+    assert.equal(loadConfig({ env: {} }).proverBackend, 'auto');
+    assert.equal(loadConfig({ env: { SIDECAR_PROVER_BACKEND: 'wasm' } }).proverBackend, 'wasm');
+    assert.equal(loadConfig({ env: {}, flags: { proverBackend: 'native' } }).proverBackend, 'native');
+    assert.throws(() => loadConfig({ env: { SIDECAR_PROVER_BACKEND: 'gpu' } }),
+      (e: unknown) => e instanceof ConfigError && /SIDECAR_PROVER_BACKEND/.test(e.message) && /auto, native, wasm/.test(e.message));
+  });
+
   it('collects every bad value with its source, hiding secrets', () => {
     try {
       loadConfig({

@@ -16,7 +16,7 @@ test('worker error mapping: witness (naming the tx), out of memory, CRS, backend
   assert.equal(errorReply(new WitnessError('single_1', 'bad-input', 'Expected argument')).error?.code, 'bad-input');
   const oom = errorReply(classifyBackendError('rec_8', new Error('RuntimeError: bad_alloc')));
   assert.equal(oom.error?.code, 'out-of-memory');
-  assert.match(oom.error!.message, /rec_8: out of memory in the WASM prover \(4 GiB limit\)/);
+  assert.match(oom.error!.message, /rec_8: out of memory in the prover/);
   assert.equal(errorReply(new BackendError('crs', 'single_1', 'could not load the CRS')).error?.code, 'bad-input');
   assert.equal(errorReply(new BackendError('backend', 'single_1', 'unreachable')).error?.code, 'prove');
   assert.equal(new JobError('out-of-memory', 'x').retryable, false);

@@ -27,7 +27,7 @@ test('a rollup block\'s spec rebuilds the same task (prepared inputs of every se
   // the pinned vk hashes came along: a first_32 result whose vk is not the pinned one is refused
   const first = plan.jobs[0];
   const prepared = await remote.prepare!(first);
-  const fake: JobResult = { proof: new Uint8Array(0), publicInputs: [], vkFields: Array(128).fill('0x01'), witnessMs: 0, proveMs: 0 };
+  const fake: JobResult = { proof: new Uint8Array(0), publicInputs: [], vkFields: Array(115).fill('0x01'), witnessMs: 0, proveMs: 0 };
   await assert.rejects(async () => remote.check!(first, fake, prepared), /vk hash .* is not the chain's/);
 });
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Noir } from '@noir-lang/noir_js';
-import { BUILD_DIR, acirOf, noirCompile, type CompiledCircuit } from '../../../circuits/build.js';
+import { BUILD_DIR, circuitSizes, noirCompile, type CompiledCircuit } from '../../../circuits/build.js';
 import { R } from '../../../circuits/l2/field.js';
 import type { ProofJob, ProofPlan } from '../../../circuits/plan.js';
 import type { LeaseRunner } from '../../../prover/agent.js';
@@ -27,12 +27,11 @@ export async function tinyArtifact(): Promise<{ file: string; circuit: CompiledC
     if (c.hash === hash) return { file: TINY_ARTIFACT, circuit: c };
   }
   const { bytecode, abi } = await noirCompile('tiny', FIXTURE);
-  const { BarretenbergSync } = await import('@aztec/bb.js');
-  const [gates, circuitSize] = (await BarretenbergSync.initSingleton()).acirGetCircuitSizes(acirOf(bytecode), false, true);
-  // acirGetCircuitSizes says 32 for this circuit, but UltraHonk proving needs more CRS points
-  // than that (lookup tables): with 33 points bb.js traps with `unreachable`. 2^10 works.
+  const { gates, circuitSize } = await circuitSizes(bytecode, false);
+  // bb.js 0.82.2 said 32 for this circuit but needed more CRS points to prove it (lookup
+  // tables); 2^10 is kept as the CRS size asked for (harmless: the dev CRS has >= 2^16 points).
   const circuit: CompiledCircuit = {
-    name: 'tiny', kind: 'single', capacity: 1, recursive: false, flavour: 'l1', hash, noirVersion: '1.0.0-beta.3', bytecode, abi, gates,
+    name: 'tiny', kind: 'single', capacity: 1, recursive: false, flavour: 'l1', hash, noirVersion: '1.0.0-beta.26', bytecode, abi, gates,
     circuitSize: Math.max(circuitSize, 1 << 10),
   };
   mkdirSync(path.dirname(TINY_ARTIFACT), { recursive: true });
