@@ -67,7 +67,7 @@ export class ProverPool implements Executor {
       maxThreads: this.capacity,
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      // the parent's --import flags (tsx, polyfills) do not apply in a worker: the entry registers tsx
+      // the parent's --import flags (tsx) do not apply in a worker: the entry registers tsx
       execArgv: [],
       workerData,
     });

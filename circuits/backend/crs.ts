@@ -137,7 +137,7 @@ const CRS_WORKER = fileURLToPath(new URL('./crs-worker.ts', import.meta.url));
 
 /**
  * execArgv for worker_threads Workers: the process's, minus `--import <file>.ts` (Node 20
- * workers cannot load .ts through execArgv; the test runner preloads ./node/polyfills.ts).
+ * workers cannot load .ts through execArgv).
  */
 export function workerExecArgv(): string[] {
   const out: string[] = [];

@@ -158,8 +158,8 @@ export function vkAsFields(vk: Uint8Array, circuit: Pick<CompiledCircuit, 'name'
 
 /**
  * bb.js starts WASM threads in worker_threads Workers created without options, so they inherit
- * the process's original execArgv. A `--import ./x.ts` there (e.g. the test runner's
- * `--import ./node/polyfills.ts`) cannot load in a Node 20 worker: the worker dies and
+ * the process's original execArgv. A `--import ./x.ts` there (a preload of a .ts module)
+ * cannot load in such a worker: the worker dies and
  * Barretenberg.new never resolves. For the duration of `fn`, worker_threads.Worker defaults
  * execArgv to `workerExecArgv()` (node:module syncBuiltinESMExports updates bb.js' import).
  */
