@@ -7,6 +7,8 @@
 //    the place of the worst-scored one waiting (that one is Ignored 'queue-full'), and a message
 //    no better than every waiting one is Ignored itself;
 //  - the next check to run is the waiting one whose peer has the best score now (FIFO on ties).
+//  - each check starts on a turn of its own (setImmediate), so CPU-bound checks in a row never
+//    hold the event loop for more than one check.
 // So junk from low-scored or new peers can delay a good message from a well-scored peer by at
 // most the checks already running, and never push it out.
 import { ignore, type Verdict } from './validation.js';
@@ -108,6 +110,9 @@ export class ValidationGate {
       void (async () => {
         let v: Verdict;
         try {
+          // a macrotask turn before each check: a queue of CPU-bound checks (signatures) never
+          // holds the event loop for more than one of them at a time
+          await new Promise((r) => setImmediate(r));
           v = await w.work();
         } catch (e) {
           v = ignore('validator-error', (e as Error).message);

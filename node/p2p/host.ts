@@ -35,7 +35,9 @@ import { loadOrCreatePeerKey } from './peer-key.js';
 import { BoundedQueue } from './queue.js';
 import { HandlerError, ReqResp, ReqRespError, type ProtocolHandler, type ProtocolLimits } from './reqresp.js';
 import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type TopicKind } from './topics.js';
-import { checkDecoded, checkMessage, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
+import { ValidationGate, type GateOptions } from './gate.js';
+import type { SeenMessages } from './seen.js';
+import { checkDecoded, checkMessage, checkSignatures, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
 
 /** Context of a received message for validators: the peer it came from and its bytes. */
 export interface ValidatorInfo { from: string; data: Uint8Array }
@@ -87,6 +89,20 @@ export interface P2POptions {
   validatorTimeoutMs?: number;
   /** Per-topic overrides of `validatorTimeoutMs` (default: proofs 60 s, as they wait for a bb verification). */
   validatorTimeouts?: Partial<Record<TopicKind, number>>;
+  /**
+   * The topics this node joins (subscribes, validates, relays); messages and subscriptions on any
+   * other topic are dropped unread by gossipsub (`allowedTopics`). Default: every topic.
+   */
+  topics?: readonly TopicKind[];
+  /** The node's own dedup of accepted messages, beyond gossipsub's seen-cache TTL (node/p2p/seen.ts). */
+  seen?: SeenMessages;
+  /** Gossipsub's seen-cache TTL, ms (default gossipsub's 2 min; tests shorten it to replay after it). */
+  seenTtlMs?: number;
+  /**
+   * Per-topic ValidationGate in front of the expensive checks (signatures, the node's validators):
+   * checks running at once, waiting at most, queued or running per peer (defaults: TOPIC_GATES).
+   */
+  gates?: Partial<Record<TopicKind, Partial<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>>>;
   /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
   heartbeatMs?: number;
   /** Registry of the node's metrics (node/metrics.ts `NodeMetrics.registry`). */
@@ -103,6 +119,20 @@ const HASH_REQUEST_BYTES = 32;
 interface Queued { kind: TopicKind; value: unknown; info: MessageInfo }
 /** Rejections of one peer not yet forgotten (decays like gossipsub's invalid-message counter). */
 interface RejectTally { count: number; at: number }
+
+/**
+ * The gates in front of each topic's expensive checks. A tx or quote signature costs ~5 ms of CPU,
+ * an RFQ's check L1 reads and a signature; honest traffic is far below these budgets (one RFQ per
+ * revealed block, a few quotes per RFQ), so only a flood hits them, and its excess is Ignored
+ * without any work ('peer-budget', 'queue-full').
+ */
+export const TOPIC_GATES: Record<TopicKind, Required<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>> = {
+  txs: { concurrency: 1, capacity: 1024, perPeer: 256 },
+  blocks: { concurrency: 1, capacity: 16, perPeer: 2 },
+  rfq: { concurrency: 1, capacity: 32, perPeer: 4 },
+  quotes: { concurrency: 2, capacity: 128, perPeer: 32 },
+  proofs: { concurrency: 2, capacity: 32, perPeer: 4 },
+};
 
 /** Validator timeouts by topic unless set: a proof waits for a bb verification in the verify thread. */
 const DEFAULT_VALIDATOR_TIMEOUTS: Partial<Record<TopicKind, number>> = { proofs: 60_000 };
@@ -126,6 +156,11 @@ export class P2PNode {
   private readonly accepted = new WeakMap<Message, Stashed>();
   private readonly banned = new Map<string, { until: number; reason: string }>();
   private readonly rejects = new Map<string, RejectTally>();
+  /** The gate in front of each joined topic's expensive checks. */
+  readonly gates = new Map<TopicKind, ValidationGate>();
+  /** The topics this node joins. */
+  readonly topics: readonly TopicKind[];
+  private lastPrune = 0;
   private providers: Providers;
   private started = false;
   private stopping = false;
@@ -139,6 +174,13 @@ export class P2PNode {
       peers: () => this.libp2p.getPeers().length,
     });
     this.reqresp = new ReqResp(libp2p, log.child({ sub: 'reqresp' }), this.metrics);
+    this.topics = joinedTopics(opts.topics);
+    for (const kind of this.topics) {
+      this.gates.set(kind, new ValidationGate({
+        ...TOPIC_GATES[kind], ...opts.gates?.[kind], score: (peer) => this.score(peer),
+        onOutcome: (outcome) => this.metrics.gate.inc({ topic: topicName(kind), outcome }),
+      }));
+    }
     for (const kind of TOPIC_KINDS) {
       const o = opts.queues?.[kind] ?? {};
       const policy = o.policy ?? TOPICS[kind].dropPolicy;
@@ -156,7 +198,8 @@ export class P2PNode {
     // The gater consults the ban list, which lives on the P2PNode created below.
     let self: P2PNode | undefined;
     const isBanned = (peer: PeerId) => self?.isBanned(peer.toString()) ?? false;
-    const topics = Object.fromEntries(TOPIC_KINDS.map((k) => [topicName(k), {
+    const joined = joinedTopics(opts.topics);
+    const topics = Object.fromEntries(joined.map((k) => [topicName(k), {
       topicWeight: 1,
       timeInMeshWeight: 0.01, timeInMeshQuantum: 1000, timeInMeshCap: 100,
       firstMessageDeliveriesWeight: 1, firstMessageDeliveriesDecay: 0.9, firstMessageDeliveriesCap: 20,
@@ -189,7 +232,8 @@ export class P2PNode {
           allowPublishToZeroTopicPeers: true,
           ignoreDuplicatePublishError: true,
           heartbeatInterval: opts.heartbeatMs ?? 700,
-          allowedTopics: TOPIC_KINDS.map((k) => topicName(k)),
+          allowedTopics: joined.map((k) => topicName(k)),
+          ...(opts.seenTtlMs !== undefined ? { seenTTL: opts.seenTtlMs } : {}),
           scoreParams: {
             topics,
             IPColocationFactorWeight: scoring.ipColocationWeight,
@@ -217,6 +261,7 @@ export class P2PNode {
 
   /** Adds a semantic validator to a topic; validators run in order after p2p's own checks. */
   addValidator<K extends TopicKind>(kind: K, fn: NodeValidator<K>): void {
+    this.requireJoined(kind);
     const list = this.validators.get(kind) ?? [];
     list.push(fn as unknown as NodeValidator<TopicKind>);
     this.validators.set(kind, list);
@@ -224,6 +269,7 @@ export class P2PNode {
 
   /** Receives accepted messages of a topic, in order, through the topic's bounded queue. */
   subscribe<K extends TopicKind>(kind: K, handler: MessageHandler<K>): void {
+    this.requireJoined(kind);
     const list = this.handlers.get(kind) ?? [];
     list.push(handler as unknown as MessageHandler<TopicKind>);
     this.handlers.set(kind, list);
@@ -233,7 +279,7 @@ export class P2PNode {
   async start(): Promise<void> {
     if (this.started) return;
     if (this.opts.validation?.txPublicKey) await initPoseidon2();
-    for (const kind of TOPIC_KINDS) {
+    for (const kind of this.topics) {
       this.pubsub.topicValidators.set(topicName(kind), (peer, msg) => this.validate(kind, peer, msg));
     }
     this.pubsub.addEventListener('gossipsub:message', (e) => this.onMessage(e.detail));
@@ -266,11 +312,16 @@ export class P2PNode {
    * sent to; throws when the message would be rejected by honest peers.
    */
   async publish<K extends TopicKind>(kind: K, value: TopicMessages[K]): Promise<{ recipients: number; msgId: string }> {
+    this.requireJoined(kind);
     const data = encodeMessage(kind, value);
     const { verdict } = checkDecoded(kind, value, data, { ...this.opts.validation, isStaleSlot: undefined, l1BlockNumber: undefined, blockStanding: () => 'canonical' });
     if (verdict.result === 'reject') throw new Error(`refusing to publish an invalid ${kind} message: ${verdict.code}${verdict.detail ? ` (${verdict.detail})` : ''}`);
     const r = await this.pubsub.publish(topicName(kind), data);
     return { recipients: r.recipients.length, msgId: Buffer.from(messageId(topicName(kind), data)).toString('hex') };
+  }
+
+  private requireJoined(kind: TopicKind): void {
+    if (!this.topics.includes(kind)) throw new Error(`this node does not join the ${kind} topic (joined: ${this.topics.join(', ')})`);
   }
 
   // ---- req/resp -------------------------------------------------------------------------
@@ -358,15 +409,33 @@ export class P2PNode {
         verdict = ignore('banned-peer', 'sender is banned');
       } else if (topicKindOf(msg.topic) !== kind) verdict = reject('malformed', `unexpected topic ${msg.topic}`);
       else {
-        const checked = checkMessage(kind, msg.data, this.opts.validation ?? {});
+        // cheap first: size, decoding, structure, staleness (no signature yet)
+        const ctx = this.opts.validation ?? {};
+        const checked = checkMessage(kind, msg.data, ctx, { signatures: false });
         verdict = checked.verdict;
+        const slot = slotOf(kind, checked.value);
+        const id = this.opts.seen && slot !== undefined ? Buffer.from(messageId(msg.topic, msg.data)).toString('hex') : '';
+        if (verdict.result === 'accept' && id && this.opts.seen!.has(id)) {
+          // accepted before, and gossipsub's seen-cache forgot it (TTL or restart): a replay
+          verdict = ignore('duplicate', 'accepted before (node dedup, beyond the gossip seen-cache)');
+        }
         if (verdict.result === 'accept') {
-          const info: ValidatorInfo = { from, data: msg.data };
-          for (const v of this.validators.get(kind) ?? []) {
-            verdict = await this.runValidator(kind, v, checked.value as TopicMessages[TopicKind], info);
-            if (verdict.result !== 'accept') break;
+          const value = checked.value as TopicMessages[TopicKind];
+          // the expensive part waits in the topic's gate: bounded, per-peer budget, best score first
+          verdict = await this.gates.get(kind)!.submit(from, async () => {
+            if (this.isBanned(from)) return ignore('banned-peer', 'sender was banned while this message waited');
+            let v = checkSignatures(kind, value, ctx);
+            const info: ValidatorInfo = { from, data: msg.data };
+            for (const fn of this.validators.get(kind) ?? []) {
+              if (v.result !== 'accept') break;
+              v = await this.runValidator(kind, fn, value, info);
+            }
+            return v;
+          });
+          if (verdict.result === 'accept') {
+            this.accepted.set(msg, { value: checked.value, from });
+            if (id) this.opts.seen!.add(id, kind, slot!);
           }
-          if (verdict.result === 'accept') this.accepted.set(msg, { value: checked.value, from });
         }
       }
     } catch (e) {
@@ -473,10 +542,27 @@ export class P2PNode {
   private enforceScores(): void {
     for (const p of this.libp2p.getPeers()) this.enforceScore(p.toString());
     const now = Date.now();
+    const isStale = this.opts.validation?.isStaleSlot;
+    if (this.opts.seen && isStale && now - this.lastPrune > 5000) {
+      this.lastPrune = now;
+      this.opts.seen.prune(isStale);
+    }
     for (const [p, b] of this.banned) if (now >= b.until) this.banned.delete(p);
     // a tally decayed below one message is forgotten (bounded by the peers that misbehaved lately)
     for (const [p, t] of this.rejects) if (t.count * REJECT_DECAY ** ((now - t.at) / 1000) < 0.5) this.rejects.delete(p);
   }
+}
+
+function joinedTopics(topics: readonly TopicKind[] | undefined): readonly TopicKind[] {
+  const t = topics ?? TOPIC_KINDS;
+  for (const k of t) if (!TOPIC_KINDS.includes(k)) throw new RangeError(`unknown topic ${JSON.stringify(k)} (topics: ${TOPIC_KINDS.join(', ')})`);
+  return TOPIC_KINDS.filter((k) => t.includes(k));
+}
+
+/** The slot a message is about (undefined for txs, which have none). */
+function slotOf(kind: TopicKind, value: unknown): bigint | undefined {
+  if (kind === 'txs' || !value) return undefined;
+  return (value as { slot: bigint }).slot;
 }
 
 /** Gossip message id: sha256(topic ‖ 0x00 ‖ data)[0..20]; equal content = same id = dropped as duplicate. */

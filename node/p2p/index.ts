@@ -8,3 +8,4 @@ export * from './peer-key.js';
 export * from './reqresp.js';
 export * from './host.js';
 export * from './gate.js';
+export * from './seen.js';

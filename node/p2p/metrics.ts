@@ -15,6 +15,8 @@ export class P2PMetrics {
   readonly reqresp: Counter<'protocol' | 'side' | 'outcome'>;
   /** Peers disconnected and refused for misbehaviour: {reason}. */
   readonly bans: Counter<'reason'>;
+  /** The per-topic validation gates: {topic, outcome: run|peer-budget|queue-full}. */
+  readonly gate: Counter<'topic' | 'outcome'>;
 
   constructor(registry?: Registry, read: { queueDepths?: () => Record<string, number>; peers?: () => number } = {}) {
     this.registry = registry ?? new Registry();
@@ -24,6 +26,7 @@ export class P2PMetrics {
     this.handlerErrors = new Counter({ name: 'sidecar_p2p_handler_errors_total', help: 'node handler errors on delivered gossip', labelNames: ['topic'], registers });
     this.reqresp = new Counter({ name: 'sidecar_p2p_reqresp_total', help: 'request/response outcomes', labelNames: ['protocol', 'side', 'outcome'], registers });
     this.bans = new Counter({ name: 'sidecar_p2p_bans_total', help: 'peers disconnected and refused for a while', labelNames: ['reason'], registers });
+    this.gate = new Counter({ name: 'sidecar_p2p_gate_total', help: 'gossip checks through the per-topic validation gates', labelNames: ['topic', 'outcome'], registers });
     new Gauge({
       name: 'sidecar_p2p_queue_depth', help: 'gossip messages waiting for the node per topic', labelNames: ['topic'], registers,
       collect() {
