@@ -24,7 +24,7 @@ import { TxGossip } from './mempool/gossip.js';
 import { MempoolKeeper } from './mempool/keeper.js';
 import { MempoolJournal } from './mempool/store.js';
 import { splitTxs } from './l1/block.js';
-import { P2PNode, PROOF_KIND, SeenMessages, fromHex, seenRepo, type BlockMsg, type ProofMsg, type StatusMsg, type TopicKind } from './p2p/index.js';
+import { P2PNode, PROOF_KIND, SeenMessages, fromHex, seenRepo, type P2POptions, type BlockMsg, type ProofMsg, type StatusMsg, type TopicKind } from './p2p/index.js';
 import { FinalProofCheck } from './roles/proof-check.js';
 import { ProofVerifier } from '../prover/verifier.js';
 import { Market } from './roles/market.js';
@@ -59,6 +59,10 @@ export interface NodeOptions {
     /** gossipsub heartbeat (ms) and IP colocation scoring (0 on a loopback devnet) */
     heartbeatMs?: number;
     ipColocationWeight?: number;
+    /** gossipsub's seen-cache TTL in ms (default 2 min; tests shorten it to replay past it) */
+    seenTtlMs?: number;
+    /** connection limits and the peer manager's targets (node/p2p/peers.ts) */
+    connections?: P2POptions['connections'];
   };
   /** required with the submitter role */
   encodeProof?: L1ProofEncoder;
@@ -173,7 +177,7 @@ export class SidecarNode extends EventEmitter {
         // the topics some role consumes (nobody uses gossiped blocks: they come from L1)
         topics: NODE_TOPICS, seen,
         dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: this.log.child({ component: 'p2p' }),
-        heartbeatMs: this.o.p2p.heartbeatMs, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
+        heartbeatMs: this.o.p2p.heartbeatMs, seenTtlMs: this.o.p2p.seenTtlMs, connections: this.o.p2p.connections, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
         registry: this.metrics.registry,
         validation: {
           quoteDomain: { chainId: d.chainId, verifyingContract: d.sidecar },

@@ -36,6 +36,7 @@ import { BoundedQueue } from './queue.js';
 import { HandlerError, ReqResp, ReqRespError, type ProtocolHandler, type ProtocolLimits } from './reqresp.js';
 import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type TopicKind } from './topics.js';
 import { ValidationGate, type GateOptions } from './gate.js';
+import { PeerManager, connectionOptions, type ConnectionOptions } from './peers.js';
 import type { SeenMessages } from './seen.js';
 import { checkDecoded, checkMessage, checkSignatures, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
 
@@ -103,6 +104,8 @@ export interface P2POptions {
    * checks running at once, waiting at most, queued or running per peer (defaults: TOPIC_GATES).
    */
   gates?: Partial<Record<TopicKind, Partial<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>>>;
+  /** Connection limits and the peer manager's targets (node/p2p/peers.ts; defaults CONNECTION_DEFAULTS). */
+  connections?: Partial<ConnectionOptions>;
   /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
   heartbeatMs?: number;
   /** Registry of the node's metrics (node/metrics.ts `NodeMetrics.registry`). */
@@ -161,11 +164,13 @@ export class P2PNode {
   /** The topics this node joins. */
   readonly topics: readonly TopicKind[];
   private lastPrune = 0;
+  /** Connection limits, pruning, redials. */
+  readonly peers: PeerManager;
   private providers: Providers;
   private started = false;
   private stopping = false;
 
-  private constructor(readonly libp2p: Libp2p<Services>, private readonly opts: P2POptions, scoring: ScoringOptions, log: Logger) {
+  private constructor(readonly libp2p: Libp2p<Services>, private readonly opts: P2POptions, scoring: ScoringOptions, log: Logger, connections: ConnectionOptions) {
     this.log = log;
     this.scoring = scoring;
     this.providers = { ...opts.providers };
@@ -174,6 +179,7 @@ export class P2PNode {
       peers: () => this.libp2p.getPeers().length,
     });
     this.reqresp = new ReqResp(libp2p, log.child({ sub: 'reqresp' }), this.metrics);
+    this.peers = new PeerManager(libp2p, connections, { score: (p) => this.score(p), isBanned: (p) => this.isBanned(p), log: log.child({ sub: 'peers' }), metrics: this.metrics });
     this.topics = joinedTopics(opts.topics);
     for (const kind of this.topics) {
       this.gates.set(kind, new ValidationGate({
@@ -198,6 +204,7 @@ export class P2PNode {
     // The gater consults the ban list, which lives on the P2PNode created below.
     let self: P2PNode | undefined;
     const isBanned = (peer: PeerId) => self?.isBanned(peer.toString()) ?? false;
+    const connections = connectionOptions(opts.connections, opts.bootstrap);
     const joined = joinedTopics(opts.topics);
     const topics = Object.fromEntries(joined.map((k) => [topicName(k), {
       topicWeight: 1,
@@ -216,9 +223,14 @@ export class P2PNode {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: opts.bootstrap?.length ? [bootstrap({ list: opts.bootstrap })] : [],
+      connectionManager: {
+        maxConnections: connections.maxConnections,
+        maxIncomingPendingConnections: connections.maxPendingInbound,
+        inboundConnectionThreshold: connections.inboundPerSecond,
+      },
       connectionGater: {
         denyDialPeer: isBanned,
-        denyInboundEncryptedConnection: isBanned,
+        denyInboundEncryptedConnection: (peer, conn) => isBanned(peer) || (self?.peers.denyInbound(peer, conn) ?? false),
         denyOutboundEncryptedConnection: isBanned,
       },
       start: false,
@@ -247,7 +259,7 @@ export class P2PNode {
         }),
       },
     });
-    self = new P2PNode(libp2p as unknown as Libp2p<Services>, opts, scoring, log);
+    self = new P2PNode(libp2p as unknown as Libp2p<Services>, opts, scoring, log, connections);
     log.info({ peerId: libp2p.peerId.toString(), created }, created ? 'created a new peer key' : 'loaded the peer key');
     return self;
   }
@@ -290,6 +302,7 @@ export class P2PNode {
     this.started = true;
     for (const kind of this.handlers.keys()) this.pubsub.subscribe(topicName(kind));
     await this.registerBuiltins();
+    await this.peers.start();
     this.log.info({ peerId: this.peerId, addrs: this.addrs }, 'p2p started');
     for (const a of this.opts.bootstrap ?? []) {
       this.libp2p.dial(multiaddr(a)).catch((e) => this.log.warn({ addr: a, err: (e as Error).message }, 'bootstrap dial failed'));
@@ -299,6 +312,7 @@ export class P2PNode {
   async stop(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
+    this.peers.stop();
     for (const q of this.queues.values()) q.clear();
     await this.reqresp.unregisterAll();
     await this.libp2p.stop();

@@ -9,3 +9,4 @@ export * from './reqresp.js';
 export * from './host.js';
 export * from './gate.js';
 export * from './seen.js';
+export * from './peers.js';

@@ -30,8 +30,9 @@ export interface RawPeer {
 const peers: RawPeer[] = [];
 let cleanup = false;
 
-/** Starts a raw peer on 127.0.0.1, subscribed to `kinds`, dialling `dial` and waiting until each sees it on every kind. */
-export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: TopicKind[]): Promise<RawPeer> {
+/** Starts a raw peer on 127.0.0.1, subscribed to `kinds`, dialling `dial` and waiting until it sees each of them on every kind of `waitFor` (default: `kinds`). */
+export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: TopicKind[], opts: { waitFor?: TopicKind[] } = {}): Promise<RawPeer> {
+  const waitKinds = opts.waitFor ?? kinds;
   if (!cleanup) {
     cleanup = true;
     after(() => Promise.allSettled(peers.map((p) => p.stop())));
@@ -65,7 +66,7 @@ export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: T
       }
     }
   }
-  await waitFor(() => dial.every((d) => kinds.every((k) => libp2p.services.pubsub.getSubscribers(topicName(k)).map(String).includes(d.peerId))), 'the raw peer sees its peers on its topics', 15_000);
+  await waitFor(() => dial.every((d) => waitKinds.every((k) => libp2p.services.pubsub.getSubscribers(topicName(k)).map(String).includes(d.peerId))), 'the raw peer sees its peers on its topics', 15_000);
   const p: RawPeer = {
     libp2p, received,
     get peerId() { return libp2p.peerId.toString(); },

@@ -44,7 +44,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const p2p = (bootstrap: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 100, ipColocationWeight: 0 });
+const p2p = (bootstrap: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 100, ipColocationWeight: 0, connections: { maxPerIp: 48 } });
 const P = await SidecarNode.start({
   dataDir: path.join(root, 'P'), roles: ['prover', 'submitter'], client: pClient, genesis, pollMs: 100, confirmations: 1,
   prover: { workers: 1, threads: 1, crs: { dev: true } }, encodeProof: proofEncoder(fx.deployment, pClient, {}), p2p: p2p([]),
