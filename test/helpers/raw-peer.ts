@@ -31,11 +31,16 @@ const peers: RawPeer[] = [];
 let cleanup = false;
 
 /** Starts a raw peer on 127.0.0.1, subscribed to `kinds`, dialling `dial` and waiting until it sees each of them on every kind of `waitFor` (default: `kinds`). */
-export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: TopicKind[], opts: { waitFor?: TopicKind[] } = {}): Promise<RawPeer> {
+export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: TopicKind[], opts: { waitFor?: TopicKind[]; dialAttempts?: number } = {}): Promise<RawPeer> {
   const waitKinds = opts.waitFor ?? kinds;
   if (!cleanup) {
+    // `after` binds to the test running now (the file, or one test): once it ran, the next raw
+    // peer registers again, so every raw peer is stopped
     cleanup = true;
-    after(() => Promise.allSettled(peers.map((p) => p.stop())));
+    after(() => {
+      cleanup = false;
+      return Promise.allSettled(peers.splice(0).map((p) => p.stop()));
+    });
   }
   const libp2p = await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -61,7 +66,7 @@ export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: T
         await libp2p.dial(multiaddr(d.addr));
         break;
       } catch (e) {
-        if (attempt >= 10) throw e;
+        if (attempt >= (opts.dialAttempts ?? 10)) { await libp2p.stop(); throw e; }
         await new Promise((r) => setTimeout(r, 300 * attempt));
       }
     }
