@@ -175,7 +175,7 @@ export class SidecarNode extends EventEmitter {
       const seen = this.seen = await SeenMessages.open(seenRepo(this.store), { onError: (e) => this.log.warn({ err: e }, 'writing the gossip dedup record failed') });
       this.p2p = await P2PNode.create({
         // the topics some role consumes (nobody uses gossiped blocks: they come from L1)
-        topics: NODE_TOPICS, seen,
+        topics: NODE_TOPICS, seen, signatureThread: true,
         dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: this.log.child({ component: 'p2p' }),
         heartbeatMs: this.o.p2p.heartbeatMs, seenTtlMs: this.o.p2p.seenTtlMs, connections: this.o.p2p.connections, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
         registry: this.metrics.registry,

@@ -1,6 +1,12 @@
 // The node's libp2p host (SPEC §6): TCP + Noise + Yamux, identify, ping, bootstrap, a
 // persistent peer key, gossipsub topics with validation before forwarding, bounded per-topic
-// queues to the node's handlers, peer scoring with disconnect-and-ban, and req/resp.
+// queues to the node's handlers, peer scoring with disconnect-and-ban, and req/resp. Hardened
+// against hostile peers (issue 12): it joins only the topics asked for (`topics`); the expensive
+// part of validation (signatures, in a thread of their own; the node's validators) waits in a per-topic ValidationGate
+// (per-peer budgets, bounded, best score first); accepted messages are remembered beyond
+// gossipsub's seen-cache (`seen`, node/p2p/seen.ts) so replays are not relayed again; connection
+// limits and a peer manager that prunes the lowest-scored and redials reserved / known peers
+// (node/p2p/peers.ts).
 //
 //   const p2p = await P2PNode.create({ dataDir, listen, bootstrap, validation, providers, registry });
 //   p2p.subscribe('blocks', async (block, { from }) => { ... });
@@ -38,6 +44,7 @@ import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type Topi
 import { ValidationGate, type GateOptions } from './gate.js';
 import { PeerManager, connectionOptions, type ConnectionOptions } from './peers.js';
 import type { SeenMessages } from './seen.js';
+import { SignatureThread } from './signatures.js';
 import { checkDecoded, checkMessage, checkSignatures, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
 
 /** Context of a received message for validators: the peer it came from and its bytes. */
@@ -104,6 +111,12 @@ export interface P2POptions {
    * checks running at once, waiting at most, queued or running per peer (defaults: TOPIC_GATES).
    */
   gates?: Partial<Record<TopicKind, Partial<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>>>;
+  /**
+   * Check tx and quote signatures in a thread of their own (node/p2p/signatures.ts; the node turns
+   * it on; default false: on the main thread, behind the gates). Started with the host when the
+   * validation context has keys or a quote domain to check with.
+   */
+  signatureThread?: boolean;
   /** Connection limits and the peer manager's targets (node/p2p/peers.ts; defaults CONNECTION_DEFAULTS). */
   connections?: Partial<ConnectionOptions>;
   /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
@@ -130,7 +143,7 @@ interface RejectTally { count: number; at: number }
  * without any work ('peer-budget', 'queue-full').
  */
 export const TOPIC_GATES: Record<TopicKind, Required<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>> = {
-  txs: { concurrency: 1, capacity: 1024, perPeer: 256 },
+  txs: { concurrency: 2, capacity: 1024, perPeer: 256 },
   blocks: { concurrency: 1, capacity: 16, perPeer: 2 },
   rfq: { concurrency: 1, capacity: 32, perPeer: 4 },
   quotes: { concurrency: 2, capacity: 128, perPeer: 32 },
@@ -166,6 +179,8 @@ export class P2PNode {
   private lastPrune = 0;
   /** Connection limits, pruning, redials. */
   readonly peers: PeerManager;
+  /** Where signatures are checked off the main thread (undefined: on it). */
+  private readonly sigs?: SignatureThread;
   private providers: Providers;
   private started = false;
   private stopping = false;
@@ -181,6 +196,7 @@ export class P2PNode {
     this.reqresp = new ReqResp(libp2p, log.child({ sub: 'reqresp' }), this.metrics);
     this.peers = new PeerManager(libp2p, connections, { score: (p) => this.score(p), isBanned: (p) => this.isBanned(p), log: log.child({ sub: 'peers' }), metrics: this.metrics });
     this.topics = joinedTopics(opts.topics);
+    if (opts.signatureThread) this.sigs = new SignatureThread(log);
     for (const kind of this.topics) {
       this.gates.set(kind, new ValidationGate({
         ...TOPIC_GATES[kind], ...opts.gates?.[kind], score: (peer) => this.score(peer),
@@ -303,6 +319,8 @@ export class P2PNode {
     for (const kind of this.handlers.keys()) this.pubsub.subscribe(topicName(kind));
     await this.registerBuiltins();
     await this.peers.start();
+    const v = this.opts.validation;
+    if (this.sigs && (v?.txPublicKey || v?.quoteDomain)) void this.sigs.warm().catch((e) => this.log.warn({ err: e }, 'starting the signature thread failed'));
     this.log.info({ peerId: this.peerId, addrs: this.addrs }, 'p2p started');
     for (const a of this.opts.bootstrap ?? []) {
       this.libp2p.dial(multiaddr(a)).catch((e) => this.log.warn({ addr: a, err: (e as Error).message }, 'bootstrap dial failed'));
@@ -316,6 +334,7 @@ export class P2PNode {
     for (const q of this.queues.values()) q.clear();
     await this.reqresp.unregisterAll();
     await this.libp2p.stop();
+    await this.sigs?.close().catch(() => undefined);
     this.started = false;
     this.stopping = false;
     this.log.info({ peerId: this.peerId }, 'p2p stopped');
@@ -331,7 +350,11 @@ export class P2PNode {
     const { verdict } = checkDecoded(kind, value, data, { ...this.opts.validation, isStaleSlot: undefined, l1BlockNumber: undefined, blockStanding: () => 'canonical' });
     if (verdict.result === 'reject') throw new Error(`refusing to publish an invalid ${kind} message: ${verdict.code}${verdict.detail ? ` (${verdict.detail})` : ''}`);
     const r = await this.pubsub.publish(topicName(kind), data);
-    return { recipients: r.recipients.length, msgId: Buffer.from(messageId(topicName(kind), data)).toString('hex') };
+    const msgId = Buffer.from(messageId(topicName(kind), data)).toString('hex');
+    // our own message, replayed to us later, is no news either
+    const slot = slotOf(kind, value);
+    if (this.opts.seen && slot !== undefined) this.opts.seen.add(msgId, kind, slot);
+    return { recipients: r.recipients.length, msgId };
   }
 
   private requireJoined(kind: TopicKind): void {
@@ -438,12 +461,15 @@ export class P2PNode {
           // the expensive part waits in the topic's gate: bounded, per-peer budget, best score first
           verdict = await this.gates.get(kind)!.submit(from, async () => {
             if (this.isBanned(from)) return ignore('banned-peer', 'sender was banned while this message waited');
-            let v = checkSignatures(kind, value, ctx);
+            let v = this.sigs ? await this.sigs.check(kind, value, ctx) : checkSignatures(kind, value, ctx);
             const info: ValidatorInfo = { from, data: msg.data };
             for (const fn of this.validators.get(kind) ?? []) {
               if (v.result !== 'accept') break;
               v = await this.runValidator(kind, fn, value, info);
             }
+            // banned while this check ran (another of its messages was the second invalid one): the
+            // ban is the penalty; counting this one too would only blur the per-message tally
+            if (v.result === 'reject' && this.isBanned(from)) return ignore('banned-peer', `sender was banned while this message was checked (${v.code})`);
             return v;
           });
           if (verdict.result === 'accept') {

@@ -28,7 +28,8 @@ const setup = (n: P2PNode) => {
   n.subscribe('txs', (_t, info) => { got.get(n.peerId)!.add(info.msgId); });
   n.subscribe('quotes', () => {});
 };
-const opts = { validation: { ...fx.context(), txPublicKey: state.txPublicKey } };
+// signatures in their own thread, as a node runs them
+const opts = { validation: { ...fx.context(), txPublicKey: state.txPublicKey }, signatureThread: true };
 const connected = (n: P2PNode, m: P2PNode) => n.libp2p.getPeers().map(String).includes(m.peerId);
 const gossip = (n: P2PNode, topic: string, outcome: string, code?: string) => n.metrics.value(n.metrics.gossip, { topic, outcome, ...(code !== undefined ? { code } : {}) });
 
