@@ -1,6 +1,6 @@
 // The attacker of `npm run bench -- flood`, in a process of its own so that its CPU is not the
 // measured node's: a peer built from raw libp2p + gossipsub (not the project's P2PNode) that dials
-// the target, waits until it sees the target on the topic, builds its messages, says "ready" on
+// builds its messages, dials the target, waits until it sees the target on the topic, says "ready" on
 // stderr, waits for "go" on stdin, then publishes them all at once (flood publish) and prints one
 // JSON line {sent, ms, disconnected} on stdout.
 //   node --import tsx bench/lib/flood-attacker.ts '{"addr":"/ip4/127.0.0.1/tcp/…/p2p/…","attack":"txs-bad-signature","count":10000}'
@@ -47,6 +47,9 @@ function messages(): Uint8Array[] {
   return out;
 }
 
+// built before dialling: signing 2,000 txs holds this process' event loop for seconds, which an
+// open connection would not survive (keep-alives)
+const msgs = messages();
 const libp2p = await createLibp2p({
   transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()],
   services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign', allowPublishToZeroTopicPeers: true, heartbeatInterval: 100, floodPublish: true }) },
@@ -65,7 +68,6 @@ while (!libp2p.services.pubsub.getSubscribers(topic).map(String).includes(target
   if (Date.now() > deadline) throw new Error('the target never showed up on the topic');
   await new Promise((r) => setTimeout(r, 25));
 }
-const msgs = messages();
 process.stderr.write('ready\n');
 await new Promise<void>((r) => process.stdin.once('data', () => r()));
 const connected = () => libp2p.getConnections().some((c) => c.remotePeer.toString() === targetId && c.status === 'open');

@@ -50,6 +50,12 @@ export class ValidationGate {
   /** Checks waiting and running (for metrics and tests). */
   get depth(): { waiting: number; running: number } { return { waiting: this.waiting.length, running: this.running }; }
 
+  /** True when `peer` has used up its budget (a message of it now would be Ignored 'peer-budget' unread). */
+  overBudget(peer: string): boolean { return (this.perPeer.get(peer) ?? 0) >= this.o.perPeer; }
+
+  /** The per-peer budget. */
+  get budget(): number { return this.o.perPeer; }
+
   /** Runs `work` for a message from `peer` when its turn comes; resolves with its verdict or the gate's Ignore. */
   submit(peer: string, work: () => Promise<Verdict>): Promise<Verdict> {
     const used = this.perPeer.get(peer) ?? 0;

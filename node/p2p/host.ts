@@ -143,7 +143,7 @@ interface RejectTally { count: number; at: number }
  * without any work ('peer-budget', 'queue-full').
  */
 export const TOPIC_GATES: Record<TopicKind, Required<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>> = {
-  txs: { concurrency: 2, capacity: 1024, perPeer: 256 },
+  txs: { concurrency: 2, capacity: 1024, perPeer: 128 },
   blocks: { concurrency: 1, capacity: 16, perPeer: 2 },
   rfq: { concurrency: 1, capacity: 32, perPeer: 4 },
   quotes: { concurrency: 2, capacity: 128, perPeer: 32 },
@@ -152,6 +152,13 @@ export const TOPIC_GATES: Record<TopicKind, Required<Pick<GateOptions, 'concurre
 
 /** Validator timeouts by topic unless set: a proof waits for a bb verification in the verify thread. */
 const DEFAULT_VALIDATOR_TIMEOUTS: Partial<Record<TopicKind, number>> = { proofs: 60_000 };
+/**
+ * A peer whose messages of a topic overflow its gate budget by more than this many budgets (within
+ * FLOOD_WINDOW_MS) is flooding: banned ('flood'). An honest relay stays within its budget: the
+ * budgets are far above honest rates (TOPIC_GATES).
+ */
+const FLOOD_FACTOR = 2;
+const FLOOD_WINDOW_MS = 10_000;
 /** Per second, as the topics' invalidMessageDeliveriesDecay. */
 const REJECT_DECAY = 0.99;
 interface Stashed { value: unknown; from: string }
@@ -172,6 +179,8 @@ export class P2PNode {
   private readonly accepted = new WeakMap<Message, Stashed>();
   private readonly banned = new Map<string, { until: number; reason: string }>();
   private readonly rejects = new Map<string, RejectTally>();
+  /** Messages over a gate budget, per peer and topic, in the current window. */
+  private readonly overflows = new Map<string, { count: number; since: number }>();
   /** The gate in front of each joined topic's expensive checks. */
   readonly gates = new Map<TopicKind, ValidationGate>();
   /** The topics this node joins. */
@@ -445,7 +454,11 @@ export class P2PNode {
         // not Reject: a copy of the same message from an honest peer must not be blamed.
         verdict = ignore('banned-peer', 'sender is banned');
       } else if (topicKindOf(msg.topic) !== kind) verdict = reject('malformed', `unexpected topic ${msg.topic}`);
-      else {
+      else if (this.gates.get(kind)!.overBudget(from)) {
+        // nothing of it can run now: not even decoded
+        verdict = ignore('peer-budget', 'this peer\'s checks fill its budget');
+        this.metrics.gate.inc({ topic: topicName(kind), outcome: 'peer-budget' });
+      } else {
         // cheap first: size, decoding, structure, staleness (no signature yet)
         const ctx = this.opts.validation ?? {};
         const checked = checkMessage(kind, msg.data, ctx, { signatures: false });
@@ -483,6 +496,7 @@ export class P2PNode {
       verdict = ignore('validator-error', (e as Error).message);
     }
     const code = verdict.result === 'accept' ? '' : verdict.code;
+    if (code === 'peer-budget') this.overflow(kind, from);
     this.metrics.gossip.inc({ topic: topicName(kind), outcome: verdict.result, code });
     if (verdict.result === 'accept') return TopicValidatorResult.Accept;
     this.log.debug({ topic: topicName(kind), from, outcome: verdict.result, code, detail: verdict.detail }, 'gossip message not accepted');
@@ -505,6 +519,19 @@ export class P2PNode {
     if (this.scoring.invalidMessageWeight * count * count < this.scoring.disconnectThreshold) this.ban(peer, 'invalid-messages');
     // gossipsub's own score (the penalty lands right after we return)
     else setTimeout(() => this.enforceScore(peer), 0);
+  }
+
+  /** One more message of `peer` over its gate budget on `kind`; far over it is a flood (banned). */
+  private overflow(kind: TopicKind, peer: string): void {
+    const key = `${kind}\u0000${peer}`;
+    const now = Date.now();
+    let o = this.overflows.get(key);
+    if (!o || now - o.since > FLOOD_WINDOW_MS) { o = { count: 0, since: now }; this.overflows.set(key, o); }
+    o.count++;
+    if (o.count > FLOOD_FACTOR * this.gates.get(kind)!.budget) {
+      this.overflows.delete(key);
+      this.ban(peer, 'flood');
+    }
   }
 
   private async runValidator(kind: TopicKind, v: NodeValidator<TopicKind>, value: TopicMessages[TopicKind], info: ValidatorInfo): Promise<Verdict> {
@@ -590,6 +617,7 @@ export class P2PNode {
     for (const [p, b] of this.banned) if (now >= b.until) this.banned.delete(p);
     // a tally decayed below one message is forgotten (bounded by the peers that misbehaved lately)
     for (const [p, t] of this.rejects) if (t.count * REJECT_DECAY ** ((now - t.at) / 1000) < 0.5) this.rejects.delete(p);
+    for (const [k, o] of this.overflows) if (now - o.since > FLOOD_WINDOW_MS) this.overflows.delete(k);
   }
 }
 
