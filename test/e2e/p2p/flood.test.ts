@@ -7,11 +7,13 @@
 //  - validly signed txs with nonces far ahead (Ignored, never a ban): the txs gate's per-peer
 //    budget drops most of them unchecked.
 // Afterwards the honest links A-B, A-C, B-C are all up, and an honest tx crosses the mesh.
+// And a peer whose messages only ever overflow its gate budget (each Ignored after a slow check,
+// never Rejected) is banned for flooding once it is more than two budgets over.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { encodeTxBody } from '../../../circuits/l2/index.js';
-import { P2PNode, encodeMessage, fromHex, topicName, txStateChecks } from '../../../node/p2p/index.js';
+import { P2PNode, encodeMessage, fromHex, ignore, topicName, txStateChecks } from '../../../node/p2p/index.js';
 import { Fixtures } from '../../helpers/p2p-fixtures.js';
 import { useP2PCluster, waitFor } from '../../helpers/p2p.js';
 import { rawPeer, type RawPeer } from '../../helpers/raw-peer.js';
@@ -79,5 +81,21 @@ describe('p2p under a burst of 10,000 messages (real nodes on 127.0.0.1)', () =>
     // and honest traffic crosses: C publishes, A and B deliver it
     const { msgId } = await C.publish('txs', fx.tx(0, 1, 7n, 1));
     await waitFor(() => got.get(A.peerId)!.has(msgId) && got.get(B.peerId)!.has(msgId), 'C\'s tx delivered by A and B', 30_000);
+  });
+
+  it('a peer that overflows its gate budget far over (messages Ignored after a slow check) is banned for flooding; the honest link stays', { timeout: 120_000 }, async () => {
+    // every RFQ costs D a 20 ms check that ends in Ignore: no Reject, so only the flood rule can stop the sender
+    const slow = (n: P2PNode) => n.addValidator('rfq', async () => { await new Promise((r) => setTimeout(r, 20)); return ignore('busy'); });
+    const D = await cluster.add({ bootstrap: [] }, (n) => { slow(n); n.subscribe('rfq', () => {}); });
+    const E = await cluster.add({ bootstrap: [D.addrs[0]] }, (n) => n.subscribe('rfq', () => {}));
+    await cluster.waitForMesh([D, E], ['rfq']);
+    const flooder = await rawPeer([{ addr: D.addrs[0], peerId: D.peerId }], ['rfq']);
+    const rfqs = Array.from({ length: 2000 }, (_, i) => encodeMessage('rfq', { ...fx.rfq(200n + BigInt(i), `0x${'11'.repeat(32)}`) }));
+    await Promise.all(rfqs.map((m) => flooder.publish('rfq', m).catch(() => 0)));
+    await waitFor(() => D.isBanned(flooder.peerId), 'D banning the flooder', 30_000);
+    await waitFor(() => !flooder.connectedTo(D.peerId), 'the flooder disconnected');
+    assert.equal(await D.metrics.value(D.metrics.bans, { reason: 'flood' }), 1);
+    assert.equal(await gossip(D, topicName('rfq'), 'reject'), 0, 'nothing was invalid: the flood alone got it banned');
+    assert.ok(connected(D, E), 'the honest link D-E is up');
   });
 });
