@@ -26,7 +26,7 @@ import { TxGossip } from './mempool/gossip.js';
 import { MempoolKeeper } from './mempool/keeper.js';
 import { MempoolJournal } from './mempool/store.js';
 import { splitTxs } from './l1/block.js';
-import { P2PNode, PROOF_KIND, fromHex, type BlockMsg, type ProofMsg, type StatusMsg, type TopicKind } from './p2p/index.js';
+import { P2PNode, PROOF_KIND, SeenMessages, fromHex, seenRepo, type P2POptions, type BlockMsg, type ProofMsg, type StatusMsg, type TopicKind } from './p2p/index.js';
 import { FinalProofCheck } from './roles/proof-check.js';
 import { ProofVerifier } from '../prover/verifier.js';
 import { Market } from './roles/market.js';
@@ -64,6 +64,10 @@ export interface NodeOptions {
     /** gossipsub heartbeat (ms) and IP colocation scoring (0 on a loopback devnet) */
     heartbeatMs?: number;
     ipColocationWeight?: number;
+    /** gossipsub's seen-cache TTL in ms (default 2 min; tests shorten it to replay past it) */
+    seenTtlMs?: number;
+    /** connection limits and the peer manager's targets (node/p2p/peers.ts) */
+    connections?: P2POptions['connections'];
   };
   /** required with the submitter role */
   encodeProof?: L1ProofEncoder;
@@ -83,6 +87,9 @@ export interface NodeOptions {
   log?: Logger;
 }
 
+/** The gossip topics a node joins: txs (mempool), RFQs and quotes (market), final proofs (market). */
+export const NODE_TOPICS: readonly TopicKind[] = ['txs', 'rfq', 'quotes', 'proofs'];
+
 export class SidecarNode extends EventEmitter {
   readonly mempool = new Mempool();
   readonly proofs = new ProofBook();
@@ -99,6 +106,8 @@ export class SidecarNode extends EventEmitter {
   /** the Prometheus endpoint on its own port (`metrics` option) */
   metricsServer?: ApiServer;
   p2p?: P2PNode;
+  /** gossip messages accepted, kept until their slot is stale (`p2p.seen`) */
+  seen?: SeenMessages;
   market?: Market;
   /** requeues txs of blocks that will not be on the chain, prunes used ones (chain notices) */
   keeper!: MempoolKeeper;
@@ -178,9 +187,12 @@ export class SidecarNode extends EventEmitter {
     if (this.o.p2p) {
       const d = this.o.client.deployment;
       let market: Market | undefined;
+      const seen = this.seen = await SeenMessages.open(seenRepo(this.store), { onError: (e) => this.log.warn({ err: e }, 'writing the gossip dedup record failed') });
       this.p2p = await P2PNode.create({
+        // the topics some role consumes (nobody uses gossiped blocks: they come from L1)
+        topics: NODE_TOPICS, seen, signatureThread: true,
         dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: this.log.child({ component: 'p2p' }),
-        heartbeatMs: this.o.p2p.heartbeatMs, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
+        heartbeatMs: this.o.p2p.heartbeatMs, seenTtlMs: this.o.p2p.seenTtlMs, connections: this.o.p2p.connections, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
         registry: this.metrics.registry,
         validation: {
           quoteDomain: { chainId: d.chainId, verifyingContract: d.sidecar },
@@ -423,6 +435,7 @@ export class SidecarNode extends EventEmitter {
     await this.chain.stop().catch(() => undefined);
     await this.keeper?.idle();
     await this.journal?.flush();
+    await this.seen?.flush().catch(() => undefined);
     await this.store.close().catch(() => undefined);
   }
 }

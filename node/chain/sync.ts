@@ -31,7 +31,7 @@ import { observe, type TxStatus, type TxStatusRecord } from '../status/ladder.js
 import { StorageError, type Repository, type Store } from '../storage/index.js';
 import {
   chainRepos, padSeq, padSlot,
-  type CanonicalBlock, type ChainRepos, type Cursor, type RevealedBlock, type StateRecord,
+  type CanonicalBlock, type ChainRepos, type ProposalRecord, type Cursor, type RevealedBlock, type StateRecord,
 } from './repos.js';
 import { WriteSet } from './writeset.js';
 
@@ -841,6 +841,11 @@ export class ChainSync {
     if (!r) return undefined;
     const c = await this.repos.canonical.get(padSlot(r.slot));
     return { ...r, canonical: c && c.blockHash === r.blockHash ? c : undefined };
+  }
+
+  /** The proposal of `sequencer` in `slot` as L1 posted it (tip, commitment, reveal), if any. */
+  async proposal(slot: number, sequencer: string): Promise<ProposalRecord | undefined> {
+    return this.repos.proposals.get(seqKey(slot, sequencer));
   }
 
   /** Every revealed proposal of `slot`. */

@@ -96,3 +96,37 @@ export function quoteDigest(chainId: bigint | number, sidecar: string, q: Quote)
 export function quoteSigner(chainId: bigint | number, sidecar: string, q: Quote, signature: string): string {
   return verifyTypedData(quoteDomain(chainId, sidecar), QUOTE_TYPES, { ...q }, signature);
 }
+
+// ---- EIP-712 request for quotes (off chain only) -----------------------------------------
+
+/** A sequencer's request for quotes on the block it revealed; signed by that sequencer's L1 key. */
+export interface Rfq {
+  slot: bigint;
+  blockHash: string;
+  /** the prover tip the sequencer escrowed in `propose` */
+  tip: bigint;
+  /** the deposit the prover must put up */
+  deposit: bigint;
+  /** last L1 block at which the sequencer reads quotes */
+  quoteDeadlineBlock: bigint;
+}
+
+export const RFQ_TYPES = {
+  Rfq: [
+    { name: 'slot', type: 'uint256' },
+    { name: 'blockHash', type: 'bytes32' },
+    { name: 'tip', type: 'uint256' },
+    { name: 'deposit', type: 'uint256' },
+    { name: 'quoteDeadlineBlock', type: 'uint256' },
+  ],
+};
+
+/** The sequencer signs its RFQ (65-byte signature, 0x-hex), same domain as quotes. */
+export async function signRfq(signer: Signer, chainId: bigint | number, sidecar: string, r: Rfq): Promise<string> {
+  return signer.signTypedData(quoteDomain(chainId, sidecar), RFQ_TYPES, { ...r });
+}
+
+/** Address that signed the RFQ `r`. */
+export function rfqSigner(chainId: bigint | number, sidecar: string, r: Rfq, signature: string): string {
+  return verifyTypedData(quoteDomain(chainId, sidecar), RFQ_TYPES, { ...r }, signature);
+}

@@ -5,7 +5,7 @@
 // Phase boundaries, statuses and public inputs are read from the contract, never recomputed.
 import { FailoverRpcProvider } from './failover.js';
 import { Contract, Interface, JsonRpcProvider, Wallet, WebSocketProvider, type InterfaceAbi, type Provider, type Signer } from 'ethers';
-import { blockHash as computeBlockHash, proposalCommitment, signQuote as signQuoteWith, type L1Block, type Quote } from './block.js';
+import { blockHash as computeBlockHash, proposalCommitment, signQuote as signQuoteWith, signRfq as signRfqWith, type L1Block, type Quote, type Rfq } from './block.js';
 import { compileContracts, getArtifact } from './compile.js';
 import type { Deployment } from './deploy.js';
 import { L1Error, errorInterface, toL1Error } from './errors.js';
@@ -13,7 +13,7 @@ import { WsEventSubscription, closeWebSocket, type ContractEvent, type FollowOpt
 import { TxSender, type SendOptions, type Sent } from './sender.js';
 
 export { L1Error } from './errors.js';
-export { blockHash, proposalCommitment, makeL1Block, signQuote, quoteDigest, quoteSigner, type L1Block, type Quote } from './block.js';
+export { blockHash, proposalCommitment, makeL1Block, signQuote, quoteDigest, quoteSigner, signRfq, rfqSigner, type L1Block, type Quote, type Rfq } from './block.js';
 export type { ContractEvent, WsEventSubscription } from './events.js';
 export type { Sent, SendOptions } from './sender.js';
 
@@ -298,6 +298,11 @@ export class SidecarClient {
   /** With the prover's signed quote (prover-funded when quote.proverFundsDeposit). */
   commitProverWithQuote(slot: bigint | number, quote: Quote, signature: string, opts?: SendOptions) {
     return this.send('commitProverWithQuote', [slot, quote, signature], opts);
+  }
+
+  /** Sign an RFQ with this client's key (the sequencer's side: peers check it is the block's revealer). */
+  async signRfq(rfq: Rfq): Promise<string> {
+    return signRfqWith(this.requireSender().signer, this.deployment.chainId, this.deployment.sidecar, rfq);
   }
 
   /** Sign a quote with this client's key (the prover's side). */

@@ -31,7 +31,7 @@ export const BlockSsz = new ContainerType({
   witnessData: new ByteListType(MAX_TXS_PER_BLOCK * SIGNATURE_BYTES),
 });
 
-/** A sequencer's request for quotes on its revealed block. */
+/** A sequencer's request for quotes on its revealed block, signed by it (design.md). */
 export const RfqSsz = new ContainerType({
   slot: Uint64,
   blockHash: Bytes32,
@@ -41,6 +41,8 @@ export const RfqSsz = new ContainerType({
   deposit: Uint256,
   /** Last L1 block at which the sequencer reads quotes. */
   quoteDeadlineBlock: Uint64,
+  /** EIP-712 `Rfq` signature (node/l1 `signRfq`) by the sequencer that revealed the block. */
+  signature: new ByteVectorType(65),
 });
 
 /** A signed prover quote: the EIP-712 `Quote` of design.md plus its 65-byte signature. */

@@ -7,6 +7,8 @@
 //    the place of the worst-scored one waiting (that one is Ignored 'queue-full'), and a message
 //    no better than every waiting one is Ignored itself;
 //  - the next check to run is the waiting one whose peer has the best score now (FIFO on ties).
+//  - each check starts on a turn of its own (setImmediate), so CPU-bound checks in a row never
+//    hold the event loop for more than one check.
 // So junk from low-scored or new peers can delay a good message from a well-scored peer by at
 // most the checks already running, and never push it out.
 import { ignore, type Verdict } from './validation.js';
@@ -47,6 +49,12 @@ export class ValidationGate {
 
   /** Checks waiting and running (for metrics and tests). */
   get depth(): { waiting: number; running: number } { return { waiting: this.waiting.length, running: this.running }; }
+
+  /** True when `peer` has used up its budget (a message of it now would be Ignored 'peer-budget' unread). */
+  overBudget(peer: string): boolean { return (this.perPeer.get(peer) ?? 0) >= this.o.perPeer; }
+
+  /** The per-peer budget. */
+  get budget(): number { return this.o.perPeer; }
 
   /** Runs `work` for a message from `peer` when its turn comes; resolves with its verdict or the gate's Ignore. */
   submit(peer: string, work: () => Promise<Verdict>): Promise<Verdict> {
@@ -108,6 +116,9 @@ export class ValidationGate {
       void (async () => {
         let v: Verdict;
         try {
+          // a macrotask turn before each check: a queue of CPU-bound checks (signatures) never
+          // holds the event loop for more than one of them at a time
+          await new Promise((r) => setImmediate(r));
           v = await w.work();
         } catch (e) {
           v = ignore('validator-error', (e as Error).message);

@@ -1,6 +1,12 @@
 // The node's libp2p host (SPEC §6): TCP + Noise + Yamux, identify, ping, bootstrap, a
 // persistent peer key, gossipsub topics with validation before forwarding, bounded per-topic
-// queues to the node's handlers, peer scoring with disconnect-and-ban, and req/resp.
+// queues to the node's handlers, peer scoring with disconnect-and-ban, and req/resp. Hardened
+// against hostile peers (issue 12): it joins only the topics asked for (`topics`); the expensive
+// part of validation (signatures, in a thread of their own; the node's validators) waits in a per-topic ValidationGate
+// (per-peer budgets, bounded, best score first); accepted messages are remembered beyond
+// gossipsub's seen-cache (`seen`, node/p2p/seen.ts) so replays are not relayed again; connection
+// limits and a peer manager that prunes the lowest-scored and redials reserved / known peers
+// (node/p2p/peers.ts).
 //
 //   const p2p = await P2PNode.create({ dataDir, listen, bootstrap, validation, providers, registry });
 //   p2p.subscribe('blocks', async (block, { from }) => { ... });
@@ -35,7 +41,11 @@ import { loadOrCreatePeerKey } from './peer-key.js';
 import { BoundedQueue } from './queue.js';
 import { HandlerError, ReqResp, ReqRespError, type ProtocolHandler, type ProtocolLimits } from './reqresp.js';
 import { TOPICS, TOPIC_KINDS, topicKindOf, topicName, type DropPolicy, type TopicKind } from './topics.js';
-import { checkDecoded, checkMessage, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
+import { ValidationGate, type GateOptions } from './gate.js';
+import { PeerManager, connectionOptions, type ConnectionOptions } from './peers.js';
+import type { SeenMessages } from './seen.js';
+import { SignatureThread } from './signatures.js';
+import { checkDecoded, checkMessage, checkSignatures, ignore, reject, type ValidationContext, type Verdict } from './validation.js';
 
 /** Context of a received message for validators: the peer it came from and its bytes. */
 export interface ValidatorInfo { from: string; data: Uint8Array }
@@ -87,6 +97,28 @@ export interface P2POptions {
   validatorTimeoutMs?: number;
   /** Per-topic overrides of `validatorTimeoutMs` (default: proofs 60 s, as they wait for a bb verification). */
   validatorTimeouts?: Partial<Record<TopicKind, number>>;
+  /**
+   * The topics this node joins (subscribes, validates, relays); messages and subscriptions on any
+   * other topic are dropped unread by gossipsub (`allowedTopics`). Default: every topic.
+   */
+  topics?: readonly TopicKind[];
+  /** The node's own dedup of accepted messages, beyond gossipsub's seen-cache TTL (node/p2p/seen.ts). */
+  seen?: SeenMessages;
+  /** Gossipsub's seen-cache TTL, ms (default gossipsub's 2 min; tests shorten it to replay after it). */
+  seenTtlMs?: number;
+  /**
+   * Per-topic ValidationGate in front of the expensive checks (signatures, the node's validators):
+   * checks running at once, waiting at most, queued or running per peer (defaults: TOPIC_GATES).
+   */
+  gates?: Partial<Record<TopicKind, Partial<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>>>;
+  /**
+   * Check tx and quote signatures in a thread of their own (node/p2p/signatures.ts; the node turns
+   * it on; default false: on the main thread, behind the gates). Started with the host when the
+   * validation context has keys or a quote domain to check with.
+   */
+  signatureThread?: boolean;
+  /** Connection limits and the peer manager's targets (node/p2p/peers.ts; defaults CONNECTION_DEFAULTS). */
+  connections?: Partial<ConnectionOptions>;
   /** Gossipsub heartbeat, ms (default 700; tests use ~100). */
   heartbeatMs?: number;
   /** Registry of the node's metrics (node/metrics.ts `NodeMetrics.registry`). */
@@ -104,8 +136,29 @@ interface Queued { kind: TopicKind; value: unknown; info: MessageInfo }
 /** Rejections of one peer not yet forgotten (decays like gossipsub's invalid-message counter). */
 interface RejectTally { count: number; at: number }
 
+/**
+ * The gates in front of each topic's expensive checks. A tx or quote signature costs ~5 ms of CPU,
+ * an RFQ's check L1 reads and a signature; honest traffic is far below these budgets (one RFQ per
+ * revealed block, a few quotes per RFQ), so only a flood hits them, and its excess is Ignored
+ * without any work ('peer-budget', 'queue-full').
+ */
+export const TOPIC_GATES: Record<TopicKind, Required<Pick<GateOptions, 'concurrency' | 'capacity' | 'perPeer'>>> = {
+  txs: { concurrency: 2, capacity: 1024, perPeer: 128 },
+  blocks: { concurrency: 1, capacity: 16, perPeer: 2 },
+  rfq: { concurrency: 1, capacity: 32, perPeer: 4 },
+  quotes: { concurrency: 2, capacity: 128, perPeer: 32 },
+  proofs: { concurrency: 2, capacity: 32, perPeer: 4 },
+};
+
 /** Validator timeouts by topic unless set: a proof waits for a bb verification in the verify thread. */
 const DEFAULT_VALIDATOR_TIMEOUTS: Partial<Record<TopicKind, number>> = { proofs: 60_000 };
+/**
+ * A peer whose messages of a topic overflow its gate budget by more than this many budgets (within
+ * FLOOD_WINDOW_MS) is flooding: banned ('flood'). An honest relay stays within its budget: the
+ * budgets are far above honest rates (TOPIC_GATES).
+ */
+const FLOOD_FACTOR = 2;
+const FLOOD_WINDOW_MS = 10_000;
 /** Per second, as the topics' invalidMessageDeliveriesDecay. */
 const REJECT_DECAY = 0.99;
 interface Stashed { value: unknown; from: string }
@@ -126,11 +179,22 @@ export class P2PNode {
   private readonly accepted = new WeakMap<Message, Stashed>();
   private readonly banned = new Map<string, { until: number; reason: string }>();
   private readonly rejects = new Map<string, RejectTally>();
+  /** Messages over a gate budget, per peer and topic, in the current window. */
+  private readonly overflows = new Map<string, { count: number; since: number }>();
+  /** The gate in front of each joined topic's expensive checks. */
+  readonly gates = new Map<TopicKind, ValidationGate>();
+  /** The topics this node joins. */
+  readonly topics: readonly TopicKind[];
+  private lastPrune = 0;
+  /** Connection limits, pruning, redials. */
+  readonly peers: PeerManager;
+  /** Where signatures are checked off the main thread (undefined: on it). */
+  private readonly sigs?: SignatureThread;
   private providers: Providers;
   private started = false;
   private stopping = false;
 
-  private constructor(readonly libp2p: Libp2p<Services>, private readonly opts: P2POptions, scoring: ScoringOptions, log: Logger) {
+  private constructor(readonly libp2p: Libp2p<Services>, private readonly opts: P2POptions, scoring: ScoringOptions, log: Logger, connections: ConnectionOptions) {
     this.log = log;
     this.scoring = scoring;
     this.providers = { ...opts.providers };
@@ -139,6 +203,15 @@ export class P2PNode {
       peers: () => this.libp2p.getPeers().length,
     });
     this.reqresp = new ReqResp(libp2p, log.child({ sub: 'reqresp' }), this.metrics);
+    this.peers = new PeerManager(libp2p, connections, { score: (p) => this.score(p), isBanned: (p) => this.isBanned(p), log: log.child({ sub: 'peers' }), metrics: this.metrics });
+    this.topics = joinedTopics(opts.topics);
+    if (opts.signatureThread) this.sigs = new SignatureThread(log);
+    for (const kind of this.topics) {
+      this.gates.set(kind, new ValidationGate({
+        ...TOPIC_GATES[kind], ...opts.gates?.[kind], score: (peer) => this.score(peer),
+        onOutcome: (outcome) => this.metrics.gate.inc({ topic: topicName(kind), outcome }),
+      }));
+    }
     for (const kind of TOPIC_KINDS) {
       const o = opts.queues?.[kind] ?? {};
       const policy = o.policy ?? TOPICS[kind].dropPolicy;
@@ -156,7 +229,9 @@ export class P2PNode {
     // The gater consults the ban list, which lives on the P2PNode created below.
     let self: P2PNode | undefined;
     const isBanned = (peer: PeerId) => self?.isBanned(peer.toString()) ?? false;
-    const topics = Object.fromEntries(TOPIC_KINDS.map((k) => [topicName(k), {
+    const connections = connectionOptions(opts.connections, opts.bootstrap);
+    const joined = joinedTopics(opts.topics);
+    const topics = Object.fromEntries(joined.map((k) => [topicName(k), {
       topicWeight: 1,
       timeInMeshWeight: 0.01, timeInMeshQuantum: 1000, timeInMeshCap: 100,
       firstMessageDeliveriesWeight: 1, firstMessageDeliveriesDecay: 0.9, firstMessageDeliveriesCap: 20,
@@ -173,9 +248,14 @@ export class P2PNode {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: opts.bootstrap?.length ? [bootstrap({ list: opts.bootstrap })] : [],
+      connectionManager: {
+        maxConnections: connections.maxConnections,
+        maxIncomingPendingConnections: connections.maxPendingInbound,
+        inboundConnectionThreshold: connections.inboundPerSecond,
+      },
       connectionGater: {
         denyDialPeer: isBanned,
-        denyInboundEncryptedConnection: isBanned,
+        denyInboundEncryptedConnection: (peer, conn) => isBanned(peer) || (self?.peers.denyInbound(peer, conn) ?? false),
         denyOutboundEncryptedConnection: isBanned,
       },
       start: false,
@@ -189,7 +269,8 @@ export class P2PNode {
           allowPublishToZeroTopicPeers: true,
           ignoreDuplicatePublishError: true,
           heartbeatInterval: opts.heartbeatMs ?? 700,
-          allowedTopics: TOPIC_KINDS.map((k) => topicName(k)),
+          allowedTopics: joined.map((k) => topicName(k)),
+          ...(opts.seenTtlMs !== undefined ? { seenTTL: opts.seenTtlMs } : {}),
           scoreParams: {
             topics,
             IPColocationFactorWeight: scoring.ipColocationWeight,
@@ -203,7 +284,7 @@ export class P2PNode {
         }),
       },
     });
-    self = new P2PNode(libp2p as unknown as Libp2p<Services>, opts, scoring, log);
+    self = new P2PNode(libp2p as unknown as Libp2p<Services>, opts, scoring, log, connections);
     log.info({ peerId: libp2p.peerId.toString(), created }, created ? 'created a new peer key' : 'loaded the peer key');
     return self;
   }
@@ -217,6 +298,7 @@ export class P2PNode {
 
   /** Adds a semantic validator to a topic; validators run in order after p2p's own checks. */
   addValidator<K extends TopicKind>(kind: K, fn: NodeValidator<K>): void {
+    this.requireJoined(kind);
     const list = this.validators.get(kind) ?? [];
     list.push(fn as unknown as NodeValidator<TopicKind>);
     this.validators.set(kind, list);
@@ -224,6 +306,7 @@ export class P2PNode {
 
   /** Receives accepted messages of a topic, in order, through the topic's bounded queue. */
   subscribe<K extends TopicKind>(kind: K, handler: MessageHandler<K>): void {
+    this.requireJoined(kind);
     const list = this.handlers.get(kind) ?? [];
     list.push(handler as unknown as MessageHandler<TopicKind>);
     this.handlers.set(kind, list);
@@ -233,7 +316,7 @@ export class P2PNode {
   async start(): Promise<void> {
     if (this.started) return;
     if (this.opts.validation?.txPublicKey) await initPoseidon2();
-    for (const kind of TOPIC_KINDS) {
+    for (const kind of this.topics) {
       this.pubsub.topicValidators.set(topicName(kind), (peer, msg) => this.validate(kind, peer, msg));
     }
     this.pubsub.addEventListener('gossipsub:message', (e) => this.onMessage(e.detail));
@@ -244,6 +327,9 @@ export class P2PNode {
     this.started = true;
     for (const kind of this.handlers.keys()) this.pubsub.subscribe(topicName(kind));
     await this.registerBuiltins();
+    await this.peers.start();
+    const v = this.opts.validation;
+    if (this.sigs && (v?.txPublicKey || v?.quoteDomain)) void this.sigs.warm().catch((e) => this.log.warn({ err: e }, 'starting the signature thread failed'));
     this.log.info({ peerId: this.peerId, addrs: this.addrs }, 'p2p started');
     for (const a of this.opts.bootstrap ?? []) {
       this.libp2p.dial(multiaddr(a)).catch((e) => this.log.warn({ addr: a, err: (e as Error).message }, 'bootstrap dial failed'));
@@ -253,9 +339,11 @@ export class P2PNode {
   async stop(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
+    this.peers.stop();
     for (const q of this.queues.values()) q.clear();
     await this.reqresp.unregisterAll();
     await this.libp2p.stop();
+    await this.sigs?.close().catch(() => undefined);
     this.started = false;
     this.stopping = false;
     this.log.info({ peerId: this.peerId }, 'p2p stopped');
@@ -266,11 +354,20 @@ export class P2PNode {
    * sent to; throws when the message would be rejected by honest peers.
    */
   async publish<K extends TopicKind>(kind: K, value: TopicMessages[K]): Promise<{ recipients: number; msgId: string }> {
+    this.requireJoined(kind);
     const data = encodeMessage(kind, value);
     const { verdict } = checkDecoded(kind, value, data, { ...this.opts.validation, isStaleSlot: undefined, l1BlockNumber: undefined, blockStanding: () => 'canonical' });
     if (verdict.result === 'reject') throw new Error(`refusing to publish an invalid ${kind} message: ${verdict.code}${verdict.detail ? ` (${verdict.detail})` : ''}`);
     const r = await this.pubsub.publish(topicName(kind), data);
-    return { recipients: r.recipients.length, msgId: Buffer.from(messageId(topicName(kind), data)).toString('hex') };
+    const msgId = Buffer.from(messageId(topicName(kind), data)).toString('hex');
+    // our own message, replayed to us later, is no news either
+    const slot = slotOf(kind, value);
+    if (this.opts.seen && slot !== undefined) this.opts.seen.add(msgId, kind, slot);
+    return { recipients: r.recipients.length, msgId };
+  }
+
+  private requireJoined(kind: TopicKind): void {
+    if (!this.topics.includes(kind)) throw new Error(`this node does not join the ${kind} topic (joined: ${this.topics.join(', ')})`);
   }
 
   // ---- req/resp -------------------------------------------------------------------------
@@ -357,16 +454,41 @@ export class P2PNode {
         // not Reject: a copy of the same message from an honest peer must not be blamed.
         verdict = ignore('banned-peer', 'sender is banned');
       } else if (topicKindOf(msg.topic) !== kind) verdict = reject('malformed', `unexpected topic ${msg.topic}`);
-      else {
-        const checked = checkMessage(kind, msg.data, this.opts.validation ?? {});
+      else if (this.gates.get(kind)!.overBudget(from)) {
+        // nothing of it can run now: not even decoded
+        verdict = ignore('peer-budget', 'this peer\'s checks fill its budget');
+        this.metrics.gate.inc({ topic: topicName(kind), outcome: 'peer-budget' });
+      } else {
+        // cheap first: size, decoding, structure, staleness (no signature yet)
+        const ctx = this.opts.validation ?? {};
+        const checked = checkMessage(kind, msg.data, ctx, { signatures: false });
         verdict = checked.verdict;
+        const slot = slotOf(kind, checked.value);
+        const id = this.opts.seen && slot !== undefined ? Buffer.from(messageId(msg.topic, msg.data)).toString('hex') : '';
+        if (verdict.result === 'accept' && id && this.opts.seen!.has(id)) {
+          // accepted before, and gossipsub's seen-cache forgot it (TTL or restart): a replay
+          verdict = ignore('duplicate', 'accepted before (node dedup, beyond the gossip seen-cache)');
+        }
         if (verdict.result === 'accept') {
-          const info: ValidatorInfo = { from, data: msg.data };
-          for (const v of this.validators.get(kind) ?? []) {
-            verdict = await this.runValidator(kind, v, checked.value as TopicMessages[TopicKind], info);
-            if (verdict.result !== 'accept') break;
+          const value = checked.value as TopicMessages[TopicKind];
+          // the expensive part waits in the topic's gate: bounded, per-peer budget, best score first
+          verdict = await this.gates.get(kind)!.submit(from, async () => {
+            if (this.isBanned(from)) return ignore('banned-peer', 'sender was banned while this message waited');
+            let v = this.sigs ? await this.sigs.check(kind, value, ctx) : checkSignatures(kind, value, ctx);
+            const info: ValidatorInfo = { from, data: msg.data };
+            for (const fn of this.validators.get(kind) ?? []) {
+              if (v.result !== 'accept') break;
+              v = await this.runValidator(kind, fn, value, info);
+            }
+            // banned while this check ran (another of its messages was the second invalid one): the
+            // ban is the penalty; counting this one too would only blur the per-message tally
+            if (v.result === 'reject' && this.isBanned(from)) return ignore('banned-peer', `sender was banned while this message was checked (${v.code})`);
+            return v;
+          });
+          if (verdict.result === 'accept') {
+            this.accepted.set(msg, { value: checked.value, from });
+            if (id) this.opts.seen!.add(id, kind, slot!);
           }
-          if (verdict.result === 'accept') this.accepted.set(msg, { value: checked.value, from });
         }
       }
     } catch (e) {
@@ -374,6 +496,7 @@ export class P2PNode {
       verdict = ignore('validator-error', (e as Error).message);
     }
     const code = verdict.result === 'accept' ? '' : verdict.code;
+    if (code === 'peer-budget') this.overflow(kind, from);
     this.metrics.gossip.inc({ topic: topicName(kind), outcome: verdict.result, code });
     if (verdict.result === 'accept') return TopicValidatorResult.Accept;
     this.log.debug({ topic: topicName(kind), from, outcome: verdict.result, code, detail: verdict.detail }, 'gossip message not accepted');
@@ -396,6 +519,19 @@ export class P2PNode {
     if (this.scoring.invalidMessageWeight * count * count < this.scoring.disconnectThreshold) this.ban(peer, 'invalid-messages');
     // gossipsub's own score (the penalty lands right after we return)
     else setTimeout(() => this.enforceScore(peer), 0);
+  }
+
+  /** One more message of `peer` over its gate budget on `kind`; far over it is a flood (banned). */
+  private overflow(kind: TopicKind, peer: string): void {
+    const key = `${kind}\u0000${peer}`;
+    const now = Date.now();
+    let o = this.overflows.get(key);
+    if (!o || now - o.since > FLOOD_WINDOW_MS) { o = { count: 0, since: now }; this.overflows.set(key, o); }
+    o.count++;
+    if (o.count > FLOOD_FACTOR * this.gates.get(kind)!.budget) {
+      this.overflows.delete(key);
+      this.ban(peer, 'flood');
+    }
   }
 
   private async runValidator(kind: TopicKind, v: NodeValidator<TopicKind>, value: TopicMessages[TopicKind], info: ValidatorInfo): Promise<Verdict> {
@@ -473,10 +609,28 @@ export class P2PNode {
   private enforceScores(): void {
     for (const p of this.libp2p.getPeers()) this.enforceScore(p.toString());
     const now = Date.now();
+    const isStale = this.opts.validation?.isStaleSlot;
+    if (this.opts.seen && isStale && now - this.lastPrune > 5000) {
+      this.lastPrune = now;
+      this.opts.seen.prune(isStale);
+    }
     for (const [p, b] of this.banned) if (now >= b.until) this.banned.delete(p);
     // a tally decayed below one message is forgotten (bounded by the peers that misbehaved lately)
     for (const [p, t] of this.rejects) if (t.count * REJECT_DECAY ** ((now - t.at) / 1000) < 0.5) this.rejects.delete(p);
+    for (const [k, o] of this.overflows) if (now - o.since > FLOOD_WINDOW_MS) this.overflows.delete(k);
   }
+}
+
+function joinedTopics(topics: readonly TopicKind[] | undefined): readonly TopicKind[] {
+  const t = topics ?? TOPIC_KINDS;
+  for (const k of t) if (!TOPIC_KINDS.includes(k)) throw new RangeError(`unknown topic ${JSON.stringify(k)} (topics: ${TOPIC_KINDS.join(', ')})`);
+  return TOPIC_KINDS.filter((k) => t.includes(k));
+}
+
+/** The slot a message is about (undefined for txs, which have none). */
+function slotOf(kind: TopicKind, value: unknown): bigint | undefined {
+  if (kind === 'txs' || !value) return undefined;
+  return (value as { slot: bigint }).slot;
 }
 
 /** Gossip message id: sha256(topic ‖ 0x00 ‖ data)[0..20]; equal content = same id = dropped as duplicate. */

@@ -8,3 +8,5 @@ export * from './peer-key.js';
 export * from './reqresp.js';
 export * from './host.js';
 export * from './gate.js';
+export * from './seen.js';
+export * from './peers.js';

@@ -15,6 +15,10 @@ export class P2PMetrics {
   readonly reqresp: Counter<'protocol' | 'side' | 'outcome'>;
   /** Peers disconnected and refused for misbehaviour: {reason}. */
   readonly bans: Counter<'reason'>;
+  /** The per-topic validation gates: {topic, outcome: run|peer-budget|queue-full}. */
+  readonly gate: Counter<'topic' | 'outcome'>;
+  /** Connection management: {event: refused-per-ip|pruned|redialed|redial-failed}. */
+  readonly connections: Counter<'event'>;
 
   constructor(registry?: Registry, read: { queueDepths?: () => Record<string, number>; peers?: () => number } = {}) {
     this.registry = registry ?? new Registry();
@@ -24,6 +28,8 @@ export class P2PMetrics {
     this.handlerErrors = new Counter({ name: 'sidecar_p2p_handler_errors_total', help: 'node handler errors on delivered gossip', labelNames: ['topic'], registers });
     this.reqresp = new Counter({ name: 'sidecar_p2p_reqresp_total', help: 'request/response outcomes', labelNames: ['protocol', 'side', 'outcome'], registers });
     this.bans = new Counter({ name: 'sidecar_p2p_bans_total', help: 'peers disconnected and refused for a while', labelNames: ['reason'], registers });
+    this.gate = new Counter({ name: 'sidecar_p2p_gate_total', help: 'gossip checks through the per-topic validation gates', labelNames: ['topic', 'outcome'], registers });
+    this.connections = new Counter({ name: 'sidecar_p2p_connection_events_total', help: 'connection limits and the peer manager: refusals, prunes, redials', labelNames: ['event'], registers });
     new Gauge({
       name: 'sidecar_p2p_queue_depth', help: 'gossip messages waiting for the node per topic', labelNames: ['topic'], registers,
       collect() {

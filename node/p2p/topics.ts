@@ -37,7 +37,7 @@ const MIB = 1024 * KIB;
  * Limits: each is the largest valid encoding of the topic's type (see codec.ts), rounded up.
  * - txs: exactly 96 bytes. Newest txs matter most (older ones are likely already included).
  * - blocks: 1024 txs -> 8 + 32 + 32 + 2*4 (offsets) + 1024*32 + 1024*64 = 98,384 bytes.
- * - rfq / quotes: fixed-size containers (112 / 198 bytes).
+ * - rfq / quotes: fixed-size containers (177 / 198 bytes).
  * - proofs: up to 2 MiB of proof bytes and 64 public inputs; a proof already queued is work
  *   that will be used, so a full proofs queue drops the newest.
  */

@@ -6,7 +6,7 @@ import {
   TxFormatError, decodeBlockTxs, decodeSignedTx, decodeTxBody, verifyTxSignature, type Account, type Point, type SignedTx,
 } from '../../circuits/l2/index.js';
 import { quoteSigner, type Quote } from '../l1/block.js';
-import { DecodeError, PROOF_KIND, decodeMessage, hex, type TopicMessages } from './codec.js';
+import { DecodeError, PROOF_KIND, decodeMessage, encodeMessage, hex, type TopicMessages } from './codec.js';
 import { TOPICS, type TopicKind } from './topics.js';
 
 /** Codes p2p itself assigns; node validators may return their own (kebab-case) codes. */
@@ -53,8 +53,18 @@ export interface ValidationContext {
 
 export interface Checked<K extends TopicKind> { verdict: Verdict; value?: TopicMessages[K]; signedTx?: SignedTx }
 
+/** What `checkMessage` / `checkDecoded` leave out. */
+export interface CheckOptions {
+  /**
+   * Verify signatures (tx Schnorr, quote EIP-712) here, synchronously (default true: a publisher
+   * checks its own message). The host passes false and runs `checkSignatures` later, behind the
+   * topic's ValidationGate (per-peer budgets), since a signature costs ~5 ms of CPU.
+   */
+  signatures?: boolean;
+}
+
 /** Size, decoding and the structural checks of one topic. */
-export function checkMessage<K extends TopicKind>(kind: K, data: Uint8Array, ctx: ValidationContext): Checked<K> {
+export function checkMessage<K extends TopicKind>(kind: K, data: Uint8Array, ctx: ValidationContext, opts: CheckOptions = {}): Checked<K> {
   if (data.length > TOPICS[kind].maxBytes) {
     return { verdict: reject('oversized', `${data.length} bytes > ${TOPICS[kind].maxBytes}`) };
   }
@@ -65,11 +75,12 @@ export function checkMessage<K extends TopicKind>(kind: K, data: Uint8Array, ctx
     if (e instanceof DecodeError) return { verdict: reject(e.code, e.message) };
     throw e;
   }
-  return checkDecoded(kind, value, data, ctx);
+  return checkDecoded(kind, value, data, ctx, opts);
 }
 
 /** The checks after decoding (`data` is the value's encoding); a publisher runs these on its own value. */
-export function checkDecoded<K extends TopicKind>(kind: K, value: TopicMessages[K], data: Uint8Array, ctx: ValidationContext): Checked<K> {
+export function checkDecoded<K extends TopicKind>(kind: K, value: TopicMessages[K], data: Uint8Array, ctx: ValidationContext, opts: CheckOptions = {}): Checked<K> {
+  const signatures = opts.signatures ?? true;
   if (data.length > TOPICS[kind].maxBytes) {
     return { verdict: reject('oversized', `${data.length} bytes > ${TOPICS[kind].maxBytes}`) };
   }
@@ -86,7 +97,7 @@ export function checkDecoded<K extends TopicKind>(kind: K, value: TopicMessages[
       if (ctx.txPublicKey) {
         const pk = ctx.txPublicKey(signed.tx.from);
         if (!pk) return { verdict: ignore('unknown-account', `account ${signed.tx.from}`) };
-        if (!verifyTxSignature(signed, pk)) return { verdict: reject('bad-signature', `tx from account ${signed.tx.from}`) };
+        if (signatures && !verifyTxSignature(signed, pk)) return { verdict: reject('bad-signature', `tx from account ${signed.tx.from}`) };
       }
       return { verdict: ACCEPT, value, signedTx: signed };
     }
@@ -114,13 +125,10 @@ export function checkDecoded<K extends TopicKind>(kind: K, value: TopicMessages[
       const now = ctx.l1BlockNumber?.();
       if (now !== undefined && q.validUntilBlock < now) return { verdict: ignore('expired', `validUntilBlock ${q.validUntilBlock} < ${now}`) };
       if (!ctx.quoteDomain) return { verdict: ignore('no-quote-domain', 'this node has no EIP-712 domain to verify quotes') };
-      let signer: string;
-      try {
-        signer = quoteSigner(ctx.quoteDomain.chainId, ctx.quoteDomain.verifyingContract, quoteOf(q), hex(q.signature));
-      } catch (e) {
-        return { verdict: reject('bad-signature', `quote signature: ${(e as Error).message.slice(0, 120)}`) };
+      if (signatures) {
+        const v = checkQuoteSignature(q, ctx.quoteDomain);
+        if (v.result !== 'accept') return { verdict: v };
       }
-      if (signer.toLowerCase() !== hex(q.prover)) return { verdict: reject('bad-signature', `quote signed by ${signer}, not by prover ${hex(q.prover)}`) };
       return { verdict: ACCEPT, value };
     }
     case 'proofs': {
@@ -135,6 +143,37 @@ export function checkDecoded<K extends TopicKind>(kind: K, value: TopicMessages[
     }
   }
   return { verdict: reject('malformed', `unknown topic ${kind}`) };
+}
+
+function checkQuoteSignature(q: TopicMessages['quotes'], d: QuoteDomain): Verdict {
+  let signer: string;
+  try {
+    signer = quoteSigner(d.chainId, d.verifyingContract, quoteOf(q), hex(q.signature));
+  } catch (e) {
+    return reject('bad-signature', `quote signature: ${(e as Error).message.slice(0, 120)}`);
+  }
+  if (signer.toLowerCase() !== hex(q.prover)) return reject('bad-signature', `quote signed by ${signer}, not by prover ${hex(q.prover)}`);
+  return ACCEPT;
+}
+
+/**
+ * The signature checks `checkDecoded(..., { signatures: false })` left out, on a value that passed
+ * it: a tx's Schnorr signature against its sender's key, a quote's EIP-712 signer against its
+ * prover. Other topics have none at this layer (an RFQ's signer is checked by the market, which
+ * knows who revealed the block).
+ */
+export function checkSignatures<K extends TopicKind>(kind: K, value: TopicMessages[K], ctx: ValidationContext): Verdict {
+  if (kind === 'txs' && ctx.txPublicKey) {
+    const signed = decodeSignedTx(encodeMessage('txs', value as TopicMessages['txs']));
+    const pk = ctx.txPublicKey(signed.tx.from);
+    if (!pk) return ignore('unknown-account', `account ${signed.tx.from}`);
+    if (!verifyTxSignature(signed, pk)) return reject('bad-signature', `tx from account ${signed.tx.from}`);
+  }
+  if (kind === 'quotes') {
+    if (!ctx.quoteDomain) return ignore('no-quote-domain', 'this node has no EIP-712 domain to verify quotes');
+    return checkQuoteSignature(value as TopicMessages['quotes'], ctx.quoteDomain);
+  }
+  return ACCEPT;
 }
 
 /**

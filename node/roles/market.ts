@@ -3,7 +3,11 @@
 //    the RFQ's deadline block, and picks the cheapest valid one (fee within its tip, deposit at
 //    least the minimum and funded by the prover: balance and allowance checked on L1, valid long
 //    enough to be committed);
-//  - a prover answers RFQs for blocks it can prove, priced from its measured proving time and
+//  - RFQs and quotes from the network are relayed and acted on only when they match L1
+//    (node/roles/market-check.ts): an RFQ signed by the sequencer that revealed its block, with
+//    that sequencer's escrowed tip, the minimum deposit at least and a deadline inside the
+//    commitment phase; a quote whose prover can fund its deposit (balance, allowance; cached);
+//  - a prover answers RFQs (only those that passed those checks) for blocks it can prove, priced from its measured proving time and
 //    current load; a quote it could not meet before the deadline is not sent;
 //  - final proofs are published on the proofs topic and taken from it into the proof book only
 //    once verified (node/roles/proof-check.ts: canonical pending block, plan root id, L1's public
@@ -17,6 +21,7 @@ import type { ChainNotice } from '../chain/index.js';
 import type { Quote } from '../l1/block.js';
 import { PROOF_KIND, ValidationGate, ignore, reject, type P2PNode, type ProofMsg, type QuoteMsg, type RfqMsg, type ValidatorInfo, type Verdict } from '../p2p/index.js';
 import type { KnownProof, RoleContext } from './context.js';
+import { MarketCheck } from './market-check.js';
 import type { FinalProofCheck } from './proof-check.js';
 
 const hex = (b: Uint8Array): string => hexlify(b).toLowerCase();
@@ -48,6 +53,10 @@ export class Market {
   private approved = false;
   /** Gossiped proof messages that passed every check, bb included (the handler takes only these). */
   private readonly verifiedMsgs = new WeakSet<ProofMsg>();
+  /** RFQ messages that matched L1 (the prover answers only these). */
+  private readonly checkedRfqs = new WeakSet<RfqMsg>();
+  /** The RFQ and quote checks against L1. */
+  readonly check: MarketCheck;
   /** The bb verifications of gossiped proofs wait here (bounded, per-peer budget, best score first). */
   readonly proofGate: ValidationGate;
   readonly stats = { rfqsSent: 0, rfqsSeen: 0, quotesReceived: 0, quotesSent: 0, quotesDeclined: 0, proofsShared: 0, proofsReceived: 0, proofsVerified: 0, proofsRefused: 0 };
@@ -59,8 +68,15 @@ export class Market {
       concurrency: 1, capacity: 16, perPeer: 2, score: (peer) => p2p.score(peer),
       onOutcome: (outcome) => ctx.metrics.proofGate.inc({ outcome }),
     });
+    this.check = new MarketCheck(ctx.chain, ctx.client, ctx.config);
+    p2p.addValidator('rfq', async (r) => {
+      const v = await this.check.checkRfq(r);
+      if (v.result === 'accept') this.checkedRfqs.add(r);
+      return v;
+    });
+    p2p.addValidator('quotes', (q) => this.check.checkQuote(q));
     // every market node subscribes to every market topic, so that it relays them
-    p2p.subscribe('rfq', (r) => { if (this.quoting) void this.onRfq(r).catch((e) => this.ctx.log.warn({ err: e }, 'answering an RFQ failed')); });
+    p2p.subscribe('rfq', (r) => { if (this.quoting && this.checkedRfqs.has(r)) void this.onRfq(r).catch((e) => this.ctx.log.warn({ err: e }, 'answering an RFQ failed')); });
     p2p.subscribe('quotes', (q) => this.onQuote(q));
     p2p.addValidator('proofs', (p, info) => this.validateProof(p, info));
     p2p.subscribe('proofs', (p, info) => this.onProof(p, info.from));
@@ -89,7 +105,10 @@ export class Market {
     const { client, config, log } = this.ctx;
     const key = `${slot}/${blockHash.toLowerCase()}`;
     this.quotes.set(key, []);
-    const rfq: RfqMsg = { slot: BigInt(slot), blockHash: getBytes(blockHash), tip, deposit: config.minProverDeposit, quoteDeadlineBlock: BigInt(quoteDeadlineBlock) };
+    const terms = { slot: BigInt(slot), blockHash: blockHash.toLowerCase(), tip, deposit: config.minProverDeposit, quoteDeadlineBlock: BigInt(quoteDeadlineBlock) };
+    // signed with this sequencer's key: peers relay only an RFQ its block's revealer signed
+    const signature = await client.signRfq(terms);
+    const rfq: RfqMsg = { ...terms, blockHash: getBytes(blockHash), signature: getBytes(signature) };
     const sent = await this.p2p.publish('rfq', rfq);
     this.stats.rfqsSent++;
     log.info({ slot, blockHash, recipients: sent.recipients, quoteDeadlineBlock }, 'RFQ sent');

@@ -7,7 +7,7 @@ import { P2PNode, TOPIC_KINDS, topicName, type P2POptions, type TopicKind } from
 
 export type NodeOptions = Partial<P2POptions>;
 
-/** Test defaults: loopback, fast heartbeat, no IP-colocation penalty (all peers share 127.0.0.1). */
+/** Test defaults: loopback, fast heartbeat, no IP-colocation penalty and a per-IP connection limit for a cluster (all peers share 127.0.0.1). */
 export function testOptions(dataDir: string, extra: NodeOptions = {}): P2POptions {
   return {
     listen: ['/ip4/127.0.0.1/tcp/0'],
@@ -15,6 +15,8 @@ export function testOptions(dataDir: string, extra: NodeOptions = {}): P2POption
     ...extra,
     dataDir,
     scoring: { ipColocationWeight: 0, ...extra.scoring },
+    // every peer of a loopback test shares 127.0.0.1
+    connections: { maxPerIp: 48, ...extra.connections },
   };
 }
 

@@ -30,11 +30,17 @@ export interface RawPeer {
 const peers: RawPeer[] = [];
 let cleanup = false;
 
-/** Starts a raw peer on 127.0.0.1, subscribed to `kinds`, dialling `dial` and waiting until each sees it on every kind. */
-export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: TopicKind[]): Promise<RawPeer> {
+/** Starts a raw peer on 127.0.0.1, subscribed to `kinds`, dialling `dial` and waiting until it sees each of them on every kind of `waitFor` (default: `kinds`). */
+export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: TopicKind[], opts: { waitFor?: TopicKind[]; dialAttempts?: number } = {}): Promise<RawPeer> {
+  const waitKinds = opts.waitFor ?? kinds;
   if (!cleanup) {
+    // `after` binds to the test running now (the file, or one test): once it ran, the next raw
+    // peer registers again, so every raw peer is stopped
     cleanup = true;
-    after(() => Promise.allSettled(peers.map((p) => p.stop())));
+    after(() => {
+      cleanup = false;
+      return Promise.allSettled(peers.splice(0).map((p) => p.stop()));
+    });
   }
   const libp2p = await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -60,12 +66,12 @@ export async function rawPeer(dial: { addr: string; peerId: string }[], kinds: T
         await libp2p.dial(multiaddr(d.addr));
         break;
       } catch (e) {
-        if (attempt >= 10) throw e;
+        if (attempt >= (opts.dialAttempts ?? 10)) { await libp2p.stop(); throw e; }
         await new Promise((r) => setTimeout(r, 300 * attempt));
       }
     }
   }
-  await waitFor(() => dial.every((d) => kinds.every((k) => libp2p.services.pubsub.getSubscribers(topicName(k)).map(String).includes(d.peerId))), 'the raw peer sees its peers on its topics', 15_000);
+  await waitFor(() => dial.every((d) => waitKinds.every((k) => libp2p.services.pubsub.getSubscribers(topicName(k)).map(String).includes(d.peerId))), 'the raw peer sees its peers on its topics', 15_000);
   const p: RawPeer = {
     libp2p, received,
     get peerId() { return libp2p.peerId.toString(); },

@@ -44,7 +44,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const p2p = (bootstrap: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 100, ipColocationWeight: 0 });
+const p2p = (bootstrap: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 100, ipColocationWeight: 0, connections: { maxPerIp: 48 } });
 const P = await SidecarNode.start({
   dataDir: path.join(root, 'P'), roles: ['prover', 'submitter'], client: pClient, genesis, pollMs: 100, confirmations: 1,
   prover: { workers: 1, threads: 1, crs: { dev: true } }, encodeProof: proofEncoder(fx.deployment, pClient, {}), p2p: p2p([]),
@@ -132,7 +132,9 @@ test('a garbage final proof and floods of junk from raw peers are refused, never
   const refusedByBb = await gossip(S, 'reject', 'invalid-proof');
   assert.ok(refusedByBb <= 2 * (1 + wave1.length + wave2.length), `bb ran on at most two junk proofs per attacker (${refusedByBb})`);
   const unchecked = (await gossip(S, 'ignore', 'peer-budget')) + (await gossip(S, 'ignore', 'banned-peer')) + (await gossip(S, 'ignore', 'have-proof')) + (await gossip(S, 'ignore', 'queue-full'));
-  assert.ok(unchecked >= 100, `most of the flood was dropped without a bb run (${unchecked})`);
+  // the rest never got a bb run: dropped by the gates, or never read (a flood's sender is banned
+  // once it overflows its budget, issue 12)
+  assert.ok(unchecked > refusedByBb, `more of the flood was dropped unchecked (${unchecked}) than checked by bb (${refusedByBb})`);
   assert.equal(await gossip(S, 'accept'), 1);
 
   // nobody sent a bad proof to L1

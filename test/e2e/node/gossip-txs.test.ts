@@ -30,7 +30,7 @@ async function start(i: number, bootstrap: string[]): Promise<SidecarNode> {
   const n = await SidecarNode.start({
     dataDir: path.join(root, `n${i}`), roles: [], client: fx.clients[i + 1], genesis, pollMs: 100,
     api: { host: '127.0.0.1', port: 0 },
-    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 100, ipColocationWeight: 0 },
+    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 100, ipColocationWeight: 0, connections: { maxPerIp: 48 } },
   });
   nodes.push(n);
   return n;
