@@ -15,7 +15,6 @@
 // Each attack phase lasts from "go" until the flood is sent and `window-ms` more. Figures: lag
 // p50 / p99 / max (ms), honest txs delivered to N's handler during the phase, whether the
 // attacker was disconnected, N's outcome counts. Target: p99 and max lag under 200 ms.
-import '../node/polyfills.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

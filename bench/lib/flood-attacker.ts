@@ -4,7 +4,6 @@
 // stderr, waits for "go" on stdin, then publishes them all at once (flood publish) and prints one
 // JSON line {sent, ms, disconnected} on stdout.
 //   node --import tsx bench/lib/flood-attacker.ts '{"addr":"/ip4/127.0.0.1/tcp/…/p2p/…","attack":"txs-bad-signature","count":10000}'
-import '../../node/polyfills.js';
 import { randomBytes } from 'node:crypto';
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
