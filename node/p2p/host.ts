@@ -329,7 +329,7 @@ export class P2PNode {
     await this.registerBuiltins();
     await this.peers.start();
     const v = this.opts.validation;
-    if (this.sigs && (v?.txPublicKey || v?.quoteDomain)) void this.sigs.warm().catch((e) => this.log.warn({ err: e }, 'starting the signature thread failed'));
+    if (this.sigs && (v?.txPublicKey || v?.quoteDomain)) void this.sigs.warm().catch((e) => { if (this.started && !this.stopping) this.log.warn({ err: e }, 'starting the signature thread failed'); });
     this.log.info({ peerId: this.peerId, addrs: this.addrs }, 'p2p started');
     for (const a of this.opts.bootstrap ?? []) {
       this.libp2p.dial(multiaddr(a)).catch((e) => this.log.warn({ addr: a, err: (e as Error).message }, 'bootstrap dial failed'));
