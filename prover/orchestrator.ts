@@ -200,6 +200,7 @@ export class Orchestrator extends EventEmitter {
   private timer?: NodeJS.Timeout;
   private closed = false;
   private prepQueue: Promise<void> = Promise.resolve();
+  private readonly admitting = new Set<Promise<void>>();
 
   constructor(opts: OrchestratorOptions) {
     super();
@@ -261,7 +262,9 @@ export class Orchestrator extends EventEmitter {
         b.unlisten = () => task.signal?.removeEventListener('abort', onAbort);
       }
     }
-    this.admit(b, order).catch((e) => this.failBlock(b, e instanceof JobError ? e : new JobError('bad-input', `block ${plan.blockHash}: ${(e as Error).message}`)));
+    const admitted = this.admit(b, order).catch((e) => this.failBlock(b, e instanceof JobError ? e : new JobError('bad-input', `block ${plan.blockHash}: ${(e as Error).message}`)));
+    this.admitting.add(admitted);
+    void admitted.finally(() => this.admitting.delete(admitted));
     return promise;
   }
 
@@ -272,6 +275,20 @@ export class Orchestrator extends EventEmitter {
     this.counters.blocksCancelled++;
     this.settle(b, new JobError('cancelled', `block ${blockHash} cancelled: ${reason}`), 'cancelled');
     return true;
+  }
+
+  /**
+   * Resolves once every block submitted so far is admitted and its jobs prepared, i.e. the
+   * scheduler has seen them: what is ready is queued, running or leased. For callers (and
+   * tests) that must observe what the orchestrator did with a submission, without a sleep.
+   */
+  async drained(): Promise<void> {
+    for (;;) {
+      const q = this.prepQueue;
+      if (this.admitting.size) await Promise.all([...this.admitting]);
+      await q.catch(() => {});
+      if (this.admitting.size === 0 && q === this.prepQueue) return;
+    }
   }
 
   /** Re-runs scheduling, e.g. when the executor's capacity grew (a remote agent joined). */

@@ -255,7 +255,13 @@ export class P2PNode {
       },
       connectionGater: {
         denyDialPeer: isBanned,
-        denyInboundEncryptedConnection: (peer, conn) => isBanned(peer) || (self?.peers.denyInbound(peer, conn) ?? false),
+        denyInboundEncryptedConnection: (peer, conn) => {
+          if (isBanned(peer)) {
+            self?.metrics.connections.inc({ event: 'refused-banned' });
+            return true;
+          }
+          return self?.peers.denyInbound(peer, conn) ?? false;
+        },
         denyOutboundEncryptedConnection: isBanned,
       },
       start: false,

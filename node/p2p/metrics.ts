@@ -17,7 +17,7 @@ export class P2PMetrics {
   readonly bans: Counter<'reason'>;
   /** The per-topic validation gates: {topic, outcome: run|peer-budget|queue-full}. */
   readonly gate: Counter<'topic' | 'outcome'>;
-  /** Connection management: {event: refused-per-ip|pruned|redialed|redial-failed}. */
+  /** Connection management: {event: refused-banned|refused-per-ip|pruned|redialed|redial-failed}. */
   readonly connections: Counter<'event'>;
 
   constructor(registry?: Registry, read: { queueDepths?: () => Record<string, number>; peers?: () => number } = {}) {

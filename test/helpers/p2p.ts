@@ -21,6 +21,17 @@ export function testOptions(dataDir: string, extra: NodeOptions = {}): P2POption
 }
 
 /** Polls `cond` every 25 ms until true; throws after `timeoutMs` naming `what`. */
+/** Resolves after `n` gossipsub heartbeats of `node` (bounded: rejects after `timeoutMs`). */
+export function heartbeats(node: { pubsub: EventTarget }, n: number, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const done = (err?: Error) => { clearTimeout(t); node.pubsub.removeEventListener('gossipsub:heartbeat', on); if (err) reject(err); else resolve(); };
+    const on = () => { if (++seen >= n) done(); };
+    const t = setTimeout(() => done(new Error(`only ${seen} of ${n} gossipsub heartbeats within ${timeoutMs} ms`)), timeoutMs);
+    node.pubsub.addEventListener('gossipsub:heartbeat', on);
+  });
+}
+
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

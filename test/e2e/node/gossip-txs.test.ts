@@ -13,7 +13,7 @@ import { TX_BODY_BYTES, WorldState, encodeSignedTx, signTx, txHash, type SignedT
 import { devnetGenesis, devnetL2Keys } from '../../../node/cli/devnet.js';
 import { SidecarNode } from '../../../node/node.js';
 import { topicName } from '../../../node/p2p/index.js';
-import { useP2PCluster, waitFor } from '../../helpers/p2p.js';
+import { heartbeats, useP2PCluster, waitFor } from '../../helpers/p2p.js';
 import { useProtocol } from '../../helpers/protocol.js';
 
 const keys = devnetL2Keys(3);
@@ -56,8 +56,8 @@ test('a tx submitted to A\'s API reaches B\'s and C\'s mempools over gossip, pen
   assert.ok(!c.p2p!.libp2p.getPeers().map(String).includes(a.p2p!.peerId), 'C is not connected to A: B relayed it');
   // its ladder follows right after admission
   await waitFor(async () => (await b.chain.txStatus(h))?.status === 'pending' && (await c.chain.txStatus(h))?.status === 'pending', 'pending on B and C', 2000);
-  // a few heartbeats (IHAVE/IWANT) later: still one message, validated once by each receiver
-  await new Promise((r) => setTimeout(r, 500));
+  // three heartbeats (IHAVE/IWANT gossip) later on every node: still one message, validated once by each receiver
+  await Promise.all([a, b, c].map((n) => heartbeats(n.p2p!, 3)));
   assert.equal(await gossipCount(b, 'accept'), 1);
   assert.equal(await gossipCount(c, 'accept'), 1);
   assert.equal(await gossipCount(a, 'accept'), 0, 'it never came back to A');

@@ -70,8 +70,17 @@ describe('p2p network (5 real nodes on 127.0.0.1)', () => {
     assert.equal(nodes[0].peerStatus.get(nodes[1].peerId)?.headSlot, 120n);
     // Publishing the same content again is a duplicate: nobody gets it twice.
     await nodes[1].publish('txs', sent.txs);
-    await new Promise((r) => setTimeout(r, 300));
-    for (const [j, n] of nodes.entries()) if (j !== 0) assert.equal(inboxes.get(n)!.txs.length, 1, `duplicate tx at node ${j}`);
+    // A marker published after it on the same links: once it has arrived everywhere, so would have the duplicate.
+    const marker = fx.tx(0, 1, 777n, 777);
+    const markerHex = hex(encodeMessage('txs', marker));
+    await nodes[1].publish('txs', marker);
+    for (const [j, n] of nodes.entries()) {
+      if (j !== 1) await waitFor(() => inboxes.get(n)!.txs.some((m) => hex(encodeMessage('txs', m as never)) === markerHex), `the marker tx at node ${j}`);
+    }
+    const original = hex(encodeMessage('txs', sent.txs as never));
+    for (const [j, n] of nodes.entries()) {
+      if (j !== 0) assert.equal(inboxes.get(n)!.txs.filter((m) => hex(encodeMessage('txs', m as never)) === original).length, 1, `duplicate tx at node ${j}`);
+    }
   });
 
   it('lets a late joiner fetch a missed block and proof by request', async () => {
@@ -145,8 +154,9 @@ describe('p2p network (5 real nodes on 127.0.0.1)', () => {
       for (const k of TOPIC_KINDS) for (const m of inboxes.get(n)![k]) assert.ok(!sentBad.has(hex(encodeMessage(k, m as never))), `a bad ${k} message was delivered`);
     }
     // A banned peer cannot come back.
+    const refused0 = await n0.metrics.value(n0.metrics.connections, { event: 'refused-banned' });
     await bad.libp2p.dial(n0.libp2p.getMultiaddrs()[0]).catch(() => {});
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => (await n0.metrics.value(n0.metrics.connections, { event: 'refused-banned' })) > refused0, 'the gate refuses the banned peer');
     assert.equal(n0.libp2p.getConnections(bad.libp2p.peerId).length, 0, 'a banned peer is refused');
     // Everyone is alive: honest traffic still flows.
     await honestNodes[1].publish('blocks', block);
@@ -168,8 +178,11 @@ describe('p2p network (5 real nodes on 127.0.0.1)', () => {
       for (const n of honestNodes) bans += await n.metrics.value(n.metrics.bans, { reason: 'wrong-network' });
       assert.ok(bans >= 1, 'the wrong-network ban is counted');
       for (const n of honestNodes.filter((x) => x.isBanned(other.peerId))) {
-        await other.libp2p.dial(n.libp2p.getMultiaddrs()[0]).catch(() => {});
-        await new Promise((r) => setTimeout(r, 300));
+        const refusedBefore = await n.metrics.value(n.metrics.connections, { event: 'refused-banned' });
+        const dialed = await other.libp2p.dial(n.libp2p.getMultiaddrs()[0]).then(() => true, () => false);
+        // If `other` banned n too, its own gate refuses the dial; otherwise n's gate must refuse it.
+        if (other.isBanned(n.peerId)) assert.equal(dialed, false, 'a dial to a peer it banned is refused locally');
+        else await waitFor(async () => (await n.metrics.value(n.metrics.connections, { event: 'refused-banned' })) > refusedBefore, 'the gate refuses the banned peer');
         assert.equal(n.libp2p.getConnections(other.libp2p.peerId).length, 0, 'a banned peer is refused');
       }
     } finally {

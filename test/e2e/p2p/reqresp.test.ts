@@ -107,11 +107,12 @@ describe('p2p req/resp and queues (2 real nodes)', () => {
   it('a ban disconnects and refuses a peer until it expires', async () => {
     a.ban(b.peerId, 'test', 400);
     await waitFor(() => a.libp2p.getConnections(b.libp2p.peerId).length === 0, 'disconnected');
+    const refused = () => a.metrics.value(a.metrics.connections, { event: 'refused-banned' });
+    const before = await refused();
     await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]).catch(() => {});
-    await sleep(100);
+    await waitFor(async () => (await refused()) > before, 'the gate refuses the banned peer');
     assert.equal(a.libp2p.getConnections(b.libp2p.peerId).length, 0, 'refused while banned');
-    await sleep(400);
-    assert.equal(a.isBanned(b.peerId), false);
+    await waitFor(() => !a.isBanned(b.peerId), 'the ban expires', 5000);
     await b.libp2p.dial(a.libp2p.getMultiaddrs()[0]);
     await waitFor(() => a.libp2p.getConnections(b.libp2p.peerId).length > 0, 'reconnected after the ban');
     assert.deepEqual(await b.request(a.peerId, 'status/1', new Uint8Array(0)), null, 'a serves no status (no provider): not-found');

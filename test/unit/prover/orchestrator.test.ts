@@ -75,7 +75,7 @@ test('ready jobs go by block deadline, then nearest root; workers stay busy', as
   // two more blocks arrive while the only worker is busy
   const pSoon = orch.submit(tinyTask(soon, file, { deadline: 100 }));
   const pMid = orch.submit(tinyTask(mid, file, { deadline: 150 }));
-  await new Promise((r) => setTimeout(r, 20));
+  await orch.drained();
   assert.equal(orch.stats().ready, 2);
   const order = [running];
   for (let i = 0; i < 3; i++) {
@@ -284,7 +284,7 @@ test('lease selection: a whole block when nothing of it runs here; the rest of a
   assert.equal(running, tree.jobs[0].id);
   const pChain = orch.submit(tinyTask(chain, file));
   pChain.catch(() => {});
-  await new Promise((r) => setTimeout(r, 20));
+  await orch.drained();
   assert.equal(lessor.offers.length, 0, 'no agent, no lease');
   lessor.free(); // an agent joins with one lease slot
   // the nearest-root leasable job: the chain's root (the tree's root waits on the running leaf)
@@ -310,7 +310,7 @@ test('lease selection: a whole block when nothing of it runs here; the rest of a
   delete task.spec;
   const pPlain = orch.submit(task);
   pPlain.catch(() => {});
-  await new Promise((r) => setTimeout(r, 20));
+  await orch.drained();
   assert.equal(lessor.offers.length, 3);
   await orch.close();
   assert.equal(lessor.cancelled.length, 3, 'closing cancels the leases with their blocks');
@@ -362,7 +362,7 @@ test('a lease carries its deps\' results (known); an agent\'s results are used; 
   const pBusy = orch2.submit(tinyTask(busy, file));
   assert.equal(await local, busy.root, 'the local worker is busy with another block');
   const pC = orch2.submit(tinyTask(c, file));
-  await new Promise((r) => setTimeout(r, 20));
+  await orch2.drained();
   let onAgent = ga.next();
   lessor2.free();
   assert.deepEqual(lessor2.offers[0].jobs, c.jobs.map((j) => j.id), 'the whole chain is leased');
