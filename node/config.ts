@@ -87,6 +87,7 @@ export const SETTINGS = {
   submitterMaxFeePerGas: { env: 'SIDECAR_SUBMITTER_MAX_FEE_PER_GAS', describe: 'highest maxFeePerGas (wei) a proof tx resend may offer', default: 200n * 10n ** 9n, schema: bigintish },
   withdrawTo: { env: 'SIDECAR_WITHDRAW_TO', describe: 'address that credited rewards are withdrawn to (empty = own address)', default: '', schema: z.union([z.literal(''), z.string().regex(address, 'expected a 0x-prefixed 20-byte address')]) },
   logLevel: { env: 'SIDECAR_LOG_LEVEL', describe: 'log level', default: 'info', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) },
+  logFormat: { env: 'SIDECAR_LOG_FORMAT', describe: 'log output: pretty (one readable line per event), json (one object per line, for log collectors) or auto (pretty when stderr is a terminal, else json)', default: 'auto', schema: z.enum(['auto', 'pretty', 'json']) },
 } satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HDNodeWallet, JsonRpcProvider, Wallet } from 'ethers';
 import { pino } from 'pino';
+import { logDestination } from '../log.js';
 import { WorldState, generateKeyPair, signTx, toHex, type GenesisAccount, type KeyPair } from '../../circuits/l2/index.js';
 import { AnvilStateError, DEFAULT_MNEMONIC, previousStatePath, startAnvil, type Anvil } from '../l1/anvil.js';
 import { SidecarClient } from '../l1/client.js';
@@ -328,7 +329,7 @@ export class Devnet {
       const inputs = [...(await client.publicInputs(slot)), ...aux];
       return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, inputs), aux };
     };
-    const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+    const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, logDestination());
     const slots = o.slots;
     const half = slots === undefined ? undefined : Math.ceil(slots / 2);
     // turns and budgets count this run's proposals only (node/devnet/turns.ts): a resumed run reaches its --slots

@@ -96,8 +96,9 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     const { config, genesis, ...flags } = opts;
     // the log level first: module loggers take it when their modules load
     const env = { ...process.env, SIDECAR_LOG_LEVEL: userLogLevel };
-    const level = loadConfig({ flags, env, file: config as string | undefined }).logLevel;
-    process.env.SIDECAR_LOG_LEVEL = level;
+    const { logLevel, logFormat } = loadConfig({ flags, env, file: config as string | undefined });
+    process.env.SIDECAR_LOG_LEVEL = logLevel;
+    process.env.SIDECAR_LOG_FORMAT = logFormat;
     const { runNode } = await import('./run-node.js');
     await runNode(flags, { config: config as string | undefined, genesis: genesis as string | undefined });
   });

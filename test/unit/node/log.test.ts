@@ -21,3 +21,36 @@ test('logs go to stderr: stdout carries only the command\'s own JSON line', () =
   const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { component: string; msg: string; level: number });
   assert.deepEqual(lines.map((l) => [l.component, l.msg]), [['t', 'hello from the logger'], ['t', 'a warning']]);
 });
+
+function runLogger(format: string): { status: number | null; stdout: string; stderr: string } {
+  const script = [
+    "import { createLogger } from './node/log.ts';",
+    "const log = createLogger('p2p', { node: 'B', sub: 'peers' });",
+    "log.info({ peers: 3, addr: '/ip4/127.0.0.1/tcp/1' }, 'connected');",
+    "log.error({ err: new TypeError('bad frame') }, 'stream failed');",
+  ].join('\n');
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SIDECAR_LOG_LEVEL: 'info', SIDECAR_LOG_FORMAT: format, NO_COLOR: '1' },
+  });
+}
+
+test('SIDECAR_LOG_FORMAT=pretty: one readable line per event with the node label, component and fields', () => {
+  const r = runLogger('pretty');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} INFO  \[B\] p2p\[peers\] connected peers=3 addr=\/ip4\/127\.0\.0\.1\/tcp\/1$/);
+  assert.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3} ERROR \[B\] p2p\[peers\] stream failed err="TypeError: bad frame"$/);
+  assert.doesNotMatch(r.stderr, /\x1b\[/, 'no colours when stderr is not a terminal');
+});
+
+test('SIDECAR_LOG_FORMAT=json and auto off a terminal: JSON lines with the same fields', () => {
+  for (const format of ['json', 'auto']) {
+    const r = runLogger(format);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => [l.node, l.component, l.sub, l.msg]), [['B', 'p2p', 'peers', 'connected'], ['B', 'p2p', 'peers', 'stream failed']], format);
+    assert.equal(lines[0].peers, 3);
+    assert.equal((lines[1].err as { message: string }).message, 'bad frame');
+  }
+});
