@@ -61,7 +61,22 @@ export const rootLogger: Logger = pino({
   serializers: { err: pino.stdSerializers.err },
 }, logDestination());
 
+// The logger each component logger was made from, so that a component's sub-component gets
+// its own `component` key instead of a second one (pino keeps both in the line).
+const BASES = new WeakMap<Logger, Logger>();
+
+/**
+ * A logger for `component` made from `log`'s base: `withComponent(nodeLog, 'p2p')` keeps the
+ * bindings nodeLog was given (e.g. the devnet's `node: 'A'`) and replaces its component.
+ */
+export function withComponent(log: Logger, component: string, bindings: Record<string, unknown> = {}): Logger {
+  const base = BASES.get(log) ?? log;
+  const child = base.child({ component, ...bindings });
+  BASES.set(child, base);
+  return child;
+}
+
 /** A child logger for one component, e.g. `createLogger('p2p')`, `createLogger('prover:pool')`. */
 export function createLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
-  return rootLogger.child({ component, ...bindings });
+  return withComponent(rootLogger, component, bindings);
 }

@@ -20,7 +20,7 @@ import type { HealthOptions, HealthSource } from './api/health.js';
 import { ChainSync, type ChainNotice } from './chain/index.js';
 import type { Role } from './config.js';
 import { PHASES, type SidecarClient, type SidecarConfig } from './l1/client.js';
-import { createLogger, type Logger } from './log.js';
+import { rootLogger, withComponent, type Logger } from './log.js';
 import { Mempool, MempoolError } from './mempool/index.js';
 import { TxGossip } from './mempool/gossip.js';
 import { MempoolKeeper } from './mempool/keeper.js';
@@ -135,15 +135,15 @@ export class SidecarNode extends EventEmitter {
 
   private constructor(readonly o: NodeOptions, readonly store: Store, readonly chain: ChainSync, readonly config: SidecarConfig, readonly address: string) {
     super();
-    this.log = o.log ?? createLogger('node');
+    this.log = withComponent(o.log ?? rootLogger, 'node');
   }
 
   static async start(o: NodeOptions): Promise<SidecarNode> {
-    const log = o.log ?? createLogger('node');
+    const log = withComponent(o.log ?? rootLogger, 'node');
     const store = await Store.open(path.join(o.dataDir, 'db'));
     let node: SidecarNode | undefined;
     try {
-      const chain = await ChainSync.open({ store, client: o.client, genesis: o.genesis, wsUrl: o.wsUrl, finalityDepth: o.confirmations, log: log.child({ component: 'chain' }) });
+      const chain = await ChainSync.open({ store, client: o.client, genesis: o.genesis, wsUrl: o.wsUrl, finalityDepth: o.confirmations, log: withComponent(log, 'chain') });
       const config = await o.client.config();
       const address = await o.client.address();
       node = new SidecarNode(o, store, chain, config, address);
@@ -174,7 +174,7 @@ export class SidecarNode extends EventEmitter {
     const roles = new Set(this.o.roles);
     const ctx = this.ctx();
     this.keeper = new MempoolKeeper(this.mempool, ctx);
-    this.journal = new MempoolJournal(this.store, this.log.child({ component: 'mempool' }));
+    this.journal = new MempoolJournal(this.store, withComponent(this.log, 'mempool'));
     this.mempool.attachJournal(this.journal);
     this.onChainMetrics = trackChain(this.metrics, { chain: this.chain, client: this.o.client, address: this.address, log: this.log });
     this.metrics.beforeScrape(async () => { if (this.view) this.metrics.l1SyncLag.set(Math.max(0, this.view.head - this.chain.head().l1Block)); });
@@ -191,7 +191,7 @@ export class SidecarNode extends EventEmitter {
       this.p2p = await P2PNode.create({
         // the topics some role consumes (nobody uses gossiped blocks: they come from L1)
         topics: NODE_TOPICS, seen, signatureThread: true,
-        dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: this.log.child({ component: 'p2p' }),
+        dataDir: this.o.dataDir, listen: this.o.p2p.listen, bootstrap: this.o.p2p.bootstrap, logger: withComponent(this.log, 'p2p'),
         heartbeatMs: this.o.p2p.heartbeatMs, seenTtlMs: this.o.p2p.seenTtlMs, connections: this.o.p2p.connections, scoring: { ipColocationWeight: this.o.p2p.ipColocationWeight ?? -5 },
         registry: this.metrics.registry,
         validation: {
@@ -207,14 +207,14 @@ export class SidecarNode extends EventEmitter {
           proof: (id) => this.proofMsg(id),
         },
       });
-      this.txGossip = new TxGossip(this.p2p, this.mempool, this.keeper, this.chain, this.log.child({ component: 'txs' }));
+      this.txGossip = new TxGossip(this.p2p, this.mempool, this.keeper, this.chain, withComponent(this.log, 'txs'));
       this.market = market = new Market(ctx, this.p2p, this.proofCheck);
       await market.init();
     }
     if (roles.has('prover')) {
       const br = this.o.prover?.breaker ?? { threshold: 3, cooldownBlocks: 100 };
       this.breaker = new ProvingBreaker({
-        ...br, log: this.log.child({ component: 'breaker' }),
+        ...br, log: withComponent(this.log, 'breaker'),
         onChange: (state) => this.metrics.breakerOpen.set(state === 'open' ? 1 : 0),
       });
       this.on('event', (e: NodeEvent) => {
@@ -276,10 +276,10 @@ export class SidecarNode extends EventEmitter {
     await this.sequencer?.restore();
     await this.p2p?.start();
     if (this.o.api) {
-      this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: this.log.child({ component: 'api' }), metrics: () => this.metrics.text() });
+      this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: withComponent(this.log, 'api'), metrics: () => this.metrics.text() });
     }
     if (this.o.metrics) {
-      this.metricsServer = await startApiServer({ host: this.o.metrics.host, port: this.o.metrics.port, routes: healthRoutes(this), log: this.log.child({ component: 'metrics' }), metrics: () => this.metrics.text() });
+      this.metricsServer = await startApiServer({ host: this.o.metrics.host, port: this.o.metrics.port, routes: healthRoutes(this), log: withComponent(this.log, 'metrics'), metrics: () => this.metrics.text() });
     }
     this.loop = this.run();
   }

@@ -9,7 +9,7 @@
 import type { ProofJob, ProofPlan } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import type { BackendChoice } from '../circuits/backend/binaries.js';
-import { createLogger } from '../node/log.js';
+import { createLogger, withComponent } from '../node/log.js';
 import { HandlerError } from '../node/p2p/reqresp.js';
 import type { P2PNode } from '../node/p2p/index.js';
 import { Orchestrator, type Executor, type JobEvent } from './orchestrator.js';
@@ -57,7 +57,7 @@ export class LeaseRunner {
   private readonly byBlock = new Map<string, AgentLease>();
 
   constructor(readonly executor: Executor, private readonly opts: LeaseRunnerOptions = {}) {
-    this.orchestrator = new Orchestrator({ executor, jobTimeoutMs: opts.jobTimeoutMs, log: log.child({ component: 'orchestrator' }) });
+    this.orchestrator = new Orchestrator({ executor, jobTimeoutMs: opts.jobTimeoutMs, log: withComponent(log, 'orchestrator') });
     this.orchestrator.on('job:finished', (e: JobEvent & { result: JobResult }) => {
       for (const h of e.blockHashes) {
         const l = this.byBlock.get(h);

@@ -8,7 +8,7 @@ import type { BackendChoice } from '../../circuits/backend/binaries.js';
 import { pathToFileURL } from 'node:url';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { createLogger } from '../log.js';
+import { createLogger, withComponent } from '../log.js';
 import { P2PNode } from '../p2p/index.js';
 import { startAgent } from '../../prover/agent.js';
 import { taskKinds } from '../../prover/tasks.js';
@@ -64,7 +64,7 @@ export async function runAgent(o: AgentCliOptions): Promise<void> {
     }
   }
   const log = createLogger('agent');
-  const p2p = await P2PNode.create({ dataDir: o.dataDir, listen: [o.listen], bootstrap: [o.node], logger: log.child({ component: 'p2p' }) });
+  const p2p = await P2PNode.create({ dataDir: o.dataDir, listen: [o.listen], bootstrap: [o.node], logger: withComponent(log, 'p2p') });
   await p2p.start();
   let stopAgent: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;

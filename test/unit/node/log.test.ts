@@ -54,3 +54,24 @@ test('SIDECAR_LOG_FORMAT=json and auto off a terminal: JSON lines with the same 
     assert.equal((lines[1].err as { message: string }).message, 'bad frame');
   }
 });
+
+test('a component\'s sub-component has one component key and keeps the base bindings (the devnet\'s node label)', () => {
+  const script = [
+    "import { pino } from 'pino';",
+    "import { createLogger, withComponent } from './node/log.ts';",
+    "const devnet = pino({ base: undefined }, pino.destination(2)).child({ node: 'A' });",
+    "const node = withComponent(devnet, 'node');",
+    "withComponent(node, 'p2p').info('from p2p');",
+    "withComponent(withComponent(createLogger('agent'), 'p2p'), 'orchestrator', { lease: 1 }).info('from the orchestrator');",
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SIDECAR_LOG_LEVEL: 'info', SIDECAR_LOG_FORMAT: 'json' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 2, r.stderr);
+  for (const l of lines) assert.equal(l.match(/"component":/g)?.length, 1, `one component key: ${l}`);
+  assert.deepEqual(JSON.parse(lines[0]), { level: 30, node: 'A', component: 'p2p', msg: 'from p2p', time: JSON.parse(lines[0]).time });
+  assert.equal(JSON.parse(lines[1]).component, 'orchestrator');
+  assert.equal(JSON.parse(lines[1]).lease, 1);
+});
