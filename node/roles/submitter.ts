@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ReplaceOptions } from '../l1/sender.js';
 import type { BlockProof } from '../../prover/types.js';
+import { submitDecision } from './decisions.js';
 import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
 
 /** Turns a final proof into what `submitProof` takes for this deployment's verifier. */
@@ -52,7 +53,7 @@ export class Submitter {
       if (BigInt(c.parentSlot) !== cs.lastProvenSlot) continue; // its parent must be proven first
       if ((this.retryAt.get(k.slot) ?? 0) > v.head) continue;
       const t = await client.slotTiming(k.slot);
-      if (v.head + 1 < t.proofsFrom || v.head + 1 >= t.deadline) continue;
+      if (!submitDecision({ pending: true, parentSlot: Number(c.parentSlot), lastProvenSlot: Number(cs.lastProvenSlot), head: v.head, proofsFrom: t.proofsFrom, deadline: t.deadline }).submit) continue;
       this.inFlight.add(k.slot);
       void this.submit(k, v).finally(() => this.inFlight.delete(k.slot));
     }
