@@ -208,22 +208,37 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         return false;
       }
     };
+    /**
+     * Sends txs concurrently (32 at a time) and still deterministically: the i-th of n gets a
+     * priority fee n - i wei above 1 gwei, and anvil (--order fees) orders a block by fee, not by
+     * arrival. Each one's ok/fail runs once its send is answered (pre-flight refusals are fails).
+     */
+    interface Pending { go: (o: SendOptions) => Promise<{ hash: string }>; gas: bigint; ok?: () => void; fail?: () => void }
+    const sendMany = async (list: Pending[]): Promise<void> => {
+      const n = list.length;
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const i = next++;
+          const it = list[i];
+          const prio = GWEI + BigInt(n - i);
+          const ok = await send(() => it.go({ maxFeePerGas: baseFeeNow * 2n + prio, maxPriorityFeePerGas: prio, confirmations: 0, gasLimit: it.gas }));
+          (ok ? it.ok : it.fail)?.();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(32, n) }, worker));
+    };
     let baseFeeNow = BigInt(Math.round(sc.baseFeeGwei * 1e9));
     const fee0 = gasFees(baseFeeNow);
     const mintTo = [...seqs.map((s) => ({ a: s as Actor, amount: tok(P.minStake) + seqFunds })), ...provers.map((p) => ({ a: p as Actor, amount: p.balance }))];
     const mintIface = new Interface(['function mint(address to, uint256 amount)']);
     let deployerNonce = await provider.getTransactionCount(deployer.address, 'pending');
-    for (const m of mintTo) {
-      const tx = await deployer.sendTransaction({ to: deployment.token, data: mintIface.encodeFunctionData('mint', [m.a.address, m.amount]), nonce: deployerNonce++, gasLimit: 100_000n, maxFeePerGas: fee0.maxFeePerGas, maxPriorityFeePerGas: fee0.maxPriorityFeePerGas });
-      sentHashes.push(tx.hash);
-      txs++;
-    }
+    // one sender, explicit nonces: the block orders them by nonce whatever the arrival order
+    await Promise.all(mintTo.map((m, i) => deployer.sendTransaction({ to: deployment.token, data: mintIface.encodeFunctionData('mint', [m.a.address, m.amount]), nonce: deployerNonce + i, gasLimit: 100_000n, maxFeePerGas: fee0.maxFeePerGas, maxPriorityFeePerGas: fee0.maxPriorityFeePerGas }).then((tx) => { sentHashes.push(tx.hash); txs++; })));
     await mineAll();
-    for (const a of [...seqs, ...provers]) {
-      await send(() => clientOf(a).approve(MaxUint256 / 2n, { ...fee0, gasLimit: 100_000n }));
-    }
+    await sendMany([...seqs, ...provers].map((a) => ({ gas: 100_000n, go: (o) => clientOf(a).approve(MaxUint256 / 2n, o) })));
     await mineAll();
-    for (const s of seqs) await send(() => clientOf(s).stake(tok(P.minStake), { ...fee0, gasLimit: 200_000n }));
+    await sendMany(seqs.map((q) => ({ gas: 200_000n, go: (o) => clientOf(q).stake(tok(P.minStake), o) })));
     await mineAll();
     const headSetup = await provider.getBlockNumber();
     if (headSetup >= genesis - 2) throw new Error(`setup took until L1 block ${headSetup}, past slot 1 (genesis ${genesis})`);
@@ -350,7 +365,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         const t = timing(s);
         if (t.proposalStart === target) await proposeSlot(s, headNow, fee);
         if (t.revealStart === target) {
-          for (const p of rec(s).proposals.values()) if (p.proposed) await send(() => clientOf(p.seq).reveal(p.block, { ...fee, gasLimit: 1_500_000n }));
+          await sendMany([...rec(s).proposals.values()].filter((p) => p.proposed).map((p) => ({ gas: 1_500_000n, go: (o) => clientOf(p.seq).reveal(p.block, o) })));
         }
         if (t.commitStart === target) await commitSlot(s, headNow, fee);
       }
@@ -397,6 +412,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       const r = rec(s);
       const startRoot = endRootOf(chainHead);
       const t = timing(s);
+      const out: Pending[] = [];
       for (const q of proposers) {
         // block sizing (node/roles/sequencer.ts sizeLimit): bounded by what it can self-prove when it will rely on that
         let max = sc.sequencers.maxTxs;
@@ -415,8 +431,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         const hash = computeBlockHash(block);
         const p: Prop = { seq: q, block, hash, txCount: n, unprovable, proposed: false, revealed: false, committed: false, selfProved: false };
         r.proposals.set(q.address.toLowerCase(), p);
-        await send(() => clientOf(q).propose(s, hash, tok(sc.sequencers.tip), sc.sequencers.rewardShareBps, { ...fee, gasLimit: 300_000n }));
+        out.push({ gas: 300_000n, go: (o) => clientOf(q).propose(s, hash, tok(sc.sequencers.tip), sc.sequencers.rewardShareBps, o) });
       }
+      await sendMany(out);
     }
 
     async function commitSlot(s: number, headNow: number, fee: SendOptions): Promise<void> {
@@ -424,11 +441,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       const t = timing(s);
       const tip = tok(sc.sequencers.tip);
       const gasPriceWei = baseFeeNow + GWEI;
+      const out: Pending[] = [];
       for (const p of [...r.proposals.values()].filter((x) => x.revealed)) {
         const q = p.seq;
         if (q.attacker && p.unprovable) {
           // the attack: commit itself with its own deposit, never prove
-          if (await send(() => clientOf(q).commitProver(s, q.address, seqDeposit, { ...fee, gasLimit: 400_000n }))) { p.prover = q.address; p.deposit = seqDeposit; p.selfProved = true; }
+          out.push({ gas: 400_000n, go: (o) => clientOf(q).commitProver(s, q.address, seqDeposit, o), ok: () => { p.prover = q.address; p.deposit = seqDeposit; p.selfProved = true; } });
           continue;
         }
         // the RFQ: every online prover answers with the node's own decisions
@@ -454,26 +472,32 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         const best = ok[0];
         if (best) {
           const signature = await clientOf(best.actor).signQuote(best.quote);
-          if (await send(() => clientOf(q).commitProverWithQuote(s, best.quote, signature, { ...fee, gasLimit: 500_000n }))) {
-            best.actor.balance -= best.quote.deposit;
-            p.prover = best.actor.address; p.deposit = best.quote.deposit; p.fee = best.quote.fee;
-          }
+          // the deposit leaves the prover's balance when the commitment lands (held back now for the next RFQs of this slot)
+          best.actor.balance -= best.quote.deposit;
+          out.push({
+            gas: 500_000n, go: (o) => clientOf(q).commitProverWithQuote(s, best.quote, signature, o),
+            ok: () => { p.prover = best.actor.address; p.deposit = best.quote.deposit; p.fee = best.quote.fee; },
+            fail: () => { best.actor.balance += best.quote.deposit; },
+          });
         } else if (sc.sequencers.selfProve && fitsInTime({ proveMs: seqProveMs(p.txCount), active: activeAt(q.inFlight, headNow, seqHw.parallel), deadline: t.deadline, head: headNow, blockMs }).ok) {
-          if (await send(() => clientOf(q).commitProver(s, q.address, seqDeposit, { ...fee, gasLimit: 400_000n }))) { p.prover = q.address; p.deposit = seqDeposit; p.selfProved = true; }
+          out.push({ gas: 400_000n, go: (o) => clientOf(q).commitProver(s, q.address, seqDeposit, o), ok: () => { p.prover = q.address; p.deposit = seqDeposit; p.selfProved = true; } });
         }
       }
+      await sendMany(out);
     }
 
     async function refunds(s: number, fee: SendOptions): Promise<void> {
       const r = rec(s);
+      const out: Pending[] = [];
       for (const [addr, p] of r.proposals) {
         if (!p.proposed || addr === r.canonical) continue;
-        await send(() => clientOf(p.seq).refundProposal(s, p.seq.address, { ...fee, gasLimit: 200_000n }));
+        out.push({ gas: 200_000n, go: (o) => clientOf(p.seq).refundProposal(s, p.seq.address, o) });
         touched.add(p.seq.address.toLowerCase());
         if (p.committed && p.prover && p.prover.toLowerCase() !== p.seq.address.toLowerCase()) {
           touched.add(p.prover.toLowerCase()); // its deposit is credited back (withdrawn later)
         }
       }
+      await sendMany(out);
     }
 
     /** canonical blocks whose proving starts once the commitment phase ends */
@@ -537,14 +561,13 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       const list = [...touched].sort();
       touched.clear();
       const credits = await Promise.all(list.map((a) => base.creditOf(a)));
+      const out: Pending[] = [];
       for (const [i, a] of list.entries()) {
-        if (credits[i] === 0n) continue;
         const actor = byAddr.get(a);
-        if (!actor) continue;
-        if (await send(() => clientOf(actor).withdraw(undefined, { ...fee, gasLimit: 150_000n }))) {
-          if ((actor as ProverActor).kind === 'prover') (actor as ProverActor).balance += credits[i];
-        }
+        if (credits[i] === 0n || !actor) continue;
+        out.push({ gas: 150_000n, go: (o) => clientOf(actor).withdraw(undefined, o), ok: () => { if ((actor as ProverActor).kind === 'prover') (actor as ProverActor).balance += credits[i]; } });
       }
+      await sendMany(out);
     }
 
     function onLog(l: Log): void {
