@@ -74,7 +74,7 @@ export interface SimFigures {
   /** the attacker's cost to stall the chain one hour: measured (its losses / stalled hours) and the per-slash bound (deposit x slashes an hour) */
   stall: { attackerLoss: number; stalledHours: number; costPerHourMeasured: number | null; costPerHourBound: number; deposit: number };
   submissions: { landed: number; frontRun: number; lostRace: number };
-  l1: { txs: number; blocks: number; minedCalls: number; reverted: number; preflightRefused: number };
+  l1: { txs: number; blocks: number; minedCalls: number; reverted: number; preflightRefused: number; sidecar: string; rpc: Record<string, { calls: number; ms: number }> };
   wallMs: number;
   setupMs: number;
 }
@@ -121,6 +121,20 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
   // batchStallTime 0: requests in one tick are still batched, a lone one is not delayed
   const provider = new JsonRpcProvider(anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1, batchStallTime: 0, batchMaxCount: 100, pollingInterval: 50 });
   const rpc = (m: string, p: unknown[] = []) => provider.send(m, p);
+  // time per RPC method (the bench's breakdown): wall ms of the batches each method was in
+  const rpcStats: Record<string, { calls: number; ms: number }> = {};
+  const rawSend = provider._send.bind(provider);
+  provider._send = async (payload) => {
+    const t = performance.now();
+    try { return await rawSend(payload); } finally {
+      const ms = performance.now() - t;
+      for (const p of Array.isArray(payload) ? payload : [payload]) {
+        const st = (rpcStats[p.method] ??= { calls: 0, ms: 0 });
+        st.calls++;
+        st.ms += ms / (Array.isArray(payload) ? payload.length : 1);
+      }
+    }
+  };
   try {
     await rpc('anvil_setBlockTimestampInterval', [sc.l1BlockSeconds]);
     const deployer = new Wallet(Wallet.fromPhrase(DEFAULT_MNEMONIC).privateKey, provider);
@@ -236,8 +250,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     // one sender, explicit nonces: the block orders them by nonce whatever the arrival order
     await Promise.all(mintTo.map((m, i) => deployer.sendTransaction({ to: deployment.token, data: mintIface.encodeFunctionData('mint', [m.a.address, m.amount]), nonce: deployerNonce + i, gasLimit: 100_000n, maxFeePerGas: fee0.maxFeePerGas, maxPriorityFeePerGas: fee0.maxPriorityFeePerGas }).then((tx) => { sentHashes.push(tx.hash); txs++; })));
     await mineAll();
-    await sendMany([...seqs, ...provers].map((a) => ({ gas: 100_000n, go: (o) => clientOf(a).approve(MaxUint256 / 2n, o) })));
-    await mineAll();
+    // in chunks: anvil re-runs its whole pool for each pre-flight against the pending block
+    const approvers = [...seqs, ...provers];
+    for (let i = 0; i < approvers.length; i += 100) {
+      await sendMany(approvers.slice(i, i + 100).map((a) => ({ gas: 100_000n, go: (o) => clientOf(a).approve(MaxUint256 / 2n, o) })));
+      await mineAll();
+    }
     await sendMany(seqs.map((q) => ({ gas: 200_000n, go: (o) => clientOf(q).stake(tok(P.minStake), o) })));
     await mineAll();
     const headSetup = await provider.getBlockNumber();
@@ -702,7 +720,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       clearingPrice: dist(allFees), clearingPriceBySlot: fees, selfProved,
       stall: { attackerLoss: Math.round(attackerLoss * 1e4) / 1e4, stalledHours: Math.round(stalledHours * 1e4) / 1e4, costPerHourMeasured: stalledHours > 0 ? Math.round((attackerLoss / stalledHours) * 100) / 100 : null, costPerHourBound: Math.round(costPerHourBound * 100) / 100, deposit: attackDeposit },
       submissions: sub,
-      l1: { txs, blocks: head1, minedCalls, reverted, preflightRefused },
+      l1: { txs, blocks: head1, minedCalls, reverted, preflightRefused, sidecar: deployment.sidecar, rpc: Object.fromEntries(Object.entries(rpcStats).sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, { calls: v.calls, ms: Math.round(v.ms) }])) },
       wallMs: Math.round(wallMs), setupMs: Math.round(setupMs),
     };
   } finally {
