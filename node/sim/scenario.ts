@@ -66,7 +66,7 @@ export const ScenarioSchema = z.object({
     /** deposit in the sequencer's rank: 0 = off */
     depositRankCap: tokens.default(0),
     rewardPool: tokens.default(1_000_000),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   sequencers: z.object({
     count: z.number().int().min(1).max(1000),
     /** the top this many eligible sequencers by rank propose in each slot (the others would lose the slot) */
@@ -83,7 +83,7 @@ export const ScenarioSchema = z.object({
     rfqDeposit: tokens.optional(),
   }).strict(),
   /** txs waiting per slot (Poisson mean) */
-  demand: z.object({ txPerSlot: z.number().min(0).default(16) }).strict().default({ txPerSlot: 16 }),
+  demand: z.object({ txPerSlot: z.number().min(0).default(16) }).strict().prefault({}),
   hardware: z.record(z.string(), HardwareSchema).default({}),
   provers: z.array(ProverGroupSchema).min(0),
   attackers: z.object({
@@ -94,7 +94,7 @@ export const ScenarioSchema = z.object({
     /** proof front-runners: copy each gossiped proof and submit it first (higher priority fee) */
     frontRunners: z.number().int().min(0).default(0),
     frontRunPriorityGwei: z.number().min(0).default(5),
-  }).strict().default({ unprovableSequencers: 0, unprovableRate: 1, frontRunners: 0, frontRunPriorityGwei: 5 }),
+  }).strict().prefault({}),
   /** L1 base fee spikes: from `fromSlot` to `toSlot`, in the last `blocksBeforeDeadline` blocks before each deadline (0 = the whole slot) */
   feeSpikes: z.array(z.object({
     fromSlot: z.number().int().min(1), toSlot: z.number().int().min(1),
