@@ -8,7 +8,9 @@ export interface SweepPoint {
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3));
+const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3));
+/** Axis ticks: enough decimals to tell `step`-apart values from each other. */
+const tickFmt = (x: number, step: number) => (step >= 1 && Number.isInteger(Math.round(x * 1e9) / 1e9) ? String(Math.round(x)) : x.toFixed(Math.min(6, Math.max(0, Math.ceil(-Math.log10(Math.abs(step) || 1)) + 1))));
 
 interface Series { name: string; points: [number, number][]; colour: string; dashed?: boolean }
 
@@ -25,8 +27,8 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   const sy = (y: number) => H - B - ((y - y0) / (y1 - y0)) * (H - T - B);
   const ticks = (a: number, b: number) => Array.from({ length: 5 }, (_, i) => a + ((b - a) * i) / 4);
   const parts: string[] = [];
-  for (const y of ticks(y0, y1)) parts.push(`<line x1="${L}" x2="${W - R}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${L - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${fmt(y)}</text>`);
-  for (const x of ticks(x0, x1)) parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${fmt(x)}</text>`);
+  for (const y of ticks(y0, y1)) parts.push(`<line x1="${L}" x2="${W - R}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${L - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${tickFmt(y, (y1 - y0) / 4)}</text>`);
+  for (const x of ticks(x0, x1)) parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tickFmt(x, (x1 - x0) / 4)}</text>`);
   parts.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#999"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#999"/>`);
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`);
   parts.push(`<text x="12" y="${(T + H - B) / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 12 ${(T + H - B) / 2})">${esc(yLabel)}</text>`);
@@ -54,7 +56,7 @@ export function histogram(title: string, xLabel: string, values: number[], colou
     const h = (c / max) * (H - T - B);
     parts.push(`<rect x="${L + i * bw + 1}" y="${H - B - h}" width="${bw - 2}" height="${h}" fill="${colour}"><title>${fmt(lo + (i * (hi - lo)) / bins)}..${fmt(lo + ((i + 1) * (hi - lo)) / bins)}: ${c}</title></rect>`);
   });
-  for (let i = 0; i <= 4; i++) { const x = lo + ((hi - lo) * i) / 4; parts.push(`<text x="${L + (i * (W - L - R)) / 4}" y="${H - B + 14}" text-anchor="middle" font-size="10">${fmt(x)}</text>`); }
+  for (let i = 0; i <= 4; i++) { const x = lo + ((hi - lo) * i) / 4; parts.push(`<text x="${L + (i * (W - L - R)) / 4}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tickFmt(x, (hi - lo) / 4)}</text>`); }
   parts.push(`<text x="${L - 4}" y="${T + 8}" text-anchor="end" font-size="10">${max}</text><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#999"/>`);
   if (lo < 0 && hi > 0) { const x0 = L + ((0 - lo) / (hi - lo)) * (W - L - R); parts.push(`<line x1="${x0}" x2="${x0}" y1="${T}" y2="${H - B}" stroke="#c33" stroke-dasharray="3 3"/>`); }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`);
