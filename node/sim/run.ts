@@ -143,8 +143,9 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     const minDeposit = tok(P.minProverDeposit);
     const seqDeposit = sc.sequencers.deposit !== undefined ? tok(sc.sequencers.deposit) : (minDeposit > rankCap ? minDeposit : rankCap);
     const rfqDeposit = sc.sequencers.rfqDeposit !== undefined ? tok(sc.sequencers.rfqDeposit) : (minDeposit > rankCap ? minDeposit : rankCap);
-    /** tokens each sequencer holds besides its stake: room for many self-proved deposits */
-    const seqFunds = tok(10_000) + 20n * seqDeposit;
+    const attackDepositWei = sc.attackers.deposit !== undefined ? tok(sc.attackers.deposit) : seqDeposit;
+    /** tokens each sequencer holds besides its stake: room for many self-proved (or attack) deposits */
+    const seqFunds = tok(10_000) + 20n * (seqDeposit > attackDepositWei ? seqDeposit : attackDepositWei);
     const deployment: Deployment = await deployProtocol({
       signer: deployer,
       params: {
@@ -423,7 +424,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       // the contract's score (Sidecar._score): rank r, or (r >> 128) x min(deposit, cap) with the deposit in rank
       const scored = seqs.map((q) => {
         const r = BigInt(keccak256(abi.encode(['bytes32', 'address'], [slotSeed, q.address])));
-        const dep = q.attacker ? seqDeposit : rfqDeposit;
+        const dep = q.attacker ? attackDepositWei : rfqDeposit;
         return { q, score: rankCap === 0n ? r : (r >> 128n) * (dep < rankCap ? dep : rankCap) };
       }).sort((a, b) => (a.score > b.score ? -1 : a.score < b.score ? 1 : 0));
       const proposers = scored.slice(0, sc.sequencers.proposersPerSlot).map((x) => x.q);
@@ -464,7 +465,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         const q = p.seq;
         if (q.attacker && p.unprovable) {
           // the attack: commit itself with its own deposit, never prove
-          out.push({ gas: 400_000n, go: (o) => clientOf(q).commitProver(s, q.address, seqDeposit, o), ok: () => { p.prover = q.address; p.deposit = seqDeposit; p.selfProved = true; } });
+          out.push({ gas: 400_000n, go: (o) => clientOf(q).commitProver(s, q.address, attackDepositWei, o), ok: () => { p.prover = q.address; p.deposit = attackDepositWei; p.selfProved = true; } });
           continue;
         }
         // the RFQ: every online prover answers with the node's own decisions
@@ -692,7 +693,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       for (let k = sl.slot; k <= Math.min(sc.slots, killed); k++) attackSlots.add(k);
     }
     const stalledHours = (attackSlots.size * period * sc.l1BlockSeconds) / 3600;
-    const attackDeposit = toTok(seqDeposit);
+    const attackDeposit = toTok(attackDepositWei);
     // a withheld block stalls the chain from its slot's start to its deadline at most: slashes an hour x deposit
     const stallBlocks = period + cfg.provingBlocks + cfg.submissionBlocks;
     const costPerHourBound = attackDeposit * (3600 / (stallBlocks * sc.l1BlockSeconds));

@@ -94,6 +94,8 @@ export const ScenarioSchema = z.object({
     /** proof front-runners: copy each gossiped proof and submit it first (higher priority fee) */
     frontRunners: z.number().int().min(0).default(0),
     frontRunPriorityGwei: z.number().min(0).default(5),
+    /** the deposit the unprovable-block attacker commits (and ranks with, when the deposit counts in rank); default: the sequencers' self-proving deposit */
+    deposit: tokens.optional(),
   }).strict().prefault({}),
   /** L1 base fee spikes: from `fromSlot` to `toSlot`, in the last `blocksBeforeDeadline` blocks before each deadline (0 = the whole slot) */
   feeSpikes: z.array(z.object({
