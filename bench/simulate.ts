@@ -7,12 +7,12 @@
 import { parseArgs } from 'node:util';
 import { JsonRpcProvider, Wallet, keccak256, toQuantity, toUtf8Bytes } from 'ethers';
 import { startAnvil } from '../node/l1/anvil.js';
-import { runSimulation } from '../node/sim/run.js';
+import { SIM_ANVIL_ARGS, runSimulation } from '../node/sim/run.js';
 import { parseScenario } from '../node/sim/scenario.js';
 import { log, printResult, Progress } from './lib/report.js';
 
 async function baseline(nTxs: number, batch: number): Promise<{ txsPerSec: number; blocksPerSec: number; emptyBlocksPerSec: number }> {
-  const anvil = await startAnvil({ accounts: 2, args: ['--timestamp', '1700000000', '--order', 'fees'] });
+  const anvil = await startAnvil({ accounts: 2, args: SIM_ANVIL_ARGS });
   const provider = new JsonRpcProvider(anvil.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1, batchStallTime: 0 });
   try {
     await provider.send('evm_setAutomine', [false]);

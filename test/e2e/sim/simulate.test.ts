@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Interface, JsonRpcProvider, type InterfaceAbi } from 'ethers';
 import { protocolAbis } from '../../../node/l1/client.js';
-import { runSimulation, type SimFigures } from '../../../node/sim/run.js';
+import { SIM_ANVIL_ARGS, runSimulation, type SimFigures } from '../../../node/sim/run.js';
 import { parseScenario, withPath } from '../../../node/sim/scenario.js';
 import { useAnvil } from '../../helpers/anvil.js';
 
@@ -41,7 +41,7 @@ test('the same seed gives the same figures, event for event', async () => {
 });
 
 test('withholding provers: the figures hold exactly the slashes the contract emitted', async () => {
-  const anvil = await useAnvil({ accounts: 2, args: ['--timestamp', '1700000000', '--order', 'fees'] });
+  const anvil = await useAnvil({ accounts: 2, args: SIM_ANVIL_ARGS });
   const sc = withPath(withPath(small, 'provers', [
     { name: 'withholders', count: 2, hardware: 'workstation', baseFee: 0.01, costPerCoreHour: 0.1, slashRiskBps: 0, withholdRate: 1 },
     { name: 'honest', count: 3, hardware: 'workstation', baseFee: 0.05 },
