@@ -61,7 +61,7 @@ contract SidecarFuzzTest is SidecarBase {
         vm.prank(seqA);
         sc.propose(slot, bytes32(0), 0, 0);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, slot));
-        sc.submitProof(slot, "", new bytes32[](0));
+        sc.submitProofRange(slot, slot, submitter, "");
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, slot));
         sc.slash(slot);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoProposal.selector, slot, seqA));
@@ -90,7 +90,7 @@ contract SidecarFuzzTest is SidecarBase {
         } else if (block.number >= t.deadline) {
             vm.expectRevert(abi.encodeWithSelector(ISidecar.ProofTooLate.selector, t.deadline));
         }
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
     }
 
     /// Slash split: shares + dust == deposit for any deposit and any number of descendants.

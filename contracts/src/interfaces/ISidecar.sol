@@ -30,7 +30,8 @@ interface ISidecar {
         uint32 exitDelay; // blocks between `requestExit` and `withdrawStake`
         uint96 minProverDeposit;
         uint96 blockReward; // paid from the reward pool per proven block (prover share + sequencer rest)
-        uint96 submissionReward; // paid from the reward pool to the first valid proof's submitter
+        uint96 submissionReward; // paid from the reward pool, per block, to the recipient a valid proof names
+        uint32 proverExclusiveBlocks; // from proofsFrom, only proofs naming the committed prover as recipient land
         uint96 depositRankCap; // 0 = off; else score = (rank >> 128) * min(deposit, depositRankCap)
         address commitmentRegistry; // 0 = off; else ICommitmentRegistry consulted on each commitment
     }
@@ -158,7 +159,7 @@ interface ISidecar {
     event BlockProven(
         uint256 indexed slot,
         address indexed prover,
-        address indexed submitter,
+        address indexed recipient, // named in the proof's public inputs: gets the submission reward
         uint256 proverReward,
         uint256 sequencerReward,
         uint256 submissionReward
@@ -217,6 +218,10 @@ interface ISidecar {
     error ProofTooEarly(uint256 proofsFrom);
     error ProofTooLate(uint256 deadline);
     error InvalidProof(uint256 slot);
+    /// `to` is not pending, or the pending chain walked back from `to` does not reach `from` (at most 32 blocks).
+    error RangeNotCanonical(uint256 from, uint256 to);
+    /// `slot` is in its prover's exclusive window: only a proof naming `prover` as the recipient lands.
+    error ExclusiveToProver(uint256 slot, address prover);
     error NotOldestPending(uint256 slot, uint256 oldestPendingSlot);
     error DeadlineNotPassed(uint256 deadline);
     error NothingToWithdraw(address account);
@@ -268,11 +273,16 @@ interface ISidecar {
     /// sequencer (tip) and the depositor (deposit).
     function refundProposal(uint256 slot, address sequencer) external;
 
-    /// Anyone: prove the canonical block of `slot`. Public inputs = [slot, startRoot, endRoot,
-    /// txsCommitment] ++ auxPublicInputs. Accepted once, only if the parent block is proven, in
-    /// `[proofsFrom, deadline)`. Credits: submitter the submission reward; prover tip +
-    /// rewardShareBps of the block reward; sequencer the rest; depositor its deposit.
-    function submitProof(uint256 slot, bytes calldata proof, bytes32[] calldata auxPublicInputs) external;
+    /// Anyone: prove the consecutive pending blocks `from..to` of the canonical chain with one proof
+    /// (`from == to`: one block). `from`'s parent must be the last proven block. Public inputs (built
+    /// here from the contract's own records, never from calldata): [slot, startRoot, endRoot,
+    /// txsCommitment] per block in chain order, then `recipient` (see `publicInputs`). Accepted in
+    /// `[proofsFrom(to), deadline(from))`; a block still in its prover's exclusive window
+    /// (`proverExclusiveBlocks` from its `proofsFrom`) needs `recipient == its prover`. Each block is
+    /// settled as if proven alone: `recipient` the submission reward (per block); prover tip +
+    /// rewardShareBps of the block reward; sequencer the rest; depositor its deposit. Copying a pending
+    /// submission gains nothing: the reward goes to the recipient the proof names.
+    function submitProofRange(uint256 from, uint256 to, address recipient, bytes calldata proof) external;
 
     /// Anyone, from `deadline` on, for the oldest pending block: slash its deposit, invalidate every
     /// pending block built on it (tips and deposits credited back, deposit split equally per
@@ -306,8 +316,9 @@ interface ISidecar {
     function canonicalSequencer(uint256 slot) external view returns (address);
     function getBlock(uint256 slot) external view returns (BlockView memory);
     function getProposal(uint256 slot, address sequencer) external view returns (ProposalView memory);
-    /// The 4 public inputs the proof of `slot`'s canonical block must have (before aux inputs).
-    function publicInputs(uint256 slot) external view returns (bytes32[4] memory);
+    /// The public inputs a proof of the pending blocks `from..to` naming `recipient` must have
+    /// (reverts `RangeNotCanonical` like `submitProofRange`).
+    function publicInputs(uint256 from, uint256 to, address recipient) external view returns (bytes32[] memory);
     function chainState() external view returns (ChainState memory);
     function isSlotVoid(uint256 slot) external view returns (bool);
     function creditOf(address account) external view returns (uint256);
