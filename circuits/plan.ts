@@ -271,7 +271,11 @@ export function segmentInputs(
   plan: ProofPlan,
   job: ProofJob,
   block: BlockWitness,
-  opts: { prevProof?: PrevProof; vkHashes?: ChainVkHashes; capacityOf?: (circuit: string) => number } = {},
+  opts: {
+    prevProof?: PrevProof; vkHashes?: ChainVkHashes; capacityOf?: (circuit: string) => number;
+    /** the L1 reward recipient an L1-flavour proof names (its last public input); 0 (default) names nobody and L1 refuses it */
+    recipient?: bigint;
+  } = {},
 ): SegmentInputs {
   const capacityOf = opts.capacityOf ?? ((name: string) => {
     const c = DEFAULT_COST_MODEL.circuits.find((x) => x.name === name);
@@ -284,6 +288,7 @@ export function segmentInputs(
   if (idx < 0) throw new PlanError(`job ${job.id} is not in the plan`);
   if (job.kind === 'merge') throw new PlanError('merge jobs need a backend that verifies two proofs (not available under WASM)');
   const vk = opts.vkHashes ?? { first: 0n, rec: 0n };
+  const recipient = opts.recipient ?? 0n;
   const slot = toHex(block.slot);
   const [a, b] = job.txRange;
   const witnesses = block.execution.witnesses.slice(a, b);
@@ -308,8 +313,8 @@ export function segmentInputs(
   switch (job.kind) {
     case 'single':
       return {
-        inputs: { slot, start_root: toHex(block.startRoot), end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), txs, n_active: String(b - a) },
-        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment],
+        inputs: { slot, start_root: toHex(block.startRoot), end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), recipient: toHex(recipient), txs, n_active: String(b - a) },
+        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment, recipient],
       };
     case 'first': {
       const after = new TxsFrontier();
@@ -343,8 +348,8 @@ export function segmentInputs(
         return { inputs: { ...common, end_root: toHex(segEnd), acc: toHex(acc) }, publicInputs: [block.slot, block.startRoot, segEnd, acc] };
       }
       return {
-        inputs: { ...common, end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment) },
-        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment],
+        inputs: { ...common, end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), recipient: toHex(recipient) },
+        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment, recipient],
       };
     }
   }

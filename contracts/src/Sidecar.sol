@@ -424,6 +424,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         for (uint256 i; i < slots.length; ++i) {
             uint256 slot = slots[i];
             if (block.number < _proofsFrom(slot) + PROVER_EXCLUSIVE_BLOCKS) {
+                // (slotTiming(slot).exclusiveUntil)
                 address prover = _proposals[slot][_slots[slot].canonical].prover;
                 if (recipient != prover) revert ExclusiveToProver(slot, prover);
             }
@@ -571,6 +572,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         t.proofsFrom = EARLY_PROOFS ? t.commitEnd : t.submissionStart;
         t.deadline = t.submissionStart + SUBMISSION_BLOCKS;
         t.seedBlock = t.proposalStart - 1;
+        t.exclusiveUntil = t.proofsFrom + PROVER_EXCLUSIVE_BLOCKS;
     }
 
     function slotSeed(uint256 slot) external view returns (bytes32) {

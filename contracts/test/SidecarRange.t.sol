@@ -157,7 +157,8 @@ contract SidecarExclusiveTest is SidecarBase {
         assertEq(sc.creditOf(submitter), 0);
         vm.revertToState(snap);
         // after the window anyone may land a proof naming itself (a block is never lost to an absent prover)
-        vm.roll(sc.slotTiming(1).proofsFrom + 4);
+        assertEq(sc.slotTiming(1).exclusiveUntil, sc.slotTiming(1).proofsFrom + 4);
+        vm.roll(sc.slotTiming(1).exclusiveUntil);
         sc.submitProofRange(1, 1, submitter, theirs);
         assertEq(sc.creditOf(submitter), SUB_REWARD);
     }

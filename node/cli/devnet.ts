@@ -33,6 +33,7 @@ import { DEVNET_LOCK_FILE, DataDirLockedError, lockDataDir } from '../devnet/loc
 import type { ChainNotice } from '../chain/index.js';
 import type { L1View, NodeEvent } from '../roles/context.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
+import { proofRecipient } from '../roles/proof-check.js';
 
 const E18 = 10n ** 18n;
 
@@ -159,8 +160,8 @@ export interface BlockOutcome {
   proverFunded?: boolean;
   /** the fee of the quote the sequencer committed with (rfq) */
   quoteFee?: string;
-  /** BlockProven: who submitted, and the credits */
-  submitter?: string;
+  /** BlockProven: the reward recipient the proof named (its submission reward), and the credits */
+  recipient?: string;
   proverReward?: string;
   sequencerReward?: string;
   submissionReward?: string;
@@ -323,11 +324,11 @@ export class Devnet {
     const client = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: nodeKey.privateKey, wsUrl: this.anvil.wsUrl });
     const verifierSigner = deployer;
     const encodeProof: L1ProofEncoder = o.verifier === 'honk' ? async (_slot, p) => ({
-      proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }), aux: p.publicInputs.slice(4),
+      proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }),
     }) : async (slot, p) => {
-      const aux = p.publicInputs.slice(4);
-      const inputs = [...(await client.publicInputs(slot)), ...aux];
-      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, inputs), aux };
+      const recipient = proofRecipient(p.publicInputs);
+      if (!recipient) throw new Error(`the final proof of slot ${slot} names no recipient`);
+      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, recipient)) };
     };
     const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, logDestination());
     const slots = o.slots;
@@ -538,7 +539,7 @@ export class Devnet {
           deposit: p?.committed ? String(p.deposit) : undefined, proverFunded: p?.committed ? p.proverFunded : undefined,
           quoteFee: quoteFees.has(b.slot) ? String(quoteFees.get(b.slot)) : undefined,
           ...(canonical && proven ? {
-            submitter: label(proven.submitter as string), proverReward: String(proven.proverReward), sequencerReward: String(proven.sequencerReward),
+            recipient: label(proven.recipient as string), proverReward: String(proven.proverReward), sequencerReward: String(proven.sequencerReward),
             submissionReward: String(proven.submissionReward),
           } : {}),
           ...(canonical && inv ? { invalidatedShare: String(inv.slashShare) } : {}),

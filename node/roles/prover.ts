@@ -103,18 +103,19 @@ export class ProverRole {
     try {
       const [preState, txs, timing] = await Promise.all([chain.preState(slot), chain.blockTxs(blockHash), client.slotTiming(slot)]);
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
-      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
+      const recipient = this.ctx.address;
+      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs, recipient });
       const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
       this.active.set(blockHash, a);
       const before = await this.prover.jobs?.getBlock(blockHash);
       if (before?.status === 'proving') log.info({ slot, blockHash, jobs: a.jobs }, 'resuming a block whose proving was interrupted (persisted proofs are reused)');
       this.ctx.emit({ type: 'proving', slot, blockHash, jobs: a.jobs, done: 0 });
-      const proof = await this.prover.proveBlock({ blockHash, slot: BigInt(slot), preState, txs, deadline: timing.deadline, signal: ctrl.signal });
+      const proof = await this.prover.proveBlock({ blockHash, slot: BigInt(slot), preState, txs, recipient, deadline: timing.deadline, signal: ctrl.signal });
       // check before anyone relies on it: bb.js verifies it, and it binds the block L1 holds
       if (!(await this.prover.verify(proof))) throw new Error(`the final proof of slot ${slot} does not verify with bb.js`);
-      const expected = (await client.publicInputs(slot)).map((x) => BigInt(x));
-      const got = proof.publicInputs.slice(0, 4).map((x) => BigInt(x));
-      if (expected.length !== 4 || got.some((g, i) => g !== expected[i])) {
+      const expected = (await client.publicInputs(slot, slot, recipient)).map((x) => BigInt(x));
+      const got = proof.publicInputs.map((x) => BigInt(x));
+      if (expected.length !== got.length || got.some((g, i) => g !== expected[i])) {
         throw new Error(`the final proof of slot ${slot} binds [${got.join(', ')}], L1 expects [${expected.join(', ')}]`);
       }
       this.active.delete(blockHash);

@@ -67,6 +67,7 @@ interface ISidecar {
         uint256 submissionStart;
         uint256 deadline; // first block the block is slashable; proofs accepted before it
         uint256 seedBlock; // the L1 block whose hash seeds the slot's ranks (proposalStart - 1)
+        uint256 exclusiveUntil; // until this block only a proof naming the committed prover lands (= proofsFrom: none)
     }
 
     struct Stake {

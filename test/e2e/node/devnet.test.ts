@@ -58,7 +58,7 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
     assert.equal(BigInt(b.sequencerReward!), blockReward - share, `slot ${b.slot}: sequencer = the rest of the block reward`);
     assert.equal(BigInt(b.submissionReward!), submissionReward);
     assert.equal(BigInt(b.deposit!), minDeposit);
-    assert.ok(b.submitter === 'A' || b.submitter === 'B' || b.submitter === 'C', `slot ${b.slot}: submitted by a devnet node (${b.submitter})`);
+    assert.equal(b.recipient, b.prover, `slot ${b.slot}: the proof names its prover as the reward recipient`);
   }
   for (const b of [t0, t2, t4]) assert.equal(b.proverFunded, false, 'self-proving: the sequencer funds the deposit');
   for (const b of [t1, t3, t5]) {
@@ -87,7 +87,7 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
     if (b.status === 'proven') {
       gain[b.prover!] += BigInt(b.proverReward!);
       gain[b.sequencer] += BigInt(b.sequencerReward!);
-      gain[b.submitter!] += BigInt(b.submissionReward!);
+      gain[b.recipient!] += BigInt(b.submissionReward!);
       gain[depositor] += BigInt(b.deposit!);
     } else if (b.status === 'invalidated') {
       gain[b.sequencer] += BigInt(b.tip) + BigInt(b.invalidatedShare!);
