@@ -26,6 +26,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     uint256 internal constant REVEALED = 1 << 255;
     /// Most blocks one proof may settle (bounds submitProofRange's walk and its public inputs).
     uint256 internal constant MAX_RANGE = 32;
+    /// Most pending blocks a deployment may allow: `slash` walks them all in one transaction
+    /// (~30k gas per invalidated block, contracts/README.md), so the worst case fits a block.
+    uint256 internal constant MAX_REORG_WINDOW = 128;
     /// sha256 zero-subtree root z_10 (the root of an empty block's txs tree).
     bytes32 internal constant Z10 = 0xffff0ad7e659772f9534c195c815efc4014ef1e1daed4404c06385d11192e92b;
 
@@ -60,6 +63,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         address canonical; // leading proposal's sequencer (canonical once the commitment phase ends)
         uint40 parentSlot;
         uint8 status;
+        uint40 linkedAt; // L1 block of the slot's first commitment (when it joined the pending chain)
     }
 
     /// 1 word: everything proofs, slashes and commitments touch together.
@@ -104,6 +108,8 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     uint256 internal immutable BLOCK_REWARD;
     uint256 internal immutable SUBMISSION_REWARD;
     uint256 internal immutable PROVER_EXCLUSIVE_BLOCKS;
+    uint256 internal immutable SLASH_BURN_BPS;
+    uint256 internal immutable SLASH_BOUNTY_BPS;
     uint256 internal immutable DEPOSIT_RANK_CAP;
     address internal immutable COMMITMENT_REGISTRY;
 
@@ -120,7 +126,10 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         uint256 period = uint256(c.proposalBlocks) + c.revealBlocks + c.commitBlocks;
         // The rank seed is blockhash(proposalStart - 1), read until the commitment phase ends.
         if (period > 255) revert InvalidConfig("proposal + reveal + commit must be <= 255 blocks (blockhash)");
-        if (c.reorgWindow == 0 || c.reorgWindow > type(uint16).max) revert InvalidConfig("reorgWindow in 1..65535");
+        if (c.reorgWindow == 0 || c.reorgWindow > MAX_REORG_WINDOW) {
+            revert InvalidConfig("reorgWindow in 1..128 (a slash walks every pending block in one tx)");
+        }
+        if (uint256(c.slashBurnBps) + c.slashBountyBps > BPS) revert InvalidConfig("slashBurnBps + slashBountyBps > 10000");
         if (c.activationDelay == 0) revert InvalidConfig("activationDelay must be >= 1");
         uint256 genesis = c.genesisBlock == 0 ? block.number + 1 : c.genesisBlock;
         if (genesis < 2) revert InvalidConfig("genesisBlock must be >= 2");
@@ -143,6 +152,8 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         BLOCK_REWARD = c.blockReward;
         SUBMISSION_REWARD = c.submissionReward;
         PROVER_EXCLUSIVE_BLOCKS = c.proverExclusiveBlocks;
+        SLASH_BURN_BPS = c.slashBurnBps;
+        SLASH_BOUNTY_BPS = c.slashBountyBps;
         DEPOSIT_RANK_CAP = c.depositRankCap;
         COMMITMENT_REGISTRY = c.commitmentRegistry;
     }
@@ -306,6 +317,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
             if (c.pending >= REORG_WINDOW) revert ReorgWindowFull(c.pending);
             s.canonical = msg.sender;
             s.parentSlot = c.head;
+            s.linkedAt = uint40(block.number);
             _slots[slot] = s;
             c.head = uint40(slot);
             c.pending += 1;
@@ -472,25 +484,23 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
 
         Proposal storage p = _proposals[slot][s.canonical];
         uint256 slashed = p.deposit;
-        // Every other pending block is a descendant of this one (the pending chain is linear).
-        uint256 k = c.pending - 1;
-        uint256 share = k == 0 ? 0 : slashed / k;
-        uint256 dust = slashed - share * k;
-        uint256 cur = c.head;
-        while (cur != slot) {
-            SlotData storage bs = _slots[cur];
-            address bseq = bs.canonical;
-            Proposal storage bp = _proposals[cur][bseq];
-            bs.status = ST_INVALIDATED;
-            _credits[bseq] += bp.tip + share;
-            _credits[bp.proverFunded ? bp.prover : bseq] += bp.deposit;
-            emit BlockInvalidated(cur, bseq, share);
-            cur = bs.parentSlot;
-        }
+        // The caller's bounty and the burn (to the reward pool) come off the top: whoever withholds a
+        // block and owns every block built on it (with any number of addresses) still loses the burn.
+        uint256 bounty = slashed * SLASH_BOUNTY_BPS / BPS;
+        uint256 toPool = slashed * SLASH_BURN_BPS / BPS;
+        // Every other pending block is a descendant of this one (the pending chain is linear). Only the
+        // blocks that joined the chain before this block's deadline share the rest: one built on a chain
+        // already known to be failing is reorged out without a victim's share.
+        (uint256 n, uint256 k) = _countDescendants(c.head, slot, deadline);
+        uint256 rest = slashed - bounty - toPool;
+        uint256 share = k == 0 ? 0 : rest / k;
+        toPool += rest - share * k;
+        _invalidateDescendants(c.head, slot, deadline, share);
         _slots[slot].status = ST_SLASHED;
         if (p.tip != 0) _credits[s.canonical] += p.tip;
+        if (bounty != 0) _credits[msg.sender] += bounty;
 
-        uint256 pool = uint256(c.rewardPool) + dust;
+        uint256 pool = uint256(c.rewardPool) + toPool;
         // Saturate rather than revert: a full pool must not block a slash (tokens stay in the contract).
         c.rewardPool = pool > type(uint120).max ? type(uint120).max : uint120(pool);
         c.head = c.lastProven;
@@ -498,8 +508,32 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         uint256 now_ = _currentSlot();
         if (now_ > c.killedUpTo) c.killedUpTo = uint40(now_);
         _chain = c;
-        emit BlockSlashed(slot, p.prover, slashed, k, share, dust);
+        emit BlockSlashed(slot, p.prover, slashed, n, k, share, toPool, bounty);
         emit ChainRewound(c.lastProven, c.killedUpTo);
+    }
+
+    /// The pending blocks above `slot` (n) and how many of them joined the chain before `deadline` (k).
+    function _countDescendants(uint256 head, uint256 slot, uint256 deadline) internal view returns (uint256 n, uint256 k) {
+        for (uint256 cur = head; cur != slot; ++n) {
+            SlotData memory bs = _slots[cur];
+            if (bs.linkedAt < deadline) ++k;
+            cur = bs.parentSlot;
+        }
+    }
+
+    /// Reorg out every pending block above `slot`: tip and deposit back, `share` to those that joined before `deadline`.
+    function _invalidateDescendants(uint256 head, uint256 slot, uint256 deadline, uint256 share) internal {
+        for (uint256 cur = head; cur != slot;) {
+            SlotData storage bs = _slots[cur];
+            address bseq = bs.canonical;
+            Proposal storage bp = _proposals[cur][bseq];
+            uint256 got = bs.linkedAt < deadline ? share : 0;
+            bs.status = ST_INVALIDATED;
+            _credits[bseq] += bp.tip + got;
+            _credits[bp.proverFunded ? bp.prover : bseq] += bp.deposit;
+            emit BlockInvalidated(cur, bseq, got);
+            cur = bs.parentSlot;
+        }
     }
 
     /// @inheritdoc ISidecar
@@ -533,6 +567,8 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         c.blockReward = uint96(BLOCK_REWARD);
         c.submissionReward = uint96(SUBMISSION_REWARD);
         c.proverExclusiveBlocks = uint32(PROVER_EXCLUSIVE_BLOCKS);
+        c.slashBurnBps = uint16(SLASH_BURN_BPS);
+        c.slashBountyBps = uint16(SLASH_BOUNTY_BPS);
         c.depositRankCap = uint96(DEPOSIT_RANK_CAP);
         c.commitmentRegistry = COMMITMENT_REGISTRY;
     }

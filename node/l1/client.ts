@@ -26,7 +26,7 @@ export interface SidecarConfig {
   token: string; verifier: string; genesisBlock: bigint; genesisRoot: string;
   proposalBlocks: number; revealBlocks: number; commitBlocks: number; provingBlocks: number; submissionBlocks: number;
   earlyProofs: boolean; reorgWindow: number; minStake: bigint; activationDelay: number; exitDelay: number;
-  minProverDeposit: bigint; blockReward: bigint; submissionReward: bigint; proverExclusiveBlocks: number; depositRankCap: bigint; commitmentRegistry: string;
+  minProverDeposit: bigint; blockReward: bigint; submissionReward: bigint; proverExclusiveBlocks: number; slashBurnBps: number; slashBountyBps: number; depositRankCap: bigint; commitmentRegistry: string;
 }
 export interface SlotTiming {
   proposalStart: number; revealStart: number; commitStart: number; commitEnd: number;
@@ -167,7 +167,7 @@ export class SidecarClient {
       provingBlocks: Number(c.provingBlocks), submissionBlocks: Number(c.submissionBlocks), earlyProofs: c.earlyProofs as boolean,
       reorgWindow: Number(c.reorgWindow), minStake: c.minStake as bigint, activationDelay: Number(c.activationDelay), exitDelay: Number(c.exitDelay),
       minProverDeposit: c.minProverDeposit as bigint, blockReward: c.blockReward as bigint, submissionReward: c.submissionReward as bigint,
-      proverExclusiveBlocks: Number(c.proverExclusiveBlocks), depositRankCap: c.depositRankCap as bigint, commitmentRegistry: c.commitmentRegistry as string,
+      proverExclusiveBlocks: Number(c.proverExclusiveBlocks), slashBurnBps: Number(c.slashBurnBps), slashBountyBps: Number(c.slashBountyBps), depositRankCap: c.depositRankCap as bigint, commitmentRegistry: c.commitmentRegistry as string,
     };
   }
 

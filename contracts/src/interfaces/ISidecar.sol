@@ -32,6 +32,8 @@ interface ISidecar {
         uint96 blockReward; // paid from the reward pool per proven block (prover share + sequencer rest)
         uint96 submissionReward; // paid from the reward pool, per block, to the recipient a valid proof names
         uint32 proverExclusiveBlocks; // from proofsFrom, only proofs naming the committed prover as recipient land
+        uint16 slashBurnBps; // share of every slashed deposit that goes to the reward pool (never back to the chain's sequencers)
+        uint16 slashBountyBps; // share of every slashed deposit credited to the caller of `slash`
         uint96 depositRankCap; // 0 = off; else score = (rank >> 128) * min(deposit, depositRankCap)
         address commitmentRegistry; // 0 = off; else ICommitmentRegistry consulted on each commitment
     }
@@ -165,15 +167,18 @@ interface ISidecar {
         uint256 sequencerReward,
         uint256 submissionReward
     );
-    /// `sharePerBlock` went to each invalidated block's sequencer; `dust` (and the whole deposit when no
-    /// block was invalidated) went to the reward pool.
+    /// Of `deposit`: `bounty` to the caller; `sharePerBlock` to the sequencer of each of the `sharedBlocks`
+    /// invalidated blocks that joined the chain before the slashed block's deadline; `toPool` (the burn,
+    /// the rounding dust, and the rest when no block shares) to the reward pool.
     event BlockSlashed(
         uint256 indexed slot,
         address indexed prover,
         uint256 deposit,
         uint256 invalidatedBlocks,
+        uint256 sharedBlocks,
         uint256 sharePerBlock,
-        uint256 dust
+        uint256 toPool,
+        uint256 bounty
     );
     event BlockInvalidated(uint256 indexed slot, address indexed sequencer, uint256 slashShare);
     /// After a slash: the chain resumes on `lastProvenSlot`; slots <= `killedUpTo` are void.
