@@ -54,19 +54,33 @@ export interface CircuitCost {
   hash?: string;
 }
 
-/** Cost model as data: a circuit catalog and measured proving speed. */
+/** The proving engines a cost model has figures for (circuits/backend/binaries.ts BackendKind). */
+export type CostBackend = 'native' | 'wasm';
+export const COST_BACKENDS: readonly CostBackend[] = ['native', 'wasm'];
+
+/**
+ * Cost model as data: a circuit catalog and measured proving speed, per proving backend.
+ * `estimateMs(model, c)` is the one way to read a circuit's estimated proving time: the
+ * measured time of `c` on `model.backend` if there is one, else its dyadic size times that
+ * backend's per-gate speed.
+ */
 export interface CostModel {
   circuits: CircuitCost[];
-  /** Proving ms per dyadic gate, by flavour (measured: 2^20 recursive-verifier circuit ~95 s single-threaded). */
-  msPerGate: Record<ProofFlavour, number>;
-  /** Measured proving times per circuit, preferred over the per-gate estimate. */
-  proveMs?: Record<string, number>;
+  /** The backend the estimates are for (the pool's workers' backend). */
+  backend: CostBackend;
+  /** Proving ms per dyadic gate, by backend and flavour (the fallback for circuits without a measured time). */
+  msPerGate: Record<CostBackend, Record<ProofFlavour, number>>;
+  /** Measured proving times (ms, one worker, 1 thread) per backend and circuit, preferred over the per-gate estimate. */
+  times: Record<CostBackend, Record<string, number>>;
 }
 
 /**
- * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the committed circuits
- * and the issue's single-thread proving speed (~95 s for 2^20, 3.8 s for 2^15).
- * `costModelFrom(circuits)` builds the same from compiled artifacts.
+ * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the
+ * committed circuits. Times: bb 5.0.0, 1 thread, dev CRS (circuits/README.md "Figures",
+ * `npm run bench -- backends` / `prove`): native = the bb child's CPU time (its wall time on a
+ * quiet core), WASM = single_1 as measured; the rest of WASM from the per-gate speed
+ * (~95 s per 2^20, as under 0.82.2; native ~3x less). `costModelFrom(circuits)` builds the same
+ * catalog from compiled artifacts; `costModelFor(backend)` picks the backend.
  */
 export const DEFAULT_COST_MODEL: CostModel = {
   circuits: [
@@ -77,10 +91,29 @@ export const DEFAULT_COST_MODEL: CostModel = {
     { name: 'rec_8', kind: 'rec', capacity: 8, gates: 888_501, circuitSize: 1 << 20 },
     { name: 'final_8', kind: 'final', capacity: 8, gates: 895_888, circuitSize: 1 << 20 },
   ],
-  msPerGate: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
-  // measured here (single thread, keccak, circuits/README.md)
-  proveMs: { single_1: 12_676, single_8: 29_810, single_32: 89_796 },
+  backend: 'native',
+  msPerGate: {
+    native: { recursive: 32_000 / (1 << 20), l1: 32_000 / (1 << 20) },
+    wasm: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
+  },
+  times: {
+    native: { single_1: 5_100, single_8: 9_900, single_32: 34_000, first_32: 30_800, rec_8: 37_100, final_8: 43_300 },
+    wasm: { single_1: 17_000 },
+  },
 };
+
+/** `model` (default: DEFAULT_COST_MODEL) with its estimates for `backend`. */
+export function costModelFor(backend: CostBackend, model: CostModel = DEFAULT_COST_MODEL): CostModel {
+  if (!COST_BACKENDS.includes(backend)) throw new PlanError(`unknown proving backend ${String(backend)} (${COST_BACKENDS.join(' | ')})`);
+  return { ...model, backend };
+}
+
+/** `model` with `name`'s measured proving time on `backend` (default: the model's) set to `ms`. */
+export function withProveMs(model: CostModel, name: string, ms: number, backend: CostBackend = model.backend): CostModel {
+  if (!Number.isFinite(ms) || ms <= 0) throw new PlanError(`a measured proving time must be > 0 ms, got ${ms} for ${name}`);
+  if (!COST_BACKENDS.includes(backend)) throw new PlanError(`unknown proving backend ${String(backend)} (${COST_BACKENDS.join(' | ')})`);
+  return { ...model, times: { ...model.times, [backend]: { ...model.times[backend], [name]: Math.round(ms) } } };
+}
 
 export function costModelFrom(circuits: readonly CompiledCircuit[], base: CostModel = DEFAULT_COST_MODEL): CostModel {
   return {
@@ -98,8 +131,9 @@ export class PlanError extends Error {
 
 const flavourOf = (k: SegmentKind): ProofFlavour => (k === 'single' || k === 'final' ? 'l1' : 'recursive');
 
+/** THE estimate of a circuit's proving time under `model` (its backend's measured time, else per gate). */
 export function estimateMs(model: CostModel, c: CircuitCost): number {
-  return model.proveMs?.[c.name] ?? Math.round(c.circuitSize * model.msPerGate[flavourOf(c.kind)]);
+  return model.times[model.backend]?.[c.name] ?? Math.round(c.circuitSize * model.msPerGate[model.backend][flavourOf(c.kind)]);
 }
 
 interface Shape { steps: { c: CircuitCost; txs: number }[]; ms: number }
