@@ -126,7 +126,7 @@ export async function main(args: string[]): Promise<void> {
     await seqB.reveal(b2);
     await at(s2, 'commitStart');
     const t2 = await admin.slotTiming(s2);
-    const quote = { slot: s2, blockHash: blockHash(b2), prover: addr[5], fee: E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t2.commitEnd - 1) };
+    const quote = { slot: s2, blockHash: blockHash(b2), sequencer: addr[2], prover: addr[5], fee: E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t2.commitEnd - 1) };
     const commitProverWithQuote = g(await seqB.commitProverWithQuote(s2, quote, await proverQ.signQuote(quote)));
     step(`commitProverWithQuote: ${commitProverWithQuote}`);
 

@@ -33,7 +33,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     bytes32 internal constant Z10 = 0xffff0ad7e659772f9534c195c815efc4014ef1e1daed4404c06385d11192e92b;
 
     bytes32 public constant QUOTE_TYPEHASH = keccak256(
-        "Quote(uint256 slot,bytes32 blockHash,address prover,uint256 fee,uint256 deposit,bool proverFundsDeposit,uint256 validUntilBlock)"
+        "Quote(uint256 slot,bytes32 blockHash,address sequencer,address prover,uint256 fee,uint256 deposit,bool proverFundsDeposit,uint256 validUntilBlock)"
     );
 
     uint8 internal constant ST_ACTIVE = 0;
@@ -281,7 +281,11 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         Proposal storage p = _proposals[slot][msg.sender];
         if (!p.exists) revert NoProposal(slot, msg.sender);
         // revealed proposals hold the plain block hash (an unrevealed one fails in _commit)
-        if (quote.slot != slot || quote.blockHash != p.hashWord) revert QuoteMismatch(quote.slot, quote.blockHash);
+        // bound to this sequencer: a lower-ranked sequencer holding the same block hash (an empty block on the
+        // same head hashes alike for everyone) cannot use it; one commitment per (slot, sequencer) makes it single-use
+        if (quote.slot != slot || quote.blockHash != p.hashWord || quote.sequencer != msg.sender) {
+            revert QuoteMismatch(quote.slot, quote.blockHash);
+        }
         if (block.number > quote.validUntilBlock) revert QuoteExpired(quote.validUntilBlock);
         if (p.tip < quote.fee) revert TipBelowFee(p.tip, quote.fee);
         if (!SignatureChecker.isValidSignatureNow(quote.prover, quoteDigest(quote), signature)) {
@@ -712,7 +716,15 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    QUOTE_TYPEHASH, q.slot, q.blockHash, q.prover, q.fee, q.deposit, q.proverFundsDeposit, q.validUntilBlock
+                    QUOTE_TYPEHASH,
+                    q.slot,
+                    q.blockHash,
+                    q.sequencer,
+                    q.prover,
+                    q.fee,
+                    q.deposit,
+                    q.proverFundsDeposit,
+                    q.validUntilBlock
                 )
             )
         );

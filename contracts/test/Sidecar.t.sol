@@ -289,6 +289,33 @@ contract SidecarTest is SidecarBase {
         assertEq(sc.getBlock(1).depositor, seqA);
     }
 
+    /// Two sequencers holding the same block hash (the same block on the same head): a quote names one.
+    function test_quote_boundToOneSequencer_singleUse() public {
+        _roll(1, ISidecar.Phase.Proposal);
+        Blk memory b = _mkBlock(1, GENESIS_ROOT, 1, 0); // an empty block: everyone's hashes alike
+        _propose(seqA, b, 5e18, 0);
+        _propose(seqB, b, 5e18, 0);
+        _roll(1, ISidecar.Phase.Reveal);
+        _reveal(seqA, b);
+        _reveal(seqB, b);
+        _roll(1, ISidecar.Phase.Commitment);
+        assertEq(sc.getProposal(1, seqA).blockHash, sc.getProposal(1, seqB).blockHash, "same block hash");
+        ISidecar.Quote memory q = _quote(1, b.hash, prover, 5e18, DEPOSIT, true, block.number);
+        bytes memory sig = _signQuote(PROVER_PK, q);
+        // the other sequencer (read it from the quote's gossip, or front-run) cannot commit with it
+        vm.prank(seqB);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.QuoteMismatch.selector, 1, b.hash));
+        sc.commitProverWithQuote(1, q, sig);
+        uint256 pBal = token.balanceOf(prover);
+        vm.prank(seqA);
+        sc.commitProverWithQuote(1, q, sig);
+        // a second use pulls no second deposit
+        vm.prank(seqA);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.AlreadyCommitted.selector, 1, seqA));
+        sc.commitProverWithQuote(1, q, sig);
+        assertEq(pBal - token.balanceOf(prover), DEPOSIT, "one deposit pulled from the prover");
+    }
+
     function test_quote_reverts() public {
         Blk memory b = _revealed(1, seqA, 5e18);
         ISidecar.Quote memory q = _quote(1, b.hash, prover, 5e18, DEPOSIT, true, block.number);

@@ -205,12 +205,21 @@ abstract contract SidecarBase is Test {
 
     // ---- quotes
 
+    /// A quote for `seqA` (the sequencer most tests commit with); `_quoteFor` names another.
     function _quote(uint256 slot, bytes32 blockHash, address who, uint256 fee, uint256 deposit, bool funds, uint256 until)
+        internal
+        view
+        returns (ISidecar.Quote memory q)
+    {
+        q = ISidecar.Quote(slot, blockHash, seqA, who, fee, deposit, funds, until);
+    }
+
+    function _quoteFor(address seq, uint256 slot, bytes32 blockHash, address who, uint256 fee, uint256 deposit, bool funds, uint256 until)
         internal
         pure
         returns (ISidecar.Quote memory q)
     {
-        q = ISidecar.Quote(slot, blockHash, who, fee, deposit, funds, until);
+        q = ISidecar.Quote(slot, blockHash, seq, who, fee, deposit, funds, until);
     }
 
     function _signQuote(uint256 pk, ISidecar.Quote memory q) internal view returns (bytes memory) {

@@ -157,7 +157,7 @@ contract SidecarHandler is Test {
             return;
         }
         ISidecar.ProposalView memory p = sc.getProposal(slot, seq);
-        ISidecar.Quote memory q = ISidecar.Quote(slot, p.blockHash, prover, p.tip, deposit, proverFunds, block.number);
+        ISidecar.Quote memory q = ISidecar.Quote(slot, p.blockHash, seq, prover, p.tip, deposit, proverFunds, block.number);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(proverPks[pi], sc.quoteDigest(q));
         vm.prank(seq);
         try sc.commitProverWithQuote(slot, q, abi.encodePacked(r, s, v)) {} catch {}

@@ -27,7 +27,7 @@ contract SidecarSlashTest is SidecarBase {
         _roll(4, ISidecar.Phase.Reveal);
         _reveal(seqC, b4);
         _roll(4, ISidecar.Phase.Commitment);
-        ISidecar.Quote memory q = _quote(4, b4.hash, prover2, 1e18, DEPOSIT, true, block.number);
+        ISidecar.Quote memory q = _quoteFor(seqC, 4, b4.hash, prover2, 1e18, DEPOSIT, true, block.number);
         bytes memory sig = _signQuote(PROVER2_PK, q);
         vm.prank(seqC);
         sc.commitProverWithQuote(4, q, sig);

@@ -121,6 +121,7 @@ export class Market {
     const ok: { quote: Quote; signature: string }[] = [];
     for (const q of got) {
       const { quote } = q;
+      if (quote.sequencer.toLowerCase() !== this.ctx.address.toLowerCase()) continue; // another sequencer's: the contract refuses it
       if (quote.fee > tip || quote.deposit < config.minProverDeposit || !quote.proverFundsDeposit || quote.validUntilBlock < BigInt(now + 1)) continue;
       const [bal, allowance] = await Promise.all([client.tokenBalance(quote.prover), client.allowance(quote.prover)]);
       if (bal < quote.deposit || allowance < quote.deposit) continue; // the deposit pull would fail
@@ -143,7 +144,7 @@ export class Market {
     if (!list) return;
     this.stats.quotesReceived++;
     list.push({
-      quote: { slot: q.slot, blockHash: hex(q.blockHash), prover: getAddress(hexlify(q.prover)), fee: q.fee, deposit: q.deposit, proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock },
+      quote: { slot: q.slot, blockHash: hex(q.blockHash), sequencer: getAddress(hexlify(q.sequencer)), prover: getAddress(hexlify(q.prover)), fee: q.fee, deposit: q.deposit, proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock },
       signature: hexlify(q.signature),
     });
   }
@@ -187,9 +188,10 @@ export class Market {
     const priced = await o.price?.({ slot, blockHash, sequencer: b.sequencer, tip: r.tip, deposit, proveMs, active });
     const fee = priced && priced.minFee > loadFee ? priced.minFee : loadFee;
     if (fee > r.tip) return decline(`fee ${fee} above the offered tip ${r.tip}${priced ? ` (break-even ${priced.minFee}, expected profit ${priced.expected.profit})` : ''}`);
-    const quote: Quote = { slot: r.slot, blockHash, prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
+    // bound to the block's sequencer (the RFQ's signer): no other sequencer can commit with it
+    const quote: Quote = { slot: r.slot, blockHash, sequencer: getAddress(b.sequencer), prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
     const signature = await client.signQuote(quote);
-    await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), prover: getBytes(address), signature: getBytes(signature) });
+    await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), sequencer: getBytes(quote.sequencer), prover: getBytes(address), signature: getBytes(signature) });
     this.stats.quotesSent++;
     this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), fee: String(fee) });
     log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs), expectedProfit: priced ? String(priced.expected.profit) : undefined }, 'quote sent');

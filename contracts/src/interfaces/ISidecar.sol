@@ -117,11 +117,12 @@ interface ISidecar {
         uint256 killedUpTo; // slots <= this that were open during the last slash are void
     }
 
-    /// EIP-712 `Quote(uint256 slot,bytes32 blockHash,address prover,uint256 fee,uint256 deposit,bool proverFundsDeposit,uint256 validUntilBlock)`,
+    /// EIP-712 `Quote(uint256 slot,bytes32 blockHash,address sequencer,address prover,uint256 fee,uint256 deposit,bool proverFundsDeposit,uint256 validUntilBlock)`,
     /// domain {name: "Sidecar", version: "1", chainId, verifyingContract}.
     struct Quote {
         uint256 slot;
         bytes32 blockHash;
+        address sequencer; // the only sequencer that may commit with it (single-use: one commitment per slot and sequencer)
         address prover;
         uint256 fee; // least tip the prover accepts: requires tip >= fee
         uint256 deposit;

@@ -119,7 +119,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await seqB.reveal(b1);
     await fx.nextTxAt(s1, 'commitStart');
     const t = await admin.slotTiming(s1);
-    const quote = { slot: s1, blockHash: blockHash(b1), prover: Q, fee: 2n * E18, deposit: 120n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
+    const quote = { slot: s1, blockHash: blockHash(b1), sequencer: B, prover: Q, fee: 2n * E18, deposit: 120n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
     const sig = await proverQ.signQuote(quote);
     assert.equal(await admin.contractQuoteDigest(quote), quoteDigest(chainId, fx.deployment.sidecar, quote), 'TS EIP-712 digest = contract digest');
     assert.equal(quoteSigner(chainId, fx.deployment.sidecar, quote, sig), Q);

@@ -35,7 +35,7 @@ const node = await SidecarNode.start({
     // it commits itself as the prover through a quote it signs (prover-funded deposit)
     chooseProver: async (slot, blockHash) => {
       const t = await client.slotTiming(slot);
-      const quote = { slot: BigInt(slot), blockHash, prover: me, fee: 1n * E18, deposit: 150n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
+      const quote = { slot: BigInt(slot), blockHash, sequencer: me, prover: me, fee: 1n * E18, deposit: 150n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
       return { quote, signature: await client.signQuote(quote) };
     },
   },
