@@ -27,6 +27,8 @@ export interface SubmitterOptions {
   resend?: ReplaceOptions | false;
   /** land a proof naming another recipient from this many L1 blocks before the deadline (default 3) */
   rescueBlocks?: number;
+  /** warn (log, `sidecar_submitter_proofs_at_risk`) when a known proof's block is not proven this many L1 blocks before its deadline (default 4) */
+  warnBlocks?: number;
 }
 
 export const DEFAULT_RESEND: ReplaceOptions = { afterBlocks: 3, maxFeePerGas: 200n * 10n ** 9n };
@@ -42,10 +44,14 @@ export class Submitter {
 
   private readonly resend: ReplaceOptions | undefined;
   private readonly rescueBlocks: number;
+  private readonly warnBlocks: number;
+  /** slots at risk (proof known, not landed near the deadline), each warned once */
+  private readonly atRisk = new Set<number>();
 
   constructor(private readonly ctx: RoleContext, private readonly encode: L1ProofEncoder, opts: SubmitterOptions = {}) {
     this.resend = opts.resend === false ? undefined : opts.resend ?? DEFAULT_RESEND;
     this.rescueBlocks = opts.rescueBlocks ?? 3;
+    this.warnBlocks = opts.warnBlocks ?? 4;
   }
 
   async tick(v: L1View): Promise<void> {
@@ -67,6 +73,7 @@ export class Submitter {
       if (!recipient) { this.ctx.proofs.remove(k); continue; } // (the proof book holds checked proofs only)
       const t = await client.slotTiming(k.slot);
       const next = v.head + 1;
+      this.watchRisk(k, t.deadline, v.head);
       if (next < t.proofsFrom || next >= t.deadline) continue;
       const mine = recipient === this.ctx.address.toLowerCase();
       if (!mine && next < t.deadline - this.rescueBlocks) continue; // someone else's reward: only a rescue
@@ -117,6 +124,17 @@ export class Submitter {
       this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProofRange', code, message: (e as Error).message });
       log.warn({ err: e, slot: k.slot }, 'submitProofRange failed; will retry');
     }
+  }
+
+  /** A proof is known but its block is still pending `warnBlocks` before the deadline: say so once (L1 congestion, a fee cap too low, a stuck tx). */
+  private watchRisk(k: KnownProof, deadline: number, head: number): void {
+    for (const s of this.atRisk) if (this.landed.has(s)) this.atRisk.delete(s);
+    if (head >= deadline - this.warnBlocks && head < deadline && !this.atRisk.has(k.slot)) {
+      this.atRisk.add(k.slot);
+      this.ctx.log.warn({ slot: k.slot, head, deadline, blocksLeft: deadline - head, inFlight: this.inFlight.has(k.slot), source: k.source }, 'a final proof is known but its block is not proven on L1 yet, close to the deadline (L1 congestion or a stuck submission?)');
+    }
+    if (head >= deadline) this.atRisk.delete(k.slot);
+    this.ctx.metrics.proofsAtRisk.set(this.atRisk.size);
   }
 
   /** Slots whose proof this node landed on L1. */
