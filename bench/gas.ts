@@ -34,7 +34,7 @@ interface CallFrame { to?: string; gasUsed?: string; calls?: CallFrame[] }
 
 export async function main(args: string[]): Promise<void> {
   const { txs, sizes } = parseArgs(args);
-  const steps = 11 + sizes.length;
+  const steps = 14 + sizes.length;
   const progress = new Progress('gas', steps);
   let done = 0;
   const step = (note: string) => progress.tick(++done, note);
@@ -45,9 +45,10 @@ export async function main(args: string[]): Promise<void> {
     const wallets = Array.from({ length: 8 }, (_, i) => new Wallet(HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey, provider));
     const l2 = await makeL2(8);
     const params = {
-      proposalBlocks: 8, revealBlocks: 8, commitBlocks: 8, provingBlocks: 40, submissionBlocks: 8, earlyProofs: true,
+      // provingBlocks 120: long enough that 4 consecutive blocks are all in their proof window at once (aggregation below)
+      proposalBlocks: 8, revealBlocks: 8, commitBlocks: 8, provingBlocks: 120, submissionBlocks: 8, earlyProofs: true,
       reorgWindow: 8, minStake: 1000n * E18, activationDelay: 1, minProverDeposit: 100n * E18,
-      blockReward: 10n * E18, submissionReward: 1n * E18, genesisRoot: l2.genesisRoot,
+      blockReward: 10n * E18, submissionReward: 1n * E18, genesisRoot: l2.genesisRoot, proverExclusiveBlocks: 0,
     };
     const deployment = await deployProtocol({
       signer: wallets[0], params, fundRewards: 1000n * E18,
@@ -88,7 +89,7 @@ export async function main(args: string[]): Promise<void> {
       if (found === 0) throw new Error('no call into the verifier in the submitProof trace');
       return found;
     };
-    const proofFor = async (slot: bigint) => signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(slot));
+    const proofFor = async (slot: bigint) => signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(slot, slot, addr[6]));
 
     // reveal cost by block size (each on its own proposal; chain state restored after each)
     const revealBySize: Record<number, number> = {};
@@ -126,7 +127,7 @@ export async function main(args: string[]): Promise<void> {
     await seqB.reveal(b2);
     await at(s2, 'commitStart');
     const t2 = await admin.slotTiming(s2);
-    const quote = { slot: s2, blockHash: blockHash(b2), prover: addr[5], fee: E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t2.commitEnd - 1) };
+    const quote = { slot: s2, blockHash: blockHash(b2), sequencer: addr[2], prover: addr[5], fee: E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t2.commitEnd - 1) };
     const commitProverWithQuote = g(await seqB.commitProverWithQuote(s2, quote, await proverQ.signQuote(quote)));
     step(`commitProverWithQuote: ${commitProverWithQuote}`);
 
@@ -176,6 +177,34 @@ export async function main(args: string[]): Promise<void> {
     const stakeGas = g(await clients[7].stake(params.minStake));
     step('stake');
 
+    // aggregation: one submitProofRange over 1, 2 and 4 consecutive blocks (chain state restored after each)
+    const aggregated: Record<string, { gas: number; gasPerBlock: number; exclVerifierPerBlock: number }> = {};
+    const base = afterS2.clone();
+    for (const n of [1, 2, 4]) {
+      const snap = await provider.send('evm_snapshot', []);
+      const first = (await admin.currentSlot()) + 1n;
+      const st = base.clone();
+      for (let i = 0; i < n; i++) {
+        const slot = first + BigInt(i);
+        const b = l2.buildBlock(slot, txs, st);
+        await at(slot, 'proposalStart');
+        await seqA.propose(slot, b, E18, 0);
+        await at(slot, 'revealStart');
+        await seqA.reveal(b);
+        await at(slot, 'commitStart');
+        await seqA.commitProver(slot, addr[4], 100n * E18);
+      }
+      const last = first + BigInt(n - 1);
+      await at(last, 'commitEnd');
+      const proof = await signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(first, last, addr[6]));
+      const sent = await submitter.submitProofRange(first, last, addr[6], proof);
+      const v = await verifierGas(sent);
+      aggregated[String(n)] = { gas: g(sent), gasPerBlock: Math.round(g(sent) / n), exclVerifierPerBlock: Math.round((g(sent) - v) / n) };
+      await provider.send('evm_revert', [snap]);
+      for (const c of clients) c.resetNonce();
+      step(`submitProofRange over ${n} block(s): ${g(sent)} (${aggregated[String(n)].exclVerifierPerBlock} per block excl. the verifier)`);
+    }
+
     const totalPerBlock = propose + reveal + commitProver + submitExclVerifier;
     log(`reveal by size: ${JSON.stringify(revealBySize)}; per tx ≈ ${revealPerTx}`);
     log(`references (prototype on this machine): propose ≈ 164k, commitProver ≈ 80k, ERC-20 escrow transferFrom ≈ 40k (this run: ${erc20TransferFrom})`);
@@ -187,6 +216,9 @@ export async function main(args: string[]): Promise<void> {
         propose, reveal, revealPerTx, commitProver, commitProverWithQuote, submitProof, submitExclVerifier,
         slash, withdraw, totalPerBlock,
       },
+      // the stand-in verifier (an ECDSA check): what aggregation saves on settlement; with the Honk verifier
+      // (~2.4M gas per verification) the saving per block is the verifier's cost x (1 - 1/n)
+      aggregated,
       detail: {
         revealBySize, proposeSecond, verifierGas: v1, verifierGasSecond: v2, submitProofSecond: g(sub2), submitExclVerifierSecond: g(sub2) - v2,
         withdrawSequencer, refundProposal, stake: stakeGas, slashInvalidatedBlocks: 1,

@@ -45,6 +45,7 @@ export class NodeMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry],
   });
   readonly refusedProofs = new Counter({ name: 'sidecar_submitter_refused_proofs_total', help: 'final proofs L1 refused (InvalidProof); their bytes are never sent again', registers: [this.registry] });
+  readonly proofsAtRisk = new Gauge({ name: 'sidecar_submitter_proofs_at_risk', help: 'blocks whose final proof this node holds but that are not proven on L1 within warnBlocks of their deadline (L1 congestion or a stuck submission)', registers: [this.registry] });
   private scrapeHooks: (() => Promise<void>)[] = [];
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -140,7 +141,7 @@ export function trackChain(m: NodeMetrics, s: ChainMetricsSource): (n: ChainNoti
       for (const l of await sc.queryFilter(sc.filters.BlockProven(n.slot), at, at)) {
         const a = (l as EventLog).args;
         if (String(a.prover).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'prover' }, Number(a.proverReward));
-        if (String(a.submitter).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'submission' }, Number(a.submissionReward));
+        if (String(a.recipient).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'submission' }, Number(a.submissionReward));
         if (c.sequencer.toLowerCase() === me) m.rewardsEarned.inc({ kind: 'sequencer' }, Number(a.sequencerReward));
       }
     } else {

@@ -38,7 +38,7 @@ function messages(): Uint8Array[] {
     } else {
       // a quote of a current slot with 65 random signature bytes
       out.push(encodeMessage('quotes', {
-        slot: 200n, blockHash: randomBytes(32), prover: fromHex(fx.prover.address, 20), fee: 1n, deposit: 1n,
+        slot: 200n, blockHash: randomBytes(32), sequencer: fromHex(fx.prover.address, 20), prover: fromHex(fx.prover.address, 20), fee: 1n, deposit: 1n,
         proverFundsDeposit: true, validUntilBlock: 500n, signature: randomBytes(65),
       }));
     }

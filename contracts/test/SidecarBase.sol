@@ -184,35 +184,42 @@ abstract contract SidecarBase is Test {
         return abi.encodePacked(r, s, v);
     }
 
-    function _inputs(uint256 slot, bytes32[] memory aux) internal view returns (bytes32[] memory inputs) {
-        bytes32[4] memory pi = sc.publicInputs(slot);
-        inputs = new bytes32[](4 + aux.length);
-        for (uint256 i; i < 4; ++i) {
-            inputs[i] = pi[i];
-        }
-        for (uint256 i; i < aux.length; ++i) {
-            inputs[4 + i] = aux[i];
-        }
+    /// The inputs a proof of `from..to` naming `recipient` must have (read from the contract).
+    function _inputs(uint256 from, uint256 to, address recipient) internal view returns (bytes32[] memory) {
+        return sc.publicInputs(from, to, recipient);
     }
 
     function _proof(uint256 slot) internal view returns (bytes memory) {
-        return _signInputs(SIGNER_PK, _inputs(slot, new bytes32[](0)));
+        return _signInputs(SIGNER_PK, _inputs(slot, slot, submitter));
+    }
+
+    function _rangeProof(uint256 from, uint256 to, address recipient) internal view returns (bytes memory) {
+        return _signInputs(SIGNER_PK, _inputs(from, to, recipient));
     }
 
     function _submit(uint256 slot) internal {
         bytes memory proof = _proof(slot);
         vm.prank(submitter);
-        sc.submitProof(slot, proof, new bytes32[](0));
+        sc.submitProofRange(slot, slot, submitter, proof);
     }
 
     // ---- quotes
 
+    /// A quote for `seqA` (the sequencer most tests commit with); `_quoteFor` names another.
     function _quote(uint256 slot, bytes32 blockHash, address who, uint256 fee, uint256 deposit, bool funds, uint256 until)
+        internal
+        view
+        returns (ISidecar.Quote memory q)
+    {
+        q = ISidecar.Quote(slot, blockHash, seqA, who, fee, deposit, funds, until);
+    }
+
+    function _quoteFor(address seq, uint256 slot, bytes32 blockHash, address who, uint256 fee, uint256 deposit, bool funds, uint256 until)
         internal
         pure
         returns (ISidecar.Quote memory q)
     {
-        q = ISidecar.Quote(slot, blockHash, who, fee, deposit, funds, until);
+        q = ISidecar.Quote(slot, blockHash, seq, who, fee, deposit, funds, until);
     }
 
     function _signQuote(uint256 pk, ISidecar.Quote memory q) internal view returns (bytes memory) {

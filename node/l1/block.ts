@@ -58,6 +58,8 @@ export function proposalCommitment(blockHash: string, sequencer: string): string
 export interface Quote {
   slot: bigint;
   blockHash: string;
+  /** the only sequencer that may commit with it (the contract checks msg.sender) */
+  sequencer: string;
   prover: string;
   /** the least tip the prover accepts */
   fee: bigint;
@@ -70,6 +72,7 @@ export const QUOTE_TYPES = {
   Quote: [
     { name: 'slot', type: 'uint256' },
     { name: 'blockHash', type: 'bytes32' },
+    { name: 'sequencer', type: 'address' },
     { name: 'prover', type: 'address' },
     { name: 'fee', type: 'uint256' },
     { name: 'deposit', type: 'uint256' },

@@ -49,6 +49,7 @@ export const RfqSsz = new ContainerType({
 export const QuoteSsz = new ContainerType({
   slot: Uint64,
   blockHash: Bytes32,
+  sequencer: Bytes20,
   prover: Bytes20,
   fee: Uint256,
   deposit: Uint256,

@@ -32,7 +32,7 @@ export interface QuoteDomain { chainId: bigint | number; verifyingContract: stri
 /** The quote of a quote message, as node/l1 signs and checks it. */
 export function quoteOf(q: Omit<TopicMessages['quotes'], 'signature'>): Quote {
   return {
-    slot: q.slot, blockHash: hex(q.blockHash), prover: hex(q.prover), fee: q.fee, deposit: q.deposit,
+    slot: q.slot, blockHash: hex(q.blockHash), sequencer: hex(q.sequencer), prover: hex(q.prover), fee: q.fee, deposit: q.deposit,
     proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock,
   };
 }

@@ -50,10 +50,12 @@ export function quoteFee(baseFee: bigint, active: number, minFee?: bigint): bigi
 
 // ---------------------------------------------------------------- sequencer (RFQ choice)
 
-export interface QuoteTerms { prover: string; fee: bigint; deposit: bigint; proverFundsDeposit: boolean; validUntilBlock: bigint }
+export interface QuoteTerms { sequencer: string; prover: string; fee: bigint; deposit: bigint; proverFundsDeposit: boolean; validUntilBlock: bigint }
+export interface RfqTerms { sequencer: string; tip: bigint; minDeposit: bigint; head: number }
 
-/** Why a quote cannot be committed with (undefined: it can): fee within the tip, the minimum deposit, prover-funded, still valid in the next block. */
-export function quoteRefusal(q: QuoteTerms, t: { tip: bigint; minDeposit: bigint; head: number }): string | undefined {
+/** Why a quote cannot be committed with (undefined: it can): it names this sequencer, fee within the tip, the minimum deposit, prover-funded, still valid in the next block. */
+export function quoteRefusal(q: QuoteTerms, t: RfqTerms): string | undefined {
+  if (q.sequencer.toLowerCase() !== t.sequencer.toLowerCase()) return 'names another sequencer';
   if (q.fee > t.tip) return 'fee above the tip';
   if (q.deposit < t.minDeposit) return 'deposit below the minimum';
   if (!q.proverFundsDeposit) return 'not prover-funded';
@@ -66,7 +68,7 @@ export function quoteRefusal(q: QuoteTerms, t: { tip: bigint; minDeposit: bigint
  * quoteRefusal, and `funded` (the prover's balance and allowance cover the deposit; the node
  * reads them from L1 first).
  */
-export function acceptableQuotes<T extends { quote: QuoteTerms }>(got: readonly T[], t: { tip: bigint; minDeposit: bigint; head: number }, funded: (q: T) => boolean): T[] {
+export function acceptableQuotes<T extends { quote: QuoteTerms }>(got: readonly T[], t: RfqTerms, funded: (q: T) => boolean): T[] {
   const ok = got.filter((q) => quoteRefusal(q.quote, t) === undefined && funded(q));
   return ok.sort((a, b) => (a.quote.fee < b.quote.fee ? -1 : a.quote.fee > b.quote.fee ? 1 : 0));
 }
@@ -81,14 +83,31 @@ export interface SubmitInput {
   head: number;
   proofsFrom: number;
   deadline: number;
+  /** the committed prover's exclusive window: before this block only a proof naming it lands */
+  exclusiveUntil: number;
+  /** the reward recipient the proof names, this node, the block's committed prover (lower case) */
+  recipient: string;
+  me: string;
+  prover: string;
+  /** someone else's proof is submitted only this many blocks before the deadline (a rescue) */
+  rescueBlocks: number;
 }
 
-/** May a known proof be submitted now (it would land in block head + 1): pending, parent proven, inside the proof window. */
-export function submitDecision(i: SubmitInput): { submit: boolean; why?: 'not-pending' | 'parent-unproven' | 'too-early' | 'too-late' } {
+export type SubmitWhy = 'not-pending' | 'parent-unproven' | 'too-early' | 'too-late' | 'not-mine-yet' | 'prover-exclusive';
+
+/**
+ * May a known proof be submitted now (it would land in block head + 1): pending, parent proven,
+ * inside the proof window; a proof naming another recipient only as a rescue near the deadline;
+ * never one not naming the committed prover inside its exclusive window.
+ */
+export function submitDecision(i: SubmitInput): { submit: boolean; why?: SubmitWhy } {
+  const next = i.head + 1;
   if (!i.pending) return { submit: false, why: 'not-pending' };
   if (i.parentSlot !== i.lastProvenSlot) return { submit: false, why: 'parent-unproven' };
-  if (i.head + 1 < i.proofsFrom) return { submit: false, why: 'too-early' };
-  if (i.head + 1 >= i.deadline) return { submit: false, why: 'too-late' };
+  if (next < i.proofsFrom) return { submit: false, why: 'too-early' };
+  if (next >= i.deadline) return { submit: false, why: 'too-late' };
+  if (i.recipient !== i.me && next < i.deadline - i.rescueBlocks) return { submit: false, why: 'not-mine-yet' };
+  if (next < i.exclusiveUntil && i.recipient !== i.prover) return { submit: false, why: 'prover-exclusive' };
   return { submit: true };
 }
 

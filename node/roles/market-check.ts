@@ -99,6 +99,10 @@ export class MarketCheck {
     if (f.balance < q.deposit || f.allowance < q.deposit) {
       return ignore(MARKET_CODES.unfundedProver, `prover ${hex(q.prover)} has ${f.balance} tokens and an allowance of ${f.allowance}, the deposit is ${q.deposit}`);
     }
+    // a quote names the one sequencer that may commit with it (Ignore, not Reject: two sequencers can hold the same block hash)
+    if (hex(q.sequencer).toLowerCase() !== b.sequencer.toLowerCase()) {
+      return ignore(MARKET_CODES.wrongTerms, `the quote names sequencer ${hex(q.sequencer)}, block ${hash} was revealed by ${b.sequencer}`);
+    }
     return ACCEPT;
   }
 

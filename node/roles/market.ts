@@ -23,9 +23,9 @@ import { PROOF_KIND, ValidationGate, ignore, reject, type P2PNode, type ProofMsg
 import type { KnownProof, RoleContext } from './context.js';
 import { MarketCheck } from './market-check.js';
 import { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
+import { proofRecipient, type FinalProofCheck } from './proof-check.js';
 
 export { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
-import type { FinalProofCheck } from './proof-check.js';
 
 const hex = (b: Uint8Array): string => hexlify(b).toLowerCase();
 
@@ -121,10 +121,11 @@ export class Market {
     const got = this.quotes.get(key) ?? [];
     this.quotes.delete(key);
     const now = await client.blockNumber();
-    const terms2 = { tip, minDeposit: config.minProverDeposit, head: now };
+    const terms2 = { sequencer: this.ctx.address, tip, minDeposit: config.minProverDeposit, head: now };
     // the deposit pull would fail without the prover's balance and allowance (read from L1 for the quotes whose terms pass)
     const funded = new Set<{ quote: Quote; signature: string }>();
     for (const q of got) {
+      // another sequencer's quote (the contract refuses it), or terms the commitment would fail on
       if (quoteRefusal(q.quote, terms2)) continue;
       const [bal, allowance] = await Promise.all([client.tokenBalance(q.quote.prover), client.allowance(q.quote.prover)]);
       if (bal >= q.quote.deposit && allowance >= q.quote.deposit) funded.add(q);
@@ -146,7 +147,7 @@ export class Market {
     if (!list) return;
     this.stats.quotesReceived++;
     list.push({
-      quote: { slot: q.slot, blockHash: hex(q.blockHash), prover: getAddress(hexlify(q.prover)), fee: q.fee, deposit: q.deposit, proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock },
+      quote: { slot: q.slot, blockHash: hex(q.blockHash), sequencer: getAddress(hexlify(q.sequencer)), prover: getAddress(hexlify(q.prover)), fee: q.fee, deposit: q.deposit, proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock },
       signature: hexlify(q.signature),
     });
   }
@@ -189,9 +190,10 @@ export class Market {
     const priced = await o.price?.({ slot, blockHash, sequencer: b.sequencer, tip: r.tip, deposit, proveMs, active });
     const fee = quoteFee(o.baseFee, active, priced?.minFee);
     if (fee > r.tip) return decline(`fee ${fee} above the offered tip ${r.tip}${priced ? ` (break-even ${priced.minFee}, expected profit ${priced.expected.profit})` : ''}`);
-    const quote: Quote = { slot: r.slot, blockHash, prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
+    // bound to the block's sequencer (the RFQ's signer): no other sequencer can commit with it
+    const quote: Quote = { slot: r.slot, blockHash, sequencer: getAddress(b.sequencer), prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
     const signature = await client.signQuote(quote);
-    await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), prover: getBytes(address), signature: getBytes(signature) });
+    await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), sequencer: getBytes(quote.sequencer), prover: getBytes(address), signature: getBytes(signature) });
     this.stats.quotesSent++;
     this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), fee: String(fee) });
     log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs), expectedProfit: priced ? String(priced.expected.profit) : undefined }, 'quote sent');
@@ -246,7 +248,9 @@ export class Market {
     const c = await chain.block(slot);
     const r = c?.revealed;
     if (!r || r.blockHash !== blockHash) return;
-    const root = rollupPlan({ blockHash, slot: p.slot, txs: new Array(r.txCount) }).jobs.find((j) => j.id === rootJob);
+    const recipient = proofRecipient(p.publicInputs.map(hex));
+    if (!recipient) return;
+    const root = rollupPlan({ blockHash, slot: p.slot, txs: new Array(r.txCount), recipient }).jobs.find((j) => j.id === rootJob);
     if (!root) return;
     this.stats.proofsReceived++;
     const known: KnownProof = {

@@ -85,13 +85,13 @@ export function summaryRows(f: SimFigures): Record<string, unknown>[] {
     { figure: 'liveness (share of slots proven)', value: f.liveness },
     { figure: 'time to finality p50 / p90 (s)', value: `${f.timeToFinalitySec.p50} / ${f.timeToFinalitySec.p90}` },
     { figure: 'reorgs (count, max depth)', value: `${f.reorgs.count}, ${f.reorgs.maxDepth}` },
-    { figure: 'tokens slashed / redistributed / to the reward pool / burned', value: `${fmt(f.tokens.slashed)} / ${fmt(f.tokens.redistributed)} / ${fmt(f.tokens.toRewardPool)} / ${f.tokens.burned}` },
+    { figure: 'tokens slashed / redistributed / to the reward pool (burn ' + f.tokens.burnBps / 100 + '%, dust, unshared) / slasher bounties', value: `${fmt(f.tokens.slashed)} / ${fmt(f.tokens.redistributed)} / ${fmt(f.tokens.toRewardPool)} / ${fmt(f.tokens.bounties)}` },
     { figure: 'clearing price p50 (tokens)', value: f.clearingPrice.p50 },
     { figure: 'self-proved blocks', value: f.selfProved },
     { figure: 'prover profit p10 / p50 / p90 (tokens)', value: `${f.proverProfit.p10} / ${f.proverProfit.p50} / ${f.proverProfit.p90} (${f.proverProfit.winners} of ${f.provers} won a block)` },
     { figure: 'sequencer profit p10 / p50 / p90', value: `${f.sequencerProfit.p10} / ${f.sequencerProfit.p50} / ${f.sequencerProfit.p90}` },
     { figure: 'attacker cost to stall 1 h: measured / bound (tokens)', value: `${f.stall.costPerHourMeasured ?? 'n/a'} / ${f.stall.costPerHourBound} (deposit ${f.stall.deposit})` },
-    { figure: 'proof submissions landed / front-run / lost race', value: `${f.submissions.landed} / ${f.submissions.frontRun} / ${f.submissions.lostRace}` },
+    { figure: 'proofs landed / by a front-runner\'s tx / reward not to the prover / reverted', value: `${f.submissions.landed} / ${f.submissions.frontRun} / ${f.submissions.rewardTaken} / ${f.submissions.lostRace}` },
     { figure: 'L1 txs, blocks; wall time', value: `${f.l1.txs} txs, ${f.l1.blocks} blocks; ${(f.wallMs / 1000).toFixed(1)} s` },
   ];
 }

@@ -51,7 +51,7 @@ export interface RunOptions {
 
 export interface Distribution { n: number; min: number; p10: number; p50: number; p90: number; max: number; mean: number }
 
-export interface SlashRecord { slot: number; prover: string; amount: number; invalidated: number; share: number; dust: number; l1Block: number; attacker: boolean }
+export interface SlashRecord { slot: number; prover: string; amount: number; invalidated: number; shared: number; share: number; toPool: number; bounty: number; l1Block: number; attacker: boolean }
 
 /** The figures of one run (all token amounts in whole tokens). */
 export interface SimFigures {
@@ -69,7 +69,8 @@ export interface SimFigures {
   /** seconds from the slot's start to its BlockProven */
   timeToFinalitySec: Distribution;
   reorgs: { count: number; maxDepth: number; depths: number[] };
-  tokens: { slashed: number; redistributed: number; toRewardPool: number; burned: number };
+  /** of the slashed deposits: to the invalidated blocks' sequencers, to the reward pool (the burn, dust, unshared rest), to the slashers */
+  tokens: { slashed: number; redistributed: number; toRewardPool: number; bounties: number; burnBps: number };
   slashes: SlashRecord[];
   proverProfit: Distribution & { positive: number; winners: number };
   sequencerProfit: Distribution & { positive: number };
@@ -82,7 +83,8 @@ export interface SimFigures {
   selfProved: number;
   /** the attacker's cost to stall the chain one hour: measured (its losses / stalled hours) and the per-slash bound (deposit x slashes an hour) */
   stall: { attackerLoss: number; stalledHours: number; costPerHourMeasured: number | null; costPerHourBound: number; deposit: number };
-  submissions: { landed: number; frontRun: number; lostRace: number };
+  /** proofs landed; of them, landed by a front-runner's tx; whose reward went to someone else than the prover; submission txs reverted on chain */
+  submissions: { landed: number; frontRun: number; rewardTaken: number; lostRace: number };
   l1: { txs: number; blocks: number; minedCalls: number; reverted: number; preflightRefused: number; sidecar: string; rpc: Record<string, { calls: number; ms: number }> };
   wallMs: number;
   setupMs: number;
@@ -162,6 +164,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         provingBlocks: P.provingBlocks, submissionBlocks: P.submissionBlocks, earlyProofs: P.earlyProofs, reorgWindow: P.reorgWindow,
         minStake: tok(P.minStake), activationDelay: 1, exitDelay: 64, minProverDeposit: minDeposit, blockReward: tok(P.blockReward),
         submissionReward: tok(P.submissionReward), depositRankCap: rankCap,
+        proverExclusiveBlocks: P.proverExclusiveBlocks ?? Math.max(0, Math.min(8, (P.earlyProofs ? P.provingBlocks : 0) + P.submissionBlocks - 1)),
+        slashBurnBps: P.slashBurnBps, slashBountyBps: P.slashBountyBps,
       },
       fundRewards: tok(P.rewardPool),
     });
@@ -182,6 +186,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     const onChain = await base.slotTiming(1);
     const mine1 = timing(1);
     for (const k of Object.keys(mine1) as (keyof typeof mine1)[]) if (onChain[k] !== mine1[k]) throw new Error(`slot timing ${k}: contract ${onChain[k]}, simulator ${mine1[k]}`);
+    // the committed prover's exclusive window, as an offset from the slot's proposal start
+    const exclusiveOffset = onChain.exclusiveUntil - onChain.proposalStart;
 
     // ---------------------------------------------------------------- actors
     const keyOf = (label: string) => keccak256(toUtf8Bytes(`sidecar-simulate/${label}`));
@@ -318,7 +324,10 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
     const depths: number[] = [];
     let redistributed = 0n;
     let toPool = 0n;
-    const sub = { landed: 0, frontRun: 0, lostRace: 0 };
+    let bounties = 0n;
+    /** slot -> the tx that proved it (who landed it: front-runner or prover) */
+    const provenTxs = new Map<number, string>();
+    const sub = { landed: 0, frontRun: 0, rewardTaken: 0, lostRace: 0 };
     let minedCalls = 0;
     const touched = new Set<string>();
     const planMs = new Map<number, number[]>();
@@ -490,12 +499,12 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
             const minFee = breakevenTip(quoteTerms({ share: share(sc.sequencers.rewardShareBps), deposit, proveMs, active, cores: pr.hw.cores, blockMs, gasPriceWei }), pr.prices);
             const qf = quoteFee(pr.baseFee, active, minFee);
             if (qf > tip) continue;
-            quotes.push({ actor: pr, quote: { slot: BigInt(s), blockHash: p.hash, prover: pr.address, fee: qf, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) } });
+            quotes.push({ actor: pr, quote: { slot: BigInt(s), blockHash: p.hash, sequencer: q.address, prover: pr.address, fee: qf, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) } });
           }
         }
         // arrival order is random (gossip); the choice keeps it among equal fees
         rngOrder.shuffle(quotes);
-        const ok = acceptableQuotes(quotes, { tip, minDeposit, head: headNow }, (x) => x.actor.balance >= x.quote.deposit);
+        const ok = acceptableQuotes(quotes, { sequencer: q.address, tip, minDeposit, head: headNow }, (x) => x.actor.balance >= x.quote.deposit);
         q.noQuoteLast = ok.length === 0;
         const best = ok[0];
         if (best) {
@@ -572,15 +581,20 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       const r = rec(next);
       if (r.withheld || r.proofSent || r.readyAt === undefined || r.readyAt > headNow) return;
       const t = timing(next);
-      const d = submitDecision({ pending: r.status === 'pending', parentSlot: r.parentSlot ?? 0, lastProvenSlot: lastProven, head: headNow, proofsFrom: t.proofsFrom, deadline: t.deadline });
-      if (!d.submit) { if (d.why === 'too-early') want(t.proofsFrom); return; }
       const p = r.proposals.get(r.canonical!)!;
-      const inputs = [b32(BigInt(next)), b32(endRootOf(r.parentSlot ?? 0)), b32(p.block.endRoot), b32(p.block.txsCommitment)];
+      const prover = p.prover!.toLowerCase();
+      // the prover's own submitter: its proof names itself as the reward recipient
+      const d = submitDecision({
+        pending: r.status === 'pending', parentSlot: r.parentSlot ?? 0, lastProvenSlot: lastProven, head: headNow, proofsFrom: t.proofsFrom, deadline: t.deadline,
+        exclusiveUntil: timing(next).proposalStart + exclusiveOffset, recipient: prover, me: prover, prover, rescueBlocks: 3,
+      });
+      if (!d.submit) { if (d.why === 'too-early') want(t.proofsFrom); return; }
+      const inputs = await base.publicInputs(next, next, p.prover!);
       const proof = await signatureProof(deployer, deployment.verifier, deployment.chainId, inputs);
-      // front-runners copy the gossiped proof and bid a higher priority fee; then the prover's own submitter
-      for (const f of fronts) await send(() => clientOf(f).submitProof(next, proof, [], { ...gasFees(baseFeeNow, BigInt(Math.round(sc.attackers.frontRunPriorityGwei))), gasLimit: 500_000n }));
-      const proverActor = byAddr.get(p.prover!.toLowerCase())!;
-      const ok = await send(() => clientOf(proverActor).submitProof(next, proof, [], { ...gasFees(baseFeeNow), gasLimit: 500_000n }));
+      // front-runners copy the gossiped proof (it names the prover) and bid a higher priority fee: an attacker ignores submitDecision
+      for (const f of fronts) await send(() => clientOf(f).submitProofRange(next, next, p.prover!, proof, { ...gasFees(baseFeeNow, BigInt(Math.round(sc.attackers.frontRunPriorityGwei))), gasLimit: 500_000n }));
+      const proverActor = byAddr.get(prover)!;
+      const ok = await send(() => clientOf(proverActor).submitProofRange(next, next, p.prover!, proof, { ...gasFees(baseFeeNow), gasLimit: 500_000n }));
       r.proofSent = ok || fronts.length > 0;
       want(target + 1);
     }
@@ -619,8 +633,10 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
           const p = r.proposals.get(r.canonical!)!;
           backlog = Math.max(0, backlog - p.txCount);
           if (p.fee !== undefined && slot <= sc.slots) fees[slot - 1] = toTok(p.fee);
-          const submitter = String(a[2]).toLowerCase();
-          if (submitter !== p.prover?.toLowerCase()) sub.frontRun++;
+          // the submission reward goes to the recipient the proof names, whoever lands the tx
+          const recipient = String(a[2]).toLowerCase();
+          if (recipient !== p.prover?.toLowerCase()) sub.rewardTaken++;
+          provenTxs.set(slot, l.transactionHash);
           sub.landed++;
           for (const x of [a[1], a[2], p.seq.address, p.prover]) touched.add(String(x).toLowerCase());
           const pr = byAddr.get(p.prover!.toLowerCase()) as ProverActor | SeqActor;
@@ -628,15 +644,18 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
           break;
         }
         case 'BlockSlashed': {
+          // (slot, prover, deposit, invalidatedBlocks, sharedBlocks, sharePerBlock, toPool, bounty)
           const r = rec(slot);
           r.status = 'slashed';
           const p = r.proposals.get(r.canonical!)!;
           const k = Number(a[3]);
-          slashes.push({ slot, prover: String(a[1]), amount: toTok(a[2] as bigint), invalidated: k, share: toTok(a[4] as bigint), dust: toTok(a[5] as bigint), l1Block: l.blockNumber, attacker: attackerAddrs.has(p.seq.address.toLowerCase()) });
+          slashes.push({ slot, prover: String(a[1]), amount: toTok(a[2] as bigint), invalidated: k, shared: Number(a[4]), share: toTok(a[5] as bigint), toPool: toTok(a[6] as bigint), bounty: toTok(a[7] as bigint), l1Block: l.blockNumber, attacker: attackerAddrs.has(p.seq.address.toLowerCase()) });
           depths.push(k + 1);
-          redistributed += (a[4] as bigint) * BigInt(k);
-          toPool += a[5] as bigint;
+          redistributed += (a[5] as bigint) * (a[4] as bigint);
+          toPool += a[6] as bigint;
+          bounties += a[7] as bigint;
           touched.add(p.seq.address.toLowerCase());
+          touched.add(watcher.address.toLowerCase());
           const pr = byAddr.get(String(a[1]).toLowerCase()) as ProverActor | SeqActor | undefined;
           pr?.inFlight.delete(slot);
           break;
@@ -715,6 +734,11 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       for (const x of rs) if (!x || x.status === 0) reverted++;
     }
     sub.lostRace = reverted;
+    if (fronts.length) {
+      const frontSet = new Set(fronts.map((f) => f.address.toLowerCase()));
+      const txsOf = await Promise.all([...provenTxs.values()].map((h) => provider.getTransaction(h)));
+      sub.frontRun = txsOf.filter((x) => x && frontSet.has(x.from.toLowerCase())).length;
+    }
     const head1 = await provider.getBlockNumber();
     return {
       scenario: sc.name, seed, slots: sc.slots, provers: provers.length, sequencers: seqs.length,
@@ -722,7 +746,7 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
       emptySlots: liveBySlot.filter((_, i) => !slots.get(i + 1)?.canonical).length,
       timeToFinalitySec: dist(finality),
       reorgs: { count: slashes.length, maxDepth: Math.max(0, ...depths), depths },
-      tokens: { slashed: slashes.reduce((a, x) => a + x.amount, 0), redistributed: toTok(redistributed), toRewardPool: toTok(toPool), burned: 0 },
+      tokens: { slashed: slashes.reduce((a, x) => a + x.amount, 0), redistributed: toTok(redistributed), toRewardPool: toTok(toPool), bounties: toTok(bounties), burnBps: P.slashBurnBps },
       slashes,
       proverProfit: { ...dist(proverProfits), positive: proverProfits.filter((x) => x > 0).length, winners },
       sequencerProfit: { ...dist(seqProfits), positive: seqProfits.filter((x) => x > 0).length },

@@ -63,6 +63,11 @@ export const ScenarioSchema = z.object({
     minProverDeposit: tokens.default(100),
     blockReward: tokens.default(20),
     submissionReward: tokens.default(1),
+    /** the committed prover's exclusive proof window (L1 blocks from proofsFrom); default min(8, the proof window - 1) */
+    proverExclusiveBlocks: z.number().int().min(0).optional(),
+    /** of a slashed deposit: burned (to the reward pool) and the slasher's bounty, basis points */
+    slashBurnBps: bps.default(2000),
+    slashBountyBps: bps.default(100),
     /** deposit in the sequencer's rank: 0 = off */
     depositRankCap: tokens.default(0),
     rewardPool: tokens.default(1_000_000),

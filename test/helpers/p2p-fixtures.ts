@@ -64,7 +64,7 @@ export class Fixtures {
 
   async quote(slot: bigint, blockHash: string, signer: Signer = this.prover): Promise<QuoteMsg> {
     const q = {
-      slot, blockHash: fromHex(blockHash, 32), prover: fromHex(this.prover.address, 20), fee: 10n ** 17n,
+      slot, blockHash: fromHex(blockHash, 32), sequencer: fromHex(this.prover.address, 20), prover: fromHex(this.prover.address, 20), fee: 10n ** 17n,
       deposit: 100n * 10n ** 18n, proverFundsDeposit: true, validUntilBlock: 500n,
     };
     const sig = await signQuote(signer, CHAIN_ID, SIDECAR, quoteOf(q));

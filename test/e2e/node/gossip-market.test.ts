@@ -121,7 +121,7 @@ test('a validly signed quote of an unfunded prover is Ignored and not relayed', 
   const t = await admin.slotTiming(slot);
   const poor = Wallet.createRandom();
   const blockHash = hex(decodeMessage('rfq', genuine).blockHash);
-  const q = { slot, blockHash: fromHex(blockHash, 32), prover: fromHex(poor.address, 20), fee: E18 / 100n, deposit: d.config.minProverDeposit, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
+  const q = { slot, blockHash: fromHex(blockHash, 32), sequencer: fromHex(poor.address, 20), prover: fromHex(poor.address, 20), fee: E18 / 100n, deposit: d.config.minProverDeposit, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
   const msg: QuoteMsg = { ...q, signature: getBytes(await signQuote(poor, d.chainId, d.sidecar, quoteOf(q))) };
   const a = await rawPeer(atR, ['quotes']);
   const relayed = H.received.get('quotes')!.length;

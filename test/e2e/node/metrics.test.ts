@@ -14,6 +14,7 @@ import { signatureProof } from '../../../node/l1/signature-verifier.js';
 import { SidecarNode } from '../../../node/node.js';
 import { waitFor } from '../../helpers/p2p.js';
 import { useProtocol } from '../../helpers/protocol.js';
+import { proofRecipient } from '../../../node/roles/proof-check.js';
 
 const E18 = 10n ** 18n;
 const keys = devnetL2Keys(2);
@@ -34,12 +35,12 @@ const node = await SidecarNode.start({
     // it commits itself as the prover through a quote it signs (prover-funded deposit)
     chooseProver: async (slot, blockHash) => {
       const t = await client.slotTiming(slot);
-      const quote = { slot: BigInt(slot), blockHash, prover: me, fee: 1n * E18, deposit: 150n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
+      const quote = { slot: BigInt(slot), blockHash, sequencer: me, prover: me, fee: 1n * E18, deposit: 150n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
       return { quote, signature: await client.signQuote(quote) };
     },
   },
   // the stand-in verifier's "proof": the deployer's signature over the block's L1 public inputs
-  encodeProof: async (slot) => ({ proof: await signatureProof(fx.deployer, deployment.verifier, deployment.chainId, await client.publicInputs(slot)), aux: [] }),
+  encodeProof: async (slot, p) => ({ proof: await signatureProof(fx.deployer, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, proofRecipient(p.publicInputs)!)) }),
 });
 after(async () => {
   await node.stop();

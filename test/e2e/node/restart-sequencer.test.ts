@@ -38,7 +38,7 @@ after(async () => {
 /** A quote by the prover wallet for the block (prover-funded deposit). */
 const chooseProver: NonNullable<SequencerOptions['chooseProver']> = async (slot, blockHash) => {
   const t = await fx.clients[0].slotTiming(slot);
-  const quote = { slot: BigInt(slot), blockHash, prover: fx.wallets[PROVER].address, fee: 1n * E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
+  const quote = { slot: BigInt(slot), blockHash, sequencer: fx.wallets[SEQ].address, prover: fx.wallets[PROVER].address, fee: 1n * E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
   return { quote, signature: await fx.clients[PROVER].signQuote(quote) };
 };
 

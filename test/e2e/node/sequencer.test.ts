@@ -54,11 +54,11 @@ async function sequencer(wallet: number, o: Partial<SequencerOptions>): Promise<
   return { seq, pool, keeper, events, client };
 }
 
-/** A quote by the prover wallet (4) for this block: a prover-funded deposit. */
-function quoteFrom(prover = 4): NonNullable<SequencerOptions['chooseProver']> {
+/** A quote by the prover wallet (4) for sequencer `seq`'s block: a prover-funded deposit. */
+function quoteFrom(seq: number, prover = 4): NonNullable<SequencerOptions['chooseProver']> {
   return async (slot, blockHash) => {
     const t = await fx.clients[0].slotTiming(slot);
-    const quote = { slot: BigInt(slot), blockHash, prover: fx.wallets[prover].address, fee: 1n * E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
+    const quote = { slot: BigInt(slot), blockHash, sequencer: fx.wallets[seq].address, prover: fx.wallets[prover].address, fee: 1n * E18, deposit: 100n * E18, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
     return { quote, signature: await fx.clients[prover].signQuote(quote) };
   };
 }
@@ -136,8 +136,8 @@ test('no acceptable quote, block too big to self-prove: nothing committed, txs b
 });
 
 test('a slot lost to another sequencer\'s block: the txs it did not include come back, those it included do not', async () => {
-  const b = await sequencer(2, { chooseProver: quoteFrom() });
-  const c = await sequencer(3, { chooseProver: quoteFrom() });
+  const b = await sequencer(2, { chooseProver: quoteFrom(2) });
+  const c = await sequencer(3, { chooseProver: quoteFrom(3) });
   await chain.syncTo();
   const shared = tx(1, nonce(1), 5n);
   const onlyMine = tx(2, nonce(2), 5n);
@@ -170,7 +170,7 @@ test('a slot lost to another sequencer\'s block: the txs it did not include come
 });
 
 test('a slash: the slashed block\'s txs come back (reorged, then pending) and land in a later block', async () => {
-  const d = await sequencer(1, { chooseProver: quoteFrom() });
+  const d = await sequencer(1, { chooseProver: quoteFrom(1) });
   await chain.syncTo();
   const t = tx(3, nonce(3), 7n);
   await addAll(d.pool, [t]);

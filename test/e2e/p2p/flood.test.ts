@@ -56,7 +56,7 @@ describe('p2p under a burst of 10,000 messages (real nodes on 127.0.0.1)', () =>
       body: encodeTxBody({ from: i % 4, to: (i + 1) % 4, amount: BigInt(i + 1), nonce: i % 50 }), signature: randomBytes(64),
     }));
     const quoteJunk = Array.from({ length: 10_000 }, () => encodeMessage('quotes', {
-      slot: 200n, blockHash: randomBytes(32), prover: fromHex(fx.prover.address, 20), fee: 1n, deposit: 1n, proverFundsDeposit: true, validUntilBlock: 500n, signature: randomBytes(65),
+      slot: 200n, blockHash: randomBytes(32), sequencer: fromHex(fx.prover.address, 20), prover: fromHex(fx.prover.address, 20), fee: 1n, deposit: 1n, proverFundsDeposit: true, validUntilBlock: 500n, signature: randomBytes(65),
     }));
     const farAhead = Array.from({ length: 300 }, (_, i) => encodeMessage('txs', fx.tx(3, 0, 1n, 10_000 + i)));
 

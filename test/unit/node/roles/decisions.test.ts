@@ -3,16 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acceptableQuotes, fitsInTime, largestFitting, quoteFee, quoteRefusal, slashDue, submitDecision } from '../../../../node/roles/decisions.js';
 
-const q = (prover: string, fee: bigint, o: Partial<{ deposit: bigint; proverFundsDeposit: boolean; validUntilBlock: bigint }> = {}) => ({
-  quote: { prover, fee, deposit: o.deposit ?? 100n, proverFundsDeposit: o.proverFundsDeposit ?? true, validUntilBlock: o.validUntilBlock ?? 50n },
+const q = (prover: string, fee: bigint, o: Partial<{ sequencer: string; deposit: bigint; proverFundsDeposit: boolean; validUntilBlock: bigint }> = {}) => ({
+  quote: { sequencer: o.sequencer ?? 'S', prover, fee, deposit: o.deposit ?? 100n, proverFundsDeposit: o.proverFundsDeposit ?? true, validUntilBlock: o.validUntilBlock ?? 50n },
 });
 
 test('acceptableQuotes: terms and funding filter, cheapest first, ties keep arrival order', () => {
-  const got = [q('a', 5n), q('b', 3n), q('c', 3n), q('d', 11n), q('e', 1n, { deposit: 99n }), q('f', 1n, { proverFundsDeposit: false }), q('g', 1n, { validUntilBlock: 40n }), q('h', 2n)];
-  const ok = acceptableQuotes(got, { tip: 10n, minDeposit: 100n, head: 40 }, (x) => x.quote.prover !== 'h');
+  const got = [q('a', 5n), q('b', 3n), q('c', 3n), q('d', 11n), q('e', 1n, { deposit: 99n }), q('f', 1n, { proverFundsDeposit: false }), q('g', 1n, { validUntilBlock: 40n }), q('h', 2n), q('i', 1n, { sequencer: 'T' })];
+  const terms = { sequencer: 's', tip: 10n, minDeposit: 100n, head: 40 };
+  const ok = acceptableQuotes(got, terms, (x) => x.quote.prover !== 'h');
   assert.deepEqual(ok.map((x) => x.quote.prover), ['b', 'c', 'a']);
-  assert.equal(quoteRefusal(got[3].quote, { tip: 10n, minDeposit: 100n, head: 40 }), 'fee above the tip');
-  assert.equal(quoteRefusal(got[6].quote, { tip: 10n, minDeposit: 100n, head: 40 }), 'expired');
+  assert.equal(quoteRefusal(got[3].quote, terms), 'fee above the tip');
+  assert.equal(quoteRefusal(got[6].quote, terms), 'expired');
+  assert.equal(quoteRefusal(got[8].quote, terms), 'names another sequencer');
 });
 
 test('quoteFee: the base fee per block in flight, never below break-even', () => {
@@ -32,14 +34,20 @@ test('fitsInTime and largestFitting: the 20% margin, blocks in flight wait', () 
   assert.equal(largestFitting(32, () => false), 0);
 });
 
-test('submitDecision and slashDue: the proof window and the deadline are exclusive', () => {
-  const base = { pending: true, parentSlot: 3, lastProvenSlot: 3, proofsFrom: 10, deadline: 20 };
+test('submitDecision and slashDue: the proof window and the deadline are exclusive; others\' proofs only as a rescue, never in the prover\'s window', () => {
+  const base = { pending: true, parentSlot: 3, lastProvenSlot: 3, proofsFrom: 10, deadline: 20, exclusiveUntil: 14, recipient: 'p', me: 'p', prover: 'p', rescueBlocks: 3 };
   assert.deepEqual(submitDecision({ ...base, head: 8 }), { submit: false, why: 'too-early' });
   assert.deepEqual(submitDecision({ ...base, head: 9 }), { submit: true });
   assert.deepEqual(submitDecision({ ...base, head: 18 }), { submit: true });
   assert.deepEqual(submitDecision({ ...base, head: 19 }), { submit: false, why: 'too-late' });
   assert.deepEqual(submitDecision({ ...base, head: 12, lastProvenSlot: 2 }), { submit: false, why: 'parent-unproven' });
   assert.deepEqual(submitDecision({ ...base, head: 12, pending: false }), { submit: false, why: 'not-pending' });
+  // a proof naming the prover, held by another node: only in the last rescueBlocks before the deadline
+  assert.deepEqual(submitDecision({ ...base, head: 15, me: 'x' }), { submit: false, why: 'not-mine-yet' });
+  assert.deepEqual(submitDecision({ ...base, head: 16, me: 'x' }), { submit: true });
+  // a proof naming someone else than the committed prover: never inside its exclusive window
+  assert.deepEqual(submitDecision({ ...base, head: 12, recipient: 'x', me: 'x' }), { submit: false, why: 'prover-exclusive' });
+  assert.deepEqual(submitDecision({ ...base, head: 13, recipient: 'x', me: 'x' }), { submit: true });
   assert.equal(slashDue({ head: 18, deadline: 20, pending: true }), false);
   assert.equal(slashDue({ head: 19, deadline: 20, pending: true }), true);
   assert.equal(slashDue({ head: 19, deadline: 20, pending: false }), false);
