@@ -88,7 +88,8 @@ export interface NodeOptions {
 }
 
 /** The gossip topics a node joins: txs (mempool), RFQs and quotes (market), final proofs (market). */
-export const NODE_TOPICS: readonly TopicKind[] = ['txs', 'rfq', 'quotes', 'proofs'];
+/** The gossip topics a node joins. Quotes are not among them: a prover sends its quote to the RFQ's sequencer only (market.ts, quote/1). */
+export const NODE_TOPICS: readonly TopicKind[] = ['txs', 'rfq', 'proofs'];
 
 export class SidecarNode extends EventEmitter {
   readonly mempool = new Mempool();

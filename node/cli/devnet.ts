@@ -592,8 +592,6 @@ export class Devnet {
       proposalBlocks: o.phaseBlocks, revealBlocks: o.phaseBlocks, commitBlocks: o.phaseBlocks,
       provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
       activationDelay: 1, genesisRoot,
-      // the committed prover's exclusive window: the deploy default (8), at most half the proof window
-      proverExclusiveBlocks: Math.min(8, Math.floor((o.provingBlocks + o.submissionBlocks) / 2)),
     };
     let verifier: VerifierChoice;
     if (o.verifier === 'honk') {

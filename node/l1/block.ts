@@ -112,6 +112,9 @@ export interface Rfq {
   deposit: bigint;
   /** last L1 block at which the sequencer reads quotes */
   quoteDeadlineBlock: bigint;
+  /** where quotes go, point to point (never gossiped): the sequencer's libp2p peer id and listen addresses */
+  peer: string;
+  addrs: string[];
 }
 
 export const RFQ_TYPES = {
@@ -121,6 +124,8 @@ export const RFQ_TYPES = {
     { name: 'tip', type: 'uint256' },
     { name: 'deposit', type: 'uint256' },
     { name: 'quoteDeadlineBlock', type: 'uint256' },
+    { name: 'peer', type: 'string' },
+    { name: 'addrs', type: 'string[]' },
   ],
 };
 

@@ -33,7 +33,7 @@ export interface ProtocolParams {
   minProverDeposit: bigint;
   blockReward: bigint;
   submissionReward: bigint;
-  /** from a block's proofsFrom, this many L1 blocks in which only a proof naming its committed prover lands */
+  /** from a block's proofsFrom, this many L1 blocks in which only a proof naming its committed prover lands (default 8, at most half the proof window) */
   proverExclusiveBlocks: number;
   /** share of every slashed deposit that goes to the reward pool, in basis points */
   slashBurnBps: number;
@@ -164,6 +164,11 @@ const bytes32 = (x: bigint) => '0x' + x.toString(16).padStart(64, '0');
 export async function deployProtocol(o: DeployOptions): Promise<Deployment> {
   const log = o.log ?? (() => {});
   const params: ProtocolParams = { ...DEFAULT_PARAMS, ...o.params };
+  // the prover's exclusive window must end before the deadline: unless set, the default (8) is capped at half the proof window
+  if (o.params?.proverExclusiveBlocks === undefined) {
+    const window = (params.earlyProofs ? params.provingBlocks : 0) + params.submissionBlocks;
+    params.proverExclusiveBlocks = Math.min(DEFAULT_PARAMS.proverExclusiveBlocks, Math.floor(window / 2));
+  }
   const provider = o.signer.provider;
   if (!provider) throw new Error('deployProtocol: the signer needs a provider');
   const signer = o.signer instanceof NonceManager ? o.signer : new NonceManager(o.signer);

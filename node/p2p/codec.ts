@@ -41,6 +41,9 @@ export const RfqSsz = new ContainerType({
   deposit: Uint256,
   /** Last L1 block at which the sequencer reads quotes. */
   quoteDeadlineBlock: Uint64,
+  /** The sequencer's libp2p peer id (UTF-8) and up to 4 listen multiaddrs: quotes go there point to point (quote/1), never on gossip. */
+  peer: new ByteListType(128),
+  addrs: new ListCompositeType(new ByteListType(128), 4),
   /** EIP-712 `Rfq` signature (node/l1 `signRfq`) by the sequencer that revealed the block. */
   signature: new ByteVectorType(65),
 });

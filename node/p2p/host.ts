@@ -387,6 +387,21 @@ export class P2PNode {
     return this.reqresp.request(typeof peer === 'string' ? peerIdFromString(peer) : peer, name, body, opts);
   }
 
+  /**
+   * A request to a peer this node may not be connected to: its addresses (e.g. from a signed RFQ) are
+   * added to the peer store first, so the dial can reach it directly. A banned peer is never dialled.
+   */
+  async requestAt(peer: string, addrs: readonly string[], name: string, body: Uint8Array, opts?: { timeoutMs?: number; maxResponseBytes?: number }): Promise<Uint8Array | null> {
+    if (this.isBanned(peer)) throw new ReqRespError('dial-failed', `${name} to ${peer}: the peer is banned`);
+    const id = peerIdFromString(peer);
+    const mas = addrs.flatMap((a) => { try { return [multiaddr(a)]; } catch { return []; } });
+    if (mas.length) await this.libp2p.peerStore.merge(id, { multiaddrs: mas }).catch((e) => this.log.debug({ peer, err: (e as Error).message }, 'peer store merge failed'));
+    return this.reqresp.request(id, name, body, opts);
+  }
+
+  /** The context gossip validation runs with (the market reuses it for point-to-point quotes). */
+  get validationContext(): ValidationContext { return this.opts.validation ?? {}; }
+
   /** Fetches a block by its hash from one peer; null when the peer does not have it. */
   async fetchBlock(peer: string | PeerId, hash: string): Promise<BlockMsg | null> {
     const r = await this.request(peer, BLOCK_BY_HASH, fromHex(hash, 32));

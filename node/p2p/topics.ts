@@ -37,14 +37,15 @@ const MIB = 1024 * KIB;
  * Limits: each is the largest valid encoding of the topic's type (see codec.ts), rounded up.
  * - txs: exactly 96 bytes. Newest txs matter most (older ones are likely already included).
  * - blocks: 1024 txs -> 8 + 32 + 32 + 2*4 (offsets) + 1024*32 + 1024*64 = 98,384 bytes.
- * - rfq / quotes: fixed-size containers (177 / 198 bytes).
+ * - rfq: 177 bytes + the sequencer's peer id and up to 4 addresses (at most ~900); quotes: 218 bytes
+ *   (a quote travels point to point on quote/1, never on this topic).
  * - proofs: up to 2 MiB of proof bytes and 64 public inputs; a proof already queued is work
  *   that will be used, so a full proofs queue drops the newest.
  */
 export const TOPICS: Record<TopicKind, TopicSpec> = {
   txs: { kind: 'txs', maxBytes: 96, queueCapacity: 4096, dropPolicy: 'drop-oldest' },
   blocks: { kind: 'blocks', maxBytes: 100 * KIB, queueCapacity: 64, dropPolicy: 'drop-oldest' },
-  rfq: { kind: 'rfq', maxBytes: 256, queueCapacity: 256, dropPolicy: 'drop-oldest' },
+  rfq: { kind: 'rfq', maxBytes: 1024, queueCapacity: 256, dropPolicy: 'drop-oldest' },
   quotes: { kind: 'quotes', maxBytes: 512, queueCapacity: 1024, dropPolicy: 'drop-oldest' },
   proofs: { kind: 'proofs', maxBytes: 2 * MIB + 4 * KIB, queueCapacity: 64, dropPolicy: 'drop-newest' },
 };

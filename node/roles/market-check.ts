@@ -12,7 +12,17 @@
 // Codes (the closed set below) are counted in `sidecar_gossip_messages_total{code}`.
 import { getAddress } from 'ethers';
 import type { ChainSync, RevealedBlock } from '../chain/index.js';
-import { rfqSigner } from '../l1/block.js';
+import { rfqSigner, type Rfq } from '../l1/block.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The signed terms of an RFQ message (what its EIP-712 signature covers); throws on a peer or address that is not UTF-8. */
+export function rfqTerms(r: RfqMsg): Rfq {
+  return {
+    slot: r.slot, blockHash: hex(r.blockHash), tip: r.tip, deposit: r.deposit, quoteDeadlineBlock: r.quoteDeadlineBlock,
+    peer: utf8.decode(r.peer), addrs: r.addrs.map((a) => utf8.decode(a)),
+  };
+}
 import type { SidecarClient, SidecarConfig, SlotTiming } from '../l1/client.js';
 import { ACCEPT, hex, ignore, reject, type QuoteMsg, type RfqMsg, type Verdict } from '../p2p/index.js';
 
@@ -73,7 +83,7 @@ export class MarketCheck {
     let signer: string;
     try {
       const d = this.client.deployment;
-      signer = rfqSigner(d.chainId, d.sidecar, { slot: r.slot, blockHash: hash, tip: r.tip, deposit: r.deposit, quoteDeadlineBlock: r.quoteDeadlineBlock }, hex(r.signature));
+      signer = rfqSigner(d.chainId, d.sidecar, rfqTerms(r), hex(r.signature));
     } catch (e) {
       return reject(MARKET_CODES.badSignature, `RFQ signature: ${(e as Error).message.slice(0, 120)}`);
     }

@@ -19,15 +19,19 @@ import { rollupPlan } from '../../prover/index.js';
 import type { BlockProof } from '../../prover/types.js';
 import type { ChainNotice } from '../chain/index.js';
 import type { Quote } from '../l1/block.js';
-import { PROOF_KIND, ValidationGate, ignore, reject, type P2PNode, type ProofMsg, type QuoteMsg, type RfqMsg, type ValidatorInfo, type Verdict } from '../p2p/index.js';
+import { HandlerError, PROOF_KIND, ValidationGate, checkMessage, encodeMessage, ignore, reject, type P2PNode, type ProofMsg, type QuoteMsg, type RfqMsg, type ValidatorInfo, type Verdict } from '../p2p/index.js';
 import type { KnownProof, RoleContext } from './context.js';
-import { MarketCheck } from './market-check.js';
+import { MarketCheck, rfqTerms } from './market-check.js';
 import { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
 import { proofRecipient, type FinalProofCheck } from './proof-check.js';
 
 export { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
 
 const hex = (b: Uint8Array): string => hexlify(b).toLowerCase();
+const utf8 = new TextEncoder();
+
+/** Request/response protocol a prover sends its signed quote on, to the RFQ's sequencer only. */
+export const QUOTE_PROTOCOL = 'quote/1';
 
 export interface QuoteOptions {
   /** least fee quoted (token base units) */
@@ -77,10 +81,10 @@ export class Market {
       if (v.result === 'accept') this.checkedRfqs.add(r);
       return v;
     });
-    p2p.addValidator('quotes', (q) => this.check.checkQuote(q));
-    // every market node subscribes to every market topic, so that it relays them
+    // every market node subscribes to the RFQ topic, so that it relays them; quotes never go on gossip
+    // (anyone could read and undercut them): a prover sends its quote to the RFQ's sequencer only, over
+    // a noise-encrypted libp2p stream (QUOTE_PROTOCOL)
     p2p.subscribe('rfq', (r) => { if (this.quoting && this.checkedRfqs.has(r)) void this.onRfq(r).catch((e) => this.ctx.log.warn({ err: e }, 'answering an RFQ failed')); });
-    p2p.subscribe('quotes', (q) => this.onQuote(q));
     p2p.addValidator('proofs', (p, info) => this.validateProof(p, info));
     p2p.subscribe('proofs', (p, info) => this.onProof(p, info.from));
   }
@@ -94,6 +98,20 @@ export class Market {
 
   async init(): Promise<void> {
     for (const { slot, blockHash } of await this.ctx.chain.pendingChain()) this.canonical.set(slot, blockHash.toLowerCase());
+    await this.p2p.registerProtocol(QUOTE_PROTOCOL, (req) => this.serveQuote(req), { timeoutMs: 10_000, maxRequestBytes: 512, maxResponseBytes: 16, rateLimit: { requests: 30, windowMs: 10_000 } });
+  }
+
+  /**
+   * A prover's quote, sent to this sequencer only: the gossip checks (size, decoding, expiry, EIP-712
+   * signature by its prover) and the market's (a revealed block, a funded prover, naming this block's
+   * sequencer); only then is it collected for an RFQ this node has open. Answers 1 (taken) or 0 (no RFQ open).
+   */
+  private async serveQuote(req: Uint8Array): Promise<Uint8Array> {
+    const checked = checkMessage('quotes', req, this.p2p.validationContext);
+    if (checked.verdict.result !== 'accept' || !checked.value) throw new HandlerError('bad-request', `quote refused: ${checked.verdict.result === 'accept' ? 'undecodable' : `${checked.verdict.code}${checked.verdict.detail ? `: ${checked.verdict.detail}` : ''}`}`);
+    const v = await this.check.checkQuote(checked.value);
+    if (v.result !== 'accept') throw new HandlerError('bad-request', `quote refused: ${v.code}${v.detail ? `: ${v.detail}` : ''}`);
+    return Uint8Array.of(this.onQuote(checked.value) ? 1 : 0);
   }
 
   onNotice(n: ChainNotice): void {
@@ -108,10 +126,13 @@ export class Market {
     const { client, config, log } = this.ctx;
     const key = `${slot}/${blockHash.toLowerCase()}`;
     this.quotes.set(key, []);
-    const terms = { slot: BigInt(slot), blockHash: blockHash.toLowerCase(), tip, deposit: config.minProverDeposit, quoteDeadlineBlock: BigInt(quoteDeadlineBlock) };
+    // quotes come back point to point: to this node's peer id and listen addresses, signed into the RFQ
+    // (a relay cannot redirect them)
+    const addrs = this.p2p.addrs.slice(0, 4);
+    const terms = { slot: BigInt(slot), blockHash: blockHash.toLowerCase(), tip, deposit: config.minProverDeposit, quoteDeadlineBlock: BigInt(quoteDeadlineBlock), peer: this.p2p.peerId, addrs };
     // signed with this sequencer's key: peers relay only an RFQ its block's revealer signed
     const signature = await client.signRfq(terms);
-    const rfq: RfqMsg = { ...terms, blockHash: getBytes(blockHash), signature: getBytes(signature) };
+    const rfq: RfqMsg = { ...terms, blockHash: getBytes(blockHash), peer: utf8.encode(terms.peer), addrs: addrs.map((a) => utf8.encode(a)), signature: getBytes(signature) };
     const sent = await this.p2p.publish('rfq', rfq);
     this.stats.rfqsSent++;
     log.info({ slot, blockHash, recipients: sent.recipients, quoteDeadlineBlock }, 'RFQ sent');
@@ -141,15 +162,16 @@ export class Market {
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
   }
 
-  private onQuote(q: QuoteMsg): void {
+  private onQuote(q: QuoteMsg): boolean {
     const key = `${Number(q.slot)}/${hex(q.blockHash)}`;
     const list = this.quotes.get(key);
-    if (!list) return;
+    if (!list) return false;
     this.stats.quotesReceived++;
     list.push({
       quote: { slot: q.slot, blockHash: hex(q.blockHash), sequencer: getAddress(hexlify(q.sequencer)), prover: getAddress(hexlify(q.prover)), fee: q.fee, deposit: q.deposit, proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock },
       signature: hexlify(q.signature),
     });
+    return true;
   }
 
   // ---------------------------------------------------------------- prover side
@@ -193,7 +215,16 @@ export class Market {
     // bound to the block's sequencer (the RFQ's signer): no other sequencer can commit with it
     const quote: Quote = { slot: r.slot, blockHash, sequencer: getAddress(b.sequencer), prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
     const signature = await client.signQuote(quote);
-    await this.p2p.publish('quotes', { ...quote, blockHash: getBytes(blockHash), sequencer: getBytes(quote.sequencer), prover: getBytes(address), signature: getBytes(signature) });
+    const msg: QuoteMsg = { ...quote, blockHash: getBytes(blockHash), sequencer: getBytes(quote.sequencer), prover: getBytes(address), signature: getBytes(signature) };
+    // to the RFQ's sequencer only (its peer id and addresses are in the RFQ it signed), never on gossip
+    const { peer, addrs } = rfqTerms(r);
+    let answer: Uint8Array | null;
+    try {
+      answer = await this.p2p.requestAt(peer, addrs, QUOTE_PROTOCOL, encodeMessage('quotes', msg));
+    } catch (e) {
+      return decline(`the quote could not be delivered to the sequencer's node ${peer}: ${(e as Error).message.slice(0, 160)}`);
+    }
+    if (!answer || answer[0] !== 1) log.info({ slot, blockHash, peer }, 'quote delivered, but the sequencer has no RFQ open for it (closed already?)');
     this.stats.quotesSent++;
     this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), fee: String(fee) });
     log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs), expectedProfit: priced ? String(priced.expected.profit) : undefined }, 'quote sent');

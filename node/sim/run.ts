@@ -164,7 +164,8 @@ export async function runSimulation(sc: Scenario, opts: RunOptions = {}): Promis
         provingBlocks: P.provingBlocks, submissionBlocks: P.submissionBlocks, earlyProofs: P.earlyProofs, reorgWindow: P.reorgWindow,
         minStake: tok(P.minStake), activationDelay: 1, exitDelay: 64, minProverDeposit: minDeposit, blockReward: tok(P.blockReward),
         submissionReward: tok(P.submissionReward), depositRankCap: rankCap,
-        proverExclusiveBlocks: P.proverExclusiveBlocks ?? Math.max(0, Math.min(8, (P.earlyProofs ? P.provingBlocks : 0) + P.submissionBlocks - 1)),
+        // unless the scenario sets it, deploy's default (8, capped at half the proof window)
+        ...(P.proverExclusiveBlocks !== undefined ? { proverExclusiveBlocks: P.proverExclusiveBlocks } : {}),
         slashBurnBps: P.slashBurnBps, slashBountyBps: P.slashBountyBps,
       },
       fundRewards: tok(P.rewardPool),

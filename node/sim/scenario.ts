@@ -63,7 +63,7 @@ export const ScenarioSchema = z.object({
     minProverDeposit: tokens.default(100),
     blockReward: tokens.default(20),
     submissionReward: tokens.default(1),
-    /** the committed prover's exclusive proof window (L1 blocks from proofsFrom); default min(8, the proof window - 1) */
+    /** the committed prover's exclusive proof window (L1 blocks from proofsFrom); default: deploy's (8, at most half the proof window) */
     proverExclusiveBlocks: z.number().int().min(0).optional(),
     /** of a slashed deposit: burned (to the reward pool) and the slasher's bounty, basis points */
     slashBurnBps: bps.default(2000),

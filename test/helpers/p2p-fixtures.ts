@@ -59,7 +59,7 @@ export class Fixtures {
   }
 
   rfq(slot: bigint, blockHash: string): RfqMsg {
-    return { slot, blockHash: fromHex(blockHash, 32), tip: 10n ** 18n, deposit: 100n * 10n ** 18n, quoteDeadlineBlock: 1000n, signature: new Uint8Array(65) };
+    return { slot, blockHash: fromHex(blockHash, 32), tip: 10n ** 18n, deposit: 100n * 10n ** 18n, quoteDeadlineBlock: 1000n, peer: new TextEncoder().encode('12D3KooWTestSequencer'), addrs: [new TextEncoder().encode('/ip4/127.0.0.1/tcp/1')], signature: new Uint8Array(65) };
   }
 
   async quote(slot: bigint, blockHash: string, signer: Signer = this.prover): Promise<QuoteMsg> {

@@ -56,6 +56,8 @@ describe('deploy command (real anvil)', { timeout: 180_000 }, () => {
     assert.equal(cfg.revealBlocks, 3);
     assert.equal(cfg.commitBlocks, 2);
     assert.equal(cfg.provingBlocks, 30);
+    assert.equal(cfg.proverExclusiveBlocks, 2, 'the exclusive window defaults to at most half the proof window (4-block submission phase)');
+    assert.deepEqual([cfg.slashBurnBps, cfg.slashBountyBps], [2000, 100], 'the slash burn and bounty defaults');
     assert.equal(cfg.verifier, d.verifier);
     assert.equal(await c.rewardPool(), 1000n);
     assert.equal(await c.tokenBalance(other.address), 55n);
@@ -109,7 +111,7 @@ describe('deploy command (real anvil)', { timeout: 180_000 }, () => {
     assert.match(a.stderr, /--proposal-blocks must be a non-negative integer, got four/);
     const b = await deployCli(['--out', bad, '--signature-verifier', '--reorg-window', '0']);
     assert.equal(b.code, 1);
-    assert.match(b.stderr, /deploy Sidecar reverted: InvalidConfig\(reason=reorgWindow in 1\.\.65535\)/);
+    assert.match(b.stderr, /deploy Sidecar reverted: InvalidConfig\(reason=reorgWindow in 1\.\.128 \(a slash walks every pending block in one tx\)\)/);
     const c = await deployCli(['--out', bad, '--verifier', other.address]);
     assert.equal(c.code, 1);
     assert.match(c.stderr, /no contract at verifier address/);

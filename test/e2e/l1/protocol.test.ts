@@ -225,14 +225,19 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     assert.equal(await admin.blockStatus(s1), 'Slashed');
     assert.equal(await admin.blockStatus(s1 + 1n), 'Invalidated');
     assert.equal(await admin.blockStatus(s1 + 2n), 'Invalidated');
-    const share = deposit1 / 2n;
-    const dust = deposit1 - 2n * share;
-    assert.equal(dust, 1n);
+    // the deployment's economics: the caller's bounty and the burn come off the top, the rest is shared
+    const cfg = fx.deployment.config;
+    const bounty = (deposit1 * BigInt(cfg.slashBountyBps)) / 10_000n;
+    const burn = (deposit1 * BigInt(cfg.slashBurnBps)) / 10_000n;
+    assert.ok(bounty > 0n && burn > 0n, 'the deploy defaults burn and pay a bounty');
+    const share = (deposit1 - bounty - burn) / 2n;
+    const dust = deposit1 - bounty - burn - 2n * share;
     assert.equal(await admin.creditOf(A), plan[0][2], 'slashed sequencer: its tip back, its deposit gone');
-    assert.equal(await admin.creditOf(B), plan[1][2] + plan[1][3] + share, 'invalidated: tip + deposit + half the slash');
+    assert.equal(await admin.creditOf(B), plan[1][2] + plan[1][3] + share, 'invalidated: tip + deposit + half the rest of the slash');
     assert.equal(await admin.creditOf(C), plan[2][2] + plan[2][3] + share);
     assert.equal(await admin.creditOf(P), 0n);
-    assert.equal(await admin.rewardPool(), pool + dust, 'rounding dust goes to the reward pool');
+    assert.equal(await admin.creditOf(await anyone.address()), bounty, "the slasher's bounty");
+    assert.equal(await admin.rewardPool(), pool + burn + dust, 'the burn and the rounding dust go to the reward pool');
     const st = await admin.chainState();
     assert.equal(st.lastProvenSlot, 0n);
     assert.equal(st.headSlot, 0n);

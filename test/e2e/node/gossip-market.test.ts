@@ -8,8 +8,9 @@
 //  - RFQs that do not match L1 (another tip, a stranger's signature, no signature, another slot,
 //    a deadline past the commitment phase, an unknown block) are Rejected / Ignored with their
 //    codes, reach neither H nor Q, and Q signs no quote for them;
-//  - the sequencer's genuine RFQ, relayed by a raw peer, reaches H and Q, and Q's quote reaches H;
-//  - a validly signed quote of an unfunded prover is Ignored and not relayed;
+//  - the sequencer's genuine RFQ, relayed by a raw peer, reaches H and Q, and Q's quote goes point
+//    to point to the node the RFQ names (R here, on quote/1), never on gossip (no node joins a quotes topic);
+//  - a validly signed quote of an unfunded prover sent to R on quote/1 is refused (unfunded-prover), no blame;
 //  - the genuine RFQ replayed after R's gossip seen-cache expired is Ignored (`duplicate`), not
 //    relayed to a listener that never saw it;
 //  - the blocks topic, which no node consumes, is not joined.
@@ -29,7 +30,6 @@ import { rawPeer } from '../../helpers/raw-peer.js';
 
 const E18 = 10n ** 18n;
 const RFQ = topicName('rfq');
-const QUOTES = topicName('quotes');
 const l2 = await makeL2(4);
 const genesis = l2.keys.map((k, index) => ({ index, publicKey: k.publicKey, balance: 1_000_000n }));
 const fx = await useProtocol({
@@ -53,14 +53,17 @@ const Q = await SidecarNode.start({ dataDir: path.join(root, 'Q'), roles: [], cl
 nodes.push(Q);
 Q.market!.enableQuoting({ baseFee: E18 / 10n, deposit: d.config.minProverDeposit, fits: () => ({ ok: true, needMs: 0, haveMs: 1, active: 0, proveMs: 0 }) });
 const sees = (n: SidecarNode, peer: string, topic: string) => n.p2p!.pubsub.getSubscribers(topic).map(String).includes(peer);
-await waitFor(() => [RFQ, QUOTES].every((t) => sees(Q, R.p2p!.peerId, t) && sees(R, Q.p2p!.peerId, t)), 'the market mesh R-Q');
+await waitFor(() => [RFQ].every((t) => sees(Q, R.p2p!.peerId, t) && sees(R, Q.p2p!.peerId, t)), 'the market mesh R-Q');
 const atR = [{ addr: R.p2p!.addrs[0], peerId: R.p2p!.peerId }];
-const H = await rawPeer(atR, ['rfq', 'quotes']);
+const H = await rawPeer(atR, ['rfq']);
+const utf8 = new TextEncoder();
+const served = (outcome: string) => R.p2p!.metrics.value(R.p2p!.metrics.reqresp, { protocol: 'quote/1', side: 'server', outcome });
 
 const gossip = (topic: string, outcome: string, code = '') => R.p2p!.metrics.value(R.p2p!.metrics.gossip, { topic, outcome, code });
 const rfqMsg = async (signer: Signer | typeof seq | undefined, over: Partial<Omit<RfqMsg, 'signature'>> & { blockHash?: Uint8Array }, base: Omit<RfqMsg, 'signature'>): Promise<Uint8Array> => {
   const m = { ...base, ...over };
-  const terms = { slot: m.slot, blockHash: hex(m.blockHash), tip: m.tip, deposit: m.deposit, quoteDeadlineBlock: m.quoteDeadlineBlock };
+  const dec = new TextDecoder();
+  const terms = { slot: m.slot, blockHash: hex(m.blockHash), tip: m.tip, deposit: m.deposit, quoteDeadlineBlock: m.quoteDeadlineBlock, peer: dec.decode(m.peer), addrs: m.addrs.map((a) => dec.decode(a)) };
   let sig: Uint8Array = new Uint8Array(65);
   if (signer && 'signRfq' in signer) sig = getBytes(await signer.signRfq(terms));
   else if (signer) sig = getBytes(await signRfq(signer, d.chainId, d.sidecar, terms));
@@ -82,7 +85,11 @@ test('RFQs that do not match L1 are refused with their codes, relayed to nobody,
   const blockHash = l1BlockHash(block).toLowerCase();
   await waitFor(async () => Boolean((await R.chain.blockByHash(blockHash)) && (await Q.chain.blockByHash(blockHash))), 'R and Q see the revealed block', 30_000);
   const t = await admin.slotTiming(slot);
-  const base = { slot, blockHash: fromHex(blockHash, 32), tip: 1n * E18, deposit: d.config.minProverDeposit, quoteDeadlineBlock: BigInt(t.commitEnd - 1) };
+  // quotes for this RFQ go to R (its peer id and address are in the signed RFQ)
+  const base = {
+    slot, blockHash: fromHex(blockHash, 32), tip: 1n * E18, deposit: d.config.minProverDeposit, quoteDeadlineBlock: BigInt(t.commitEnd - 1),
+    peer: utf8.encode(R.p2p!.peerId), addrs: [utf8.encode(R.p2p!.addrs[0])],
+  };
   const stranger = Wallet.createRandom();
 
   const cases: { what: string; data: Uint8Array; outcome: 'reject' | 'ignore'; code: string }[] = [
@@ -111,24 +118,23 @@ test('RFQs that do not match L1 are refused with their codes, relayed to nobody,
   await waitFor(() => H.received.get('rfq')!.length === 1, 'H got the genuine RFQ from R');
   assert.equal(hex(H.received.get('rfq')![0].data), hex(genuine));
   await waitFor(() => Q.market!.stats.quotesSent === 1, 'Q quoted the genuine RFQ', 30_000);
-  await waitFor(() => H.received.get('quotes')!.some((m) => hex(decodeMessage('quotes', m.data).prover) === Q.address.toLowerCase()), 'Q\'s quote relayed by R to H');
   assert.equal(Q.market!.stats.quotesSent, 1, 'one quote, for the genuine RFQ only');
-  assert.equal(await gossip(QUOTES, 'accept'), 1, 'R accepted Q\'s quote (a funded prover)');
+  assert.equal(await served('ok'), 1, 'Q\'s quote reached R point to point (quote/1) and passed its checks (a funded prover)');
+  assert.ok(!R.p2p!.topics.includes('quotes') && !Q.p2p!.topics.includes('quotes'), 'no node joins a quotes gossip topic: nobody can read and undercut a quote');
 });
 
-test('a validly signed quote of an unfunded prover is Ignored and not relayed', async () => {
+test('a validly signed quote of an unfunded prover, sent point to point, is refused without blame', async () => {
   assert.ok(slot > 0n, 'runs after the first test');
   const t = await admin.slotTiming(slot);
   const poor = Wallet.createRandom();
   const blockHash = hex(decodeMessage('rfq', genuine).blockHash);
   const q = { slot, blockHash: fromHex(blockHash, 32), sequencer: fromHex(poor.address, 20), prover: fromHex(poor.address, 20), fee: E18 / 100n, deposit: d.config.minProverDeposit, proverFundsDeposit: true, validUntilBlock: BigInt(t.commitEnd - 1) };
   const msg: QuoteMsg = { ...q, signature: getBytes(await signQuote(poor, d.chainId, d.sidecar, quoteOf(q))) };
-  const a = await rawPeer(atR, ['quotes']);
-  const relayed = H.received.get('quotes')!.length;
-  await a.publish('quotes', encodeMessage('quotes', msg));
-  await waitFor(async () => (await gossip(QUOTES, 'ignore', 'unfunded-prover')) === 1, 'R: the unfunded prover\'s quote ignored', 15_000);
-  assert.equal(H.received.get('quotes')!.length, relayed, 'not relayed');
-  assert.ok(!R.p2p!.isBanned(a.peerId), 'no blame: funding can change');
+  const before = await served('bad-request');
+  await assert.rejects(Q.p2p!.requestAt(R.p2p!.peerId, R.p2p!.addrs, 'quote/1', encodeMessage('quotes', msg)),
+    (e: unknown) => (e as { code?: string }).code === 'bad-request' && /unfunded-prover/.test((e as Error).message));
+  assert.equal(await served('bad-request'), before + 1, 'R refused it on quote/1');
+  assert.ok(!R.p2p!.isBanned(Q.p2p!.peerId), 'no blame: funding can change');
 });
 
 test('the genuine RFQ replayed after R\'s gossip seen-cache expired is Ignored as a duplicate and relayed to nobody', async () => {

@@ -84,11 +84,12 @@ test('deposit at risk while the committed block is unproven; 0 after the proof, 
   assert.equal(value(text, 'sidecar_blocks', 'status="proven"'), 0);
   assert.equal(value(text, 'sidecar_rewards_earned_tokens_total', 'kind="prover"'), undefined, 'nothing earned yet');
 
-  // the proof: where the prover role would put a real one
+  // the proof: where the prover role would put a real one (its public inputs name this node as the recipient)
   const c = (await node.chain.block(slot))!;
+  const publicInputs = await client.publicInputs(slot, slot, me);
   node.proofs.add({
     slot, blockHash: c.blockHash!, source: 'local', knownAt: Date.now(),
-    proof: { blockHash: c.blockHash!, slot: BigInt(slot), rootJob: `0x${'00'.repeat(32)}`, circuit: 'stand-in', proof: new Uint8Array(0), publicInputs: [], proven: 0, reused: 0, elapsedMs: 0 },
+    proof: { blockHash: c.blockHash!, slot: BigInt(slot), rootJob: `0x${'00'.repeat(32)}`, circuit: 'stand-in', proof: new Uint8Array(0), publicInputs, proven: 0, reused: 0, elapsedMs: 0 },
   });
   await mineUntil(async () => (await node.chain.block(slot))?.status === 'proven', 'the block proven on L1');
   const cfg = await client.config();

@@ -41,7 +41,7 @@ describe('p2p codec (SSZ)', () => {
       ['blocks', block.subarray(0, 50)],
       ['blocks', (() => { const b = block.slice(); new DataView(b.buffer).setUint32(72, 81, true); return b; })()],
       ['blocks', (() => { const b = block.slice(); new DataView(b.buffer).setUint32(76, new DataView(b.buffer).getUint32(76, true) + 1, true); return b; })()],
-      ['quotes', (() => { const b = QuoteSsz.serialize(samples.quotes); b[8 + 32 + 20 + 32 + 32] = 2; return b; })()],
+      ['quotes', (() => { const b = QuoteSsz.serialize(samples.quotes); b[8 + 32 + 20 + 20 + 32 + 32] = 2; /* slot, blockHash, sequencer, prover, fee, deposit, then the boolean */ return b; })()],
       ['proofs', new Uint8Array(3)],
       ['rfq', new Uint8Array(0)],
     ];
