@@ -66,6 +66,13 @@ async function runPool(blocks: RollupBlock[], args: Args) {
     const info = await pool.circuitInfo(f);
     vkHashes.set(f, { first: BigInt(info.vkHashes!.first), rec: BigInt(info.vkHashes!.rec) });
   }
+  // tree plans: the vk hashes block_root pins (base_*, merge)
+  const roots = [...new Set(plans.flatMap((p) => p.jobs.filter((j) => j.kind === 'root').map((j) => j.circuit)))];
+  const treeVkHashes = new Map<string, Record<string, bigint>>();
+  for (const r of roots) {
+    const info = await pool.circuitInfo(r);
+    treeVkHashes.set(r, Object.fromEntries(Object.entries(info.pinnedVkHashes!).map(([k, v]) => [k, BigInt(v)])));
+  }
   const orch = new M.orchestrator.Orchestrator({ executor: pool, backoffMs: 1000 });
   const total = plans.reduce((s, p) => s + p.jobs.length, 0);
   const progress = new Progress(`prove ${blocks.length}x${blocks[0].txs.length} txs, W=${pool.capacity}`, total);
@@ -84,18 +91,19 @@ async function runPool(blocks: RollupBlock[], args: Args) {
   });
   const results = await Promise.all(blocks.map((b, i) => {
     const fin = plans[i].jobs.find((j) => j.kind === 'final');
-    return orch.submit(M.rollup.rollupBlockTask(b, { plan: plans[i], vkHashes: fin ? vkHashes.get(fin.circuit) : undefined }));
+    const root = plans[i].jobs.find((j) => j.kind === 'root');
+    return orch.submit(M.rollup.rollupBlockTask(b, { plan: plans[i], vkHashes: fin ? vkHashes.get(fin.circuit) : undefined, treeVkHashes: root ? treeVkHashes.get(root.circuit) : undefined }));
   }));
   const makespanMs = performance.now() - t0;
   progress.tick(total);
   const verified = await Promise.all(results.map((r) => pool.verify({ name: r.circuit }, r.proof, r.publicInputs)));
   await orch.close();
   await pool.close();
-  return { plans, results, timings, makespanMs, verified, workers: pool.capacity, threads: pool.threads, vkHashes };
+  return { plans, results, timings, makespanMs, verified, workers: pool.capacity, threads: pool.threads, vkHashes, treeVkHashes };
 }
 
 /** The same jobs, one after another, in a plain bb.js loop in this thread. */
-async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map<string, { first: bigint; rec: bigint }>) {
+async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map<string, { first: bigint; rec: bigint }>, treeVkHashes: Map<string, Record<string, bigint>>) {
   const { ProvingBackend, prevProofOf } = await import('../circuits/backend/prover.js');
   const backend = await ProvingBackend.create({ crs: { dev: true }, threads: 1 });
   const total = plans.reduce((s, p) => s + p.jobs.length, 0);
@@ -108,11 +116,15 @@ async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map
   for (let i = 0; i < blocks.length; i++) {
     const w = M.plan.blockWitness(blocks[i].preState, blocks[i].slot, blocks[i].txs);
     let prev: PrevProof | undefined;
+    const byJob = new Map<string, PrevProof>();
     const fin = plans[i].jobs.find((j) => j.kind === 'final');
+    const root = plans[i].jobs.find((j) => j.kind === 'root');
+    const mergeVkHash = root ? treeVkHashes.get(root.circuit)?.merge : undefined;
     for (const job of M.plan.topoOrder(plans[i])) {
       const c = await backend.circuit(job.circuit);
       const tw = performance.now();
-      const s = M.plan.segmentInputs(plans[i], job, w, { prevProof: prev, vkHashes: fin ? vkHashes.get(fin.circuit) : undefined });
+      const childProofs = job.deps.length === 2 ? [byJob.get(job.deps[0])!, byJob.get(job.deps[1])!] as const : undefined;
+      const s = M.plan.segmentInputs(plans[i], job, w, { prevProof: prev, vkHashes: fin ? vkHashes.get(fin.circuit) : undefined, mergeVkHash, childProofs });
       const witness = await backend.execute(c, s.inputs);
       const witnessMs = performance.now() - tw;
       const rssBefore = process.memoryUsage.rss();
@@ -121,7 +133,10 @@ async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map
       const p = await backend.prove(c, witness);
       clearInterval(sampler);
       peak = Math.max(peak, process.memoryUsage.rss());
-      if (c.flavour === 'recursive') prev = prevProofOf(p, await backend.vk(c));
+      if (c.flavour === 'recursive') {
+        prev = prevProofOf(p, await backend.vk(c));
+        byJob.set(job.id, prev);
+      }
       const e = perCircuit.get(job.circuit) ?? { proveMs: [], witnessMs: [], peakRssMB: 0 };
       e.proveMs.push(p.ms);
       e.witnessMs.push(witnessMs);
@@ -205,7 +220,7 @@ export async function main(argv: string[]): Promise<void> {
   const bound = lowerBound(pool.timings, pool.plans, pool.workers);
   const makespanRatio = pool.makespanMs / bound.lowerBoundMs;
   log(`makespan ${(pool.makespanMs / 1000).toFixed(1)} s, lower bound ${(bound.lowerBoundMs / 1000).toFixed(1)} s, ratio ${makespanRatio.toFixed(3)}; bb.js verify: ${pool.verified.every(Boolean)}`);
-  const naive = args.naive ? await runNaive(blocks, pool.plans, pool.vkHashes) : undefined;
+  const naive = args.naive ? await runNaive(blocks, pool.plans, pool.vkHashes, pool.treeVkHashes) : undefined;
   const l1 = args.l1 ? await verifyOnL1(pool.results) : { ok: false, note: 'skipped (--no-l1)' };
   log(`L1: ${l1.ok} (${l1.note})`);
   const perCircuit: Record<string, unknown> = {};

@@ -126,3 +126,16 @@ test('lift climbs with zero subtrees; a base leaf must be aligned', () => {
   assert.throws(() => baseNode(block, [4, 10], 8, 0n), /not aligned/);
   assert.throws(() => baseNode(block, [0, 9], 8, 0n), /does not fit/);
 });
+
+test('the default cost model carries the tree circuits\' gate counts and sizes', async () => {
+  const { DEFAULT_COST_MODEL } = await import('../../../circuits/plan.js');
+  for (const name of ['base_8', 'base_32', 'merge', 'block_root']) {
+    const m = DEFAULT_COST_MODEL.circuits.find((x) => x.name === name)!;
+    assert.deepEqual([m.kind, m.capacity, m.circuitSize], [c[name].kind, c[name].capacity, c[name].circuitSize], name);
+    // merge / block_root here pin dummy constants (a few gates differ from the real build's)
+    if (name.startsWith('base_')) assert.equal(m.gates, c[name].gates, name);
+    else assert.ok(Math.abs(m.gates - c[name].gates) < 100, `${name}: ${m.gates} vs ${c[name].gates}`);
+  }
+  // none pads to the next power of two by a few gates
+  for (const name of ['base_8', 'base_32', 'merge', 'block_root']) assert.ok(c[name].gates < 0.8 * c[name].circuitSize, `${name}: ${c[name].gates} of ${c[name].circuitSize}`);
+});
