@@ -66,6 +66,7 @@ export interface CostModel {
 
 /**
  * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the committed circuits
+ * (merge / block_root as built with the dev CRS's pinned vk hashes: `npm run build:circuits -- --dev-crs`)
  * and the issue's single-thread proving speed (~95 s for 2^20, 3.8 s for 2^15).
  * `costModelFrom(circuits)` builds the same from compiled artifacts.
  */
