@@ -114,11 +114,6 @@ export class RemoteAgent {
           continue;
         }
         for (const [jobId, result] of reply.results) {
-          // verifying a proof can take longer than the agent waits for a poll (a 2^21 proof on a
-          // loaded machine): keep polling with the same ack meanwhile (a heartbeat, nothing acked)
-          const keepalive = setInterval(() => {
-            void p2p.request(this.peerId, PROTO_POLL, new Uint8Array(encodeFrame({ leaseId: offer.leaseId, ack })), { timeoutMs: opts.requestTimeoutMs, maxResponseBytes: MAX_FRAME_BYTES }).catch(() => {});
-          }, Math.max(opts.heartbeatMs, 1000));
           try {
             // recursive-flavour proofs as fields come from the proof bytes, never from the agent's word
             const r = result.proofFields ? { ...result, proofFields: bytesToFields(result.proof).map((f) => `0x${f.toString(16).padStart(64, '0')}`) } : result;
@@ -128,8 +123,6 @@ export class RemoteAgent {
             // refused: a proof that does not verify or fails the block's check
             this.hub.drop(this, (e as Error).message, { ban: true });
             return;
-          } finally {
-            clearInterval(keepalive);
           }
           ack++;
           progressAt = Date.now();
