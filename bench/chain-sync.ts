@@ -36,7 +36,7 @@ export async function main(args: string[]): Promise<void> {
     const state = await WorldState.create(genesis);
     const deployment = await deployProtocol({
       signer: wallets[0], fundRewards: 1000n * E18, mint: wallets.map((w) => ({ to: w.address, amount: 1_000_000n * E18 })),
-      params: { genesisRoot: state.root(), proposalBlocks: 2, revealBlocks: 2, commitBlocks: 2, provingBlocks: 40, submissionBlocks: 4, reorgWindow: 64 },
+      params: { genesisRoot: state.root(), proposalBlocks: 2, revealBlocks: 2, commitBlocks: 2, provingBlocks: 40, submissionBlocks: 4, reorgWindow: 64, proverExclusiveBlocks: 0 },
     });
     const admin = SidecarClient.connect({ deployment, rpc: provider, signer: wallets[0] });
     const seq = admin.withSigner(wallets[1]);
@@ -74,7 +74,7 @@ export async function main(args: string[]): Promise<void> {
       await mineTo(t.commitStart);
       await seq.commitProver(slot, await prover.address(), 100n * E18);
       await mineTo(t.commitEnd);
-      await prover.submitProof(slot, await signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(slot)));
+      await prover.submitProof(slot, await signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(slot, slot, await prover.address())));
       progress.tick(i + 1);
     }
     const head = await provider.getBlockNumber();

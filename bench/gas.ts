@@ -47,7 +47,7 @@ export async function main(args: string[]): Promise<void> {
     const params = {
       proposalBlocks: 8, revealBlocks: 8, commitBlocks: 8, provingBlocks: 40, submissionBlocks: 8, earlyProofs: true,
       reorgWindow: 8, minStake: 1000n * E18, activationDelay: 1, minProverDeposit: 100n * E18,
-      blockReward: 10n * E18, submissionReward: 1n * E18, genesisRoot: l2.genesisRoot,
+      blockReward: 10n * E18, submissionReward: 1n * E18, genesisRoot: l2.genesisRoot, proverExclusiveBlocks: 0,
     };
     const deployment = await deployProtocol({
       signer: wallets[0], params, fundRewards: 1000n * E18,
@@ -88,7 +88,7 @@ export async function main(args: string[]): Promise<void> {
       if (found === 0) throw new Error('no call into the verifier in the submitProof trace');
       return found;
     };
-    const proofFor = async (slot: bigint) => signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(slot));
+    const proofFor = async (slot: bigint) => signatureProof(wallets[0], deployment.verifier, deployment.chainId, await admin.publicInputs(slot, slot, addr[6]));
 
     // reveal cost by block size (each on its own proposal; chain state restored after each)
     const revealBySize: Record<number, number> = {};

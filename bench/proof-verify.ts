@@ -13,6 +13,7 @@ import { PROOF_KIND, decodeMessage, encodeMessage, fromHex, hex } from '../node/
 import { Prover } from '../prover/index.js';
 import { ProofVerifier } from '../prover/verifier.js';
 import { Progress, log, printResult } from './lib/report.js';
+import { BENCH_RECIPIENT } from './lib/blocks.js';
 
 export async function main(argv: string[]): Promise<void> {
   const i = argv.indexOf('--rounds');
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   log('proving one single_1 block (real proof, INSECURE dev CRS)');
   const prover = await Prover.start({ workers: 1, threads: 1, crs: { dev: true } });
   const t0 = performance.now();
-  const p = await prover.proveBlock({ blockHash: `0x${'bf'.repeat(32)}`, slot: 1n, preState: state, txs: [tx], deadline: 0 });
+  const p = await prover.proveBlock({ blockHash: `0x${'bf'.repeat(32)}`, slot: 1n, preState: state, txs: [tx], recipient: BENCH_RECIPIENT, deadline: 0 });
   const proveMs = performance.now() - t0;
   await prover.close();
 

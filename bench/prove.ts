@@ -1,13 +1,19 @@
-// `npm run bench -- prove --txs N [--blocks B] [--workers W] [--threads T] [--no-naive] [--no-l1]`
+// `npm run bench -- prove --txs N [--blocks B] [--backend native|wasm|auto] [--workers W] [--threads T]
+//                        [--no-compare] [--no-l1] [--naive]`
 //
 // Proves B rollup blocks of N txs each (chained states, INSECURE dev CRS) with the node's
-// prover (Piscina pool of W workers + orchestrator), then the same jobs one after another in
-// a plain bb.js loop in one thread (the naive baseline), in the same run. Reports per
-// circuit type proving/witness time and peak memory of one prover, the makespan and its ratio
-// to the lower bound max(total work / W, longest chain) from the measured job times, the
-// speed-up over the naive loop, and whether the final proofs verify with the generated
-// Solidity verifiers on anvil. Writes JSON and an SVG chart (a Gantt of the jobs on the
-// workers) to bench/results/, and ends with one JSON line.
+// prover (Piscina pool of W workers on one backend + orchestrator). The workers are warmed
+// first (backend, CRS, every planned circuit and its vk: `coldStartMs`, outside the timed
+// part); the makespan runs from submitting the blocks to the last block proof. From the jobs'
+// measured times (witness + proving) it reports the plan's shape, the total work, the
+// critical path (longest chain of dependent jobs), the lower bound max(total / W, critical
+// path), the makespan's ratio to it, and a greedy list schedule of the same times
+// (circuits/plan-stats.ts). Then the block proofs are verified on a real anvil through the
+// deployed HonkVerifierRouter (`verifiedOnL1`), and one circuit (single_1) is proven by both
+// backends, native then WASM, in this process (`nativeVsWasm`, CPU time of the proving
+// call; `--no-compare` skips it). `--naive` adds the old baseline: the same jobs one after
+// another in one backend in this thread. Writes JSON and an SVG Gantt chart to
+// bench/results/, and ends with one JSON line.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,13 +32,14 @@ async function loadModules() {
   return {
     l2: await import('../circuits/l2/index.js'),
     plan: await import('../circuits/plan.js'),
+    stats: await import('../circuits/plan-stats.js'),
     orchestrator: await import('../prover/orchestrator.js'),
     pool: await import('../prover/pool.js'),
     rollup: await import('../prover/rollup.js'),
   };
 }
 
-interface Args { txs: number; blocks: number; workers: number; threads: number; naive: boolean; l1: boolean }
+interface Args { txs: number; blocks: number; workers: number; threads: number; backend: 'native' | 'wasm' | 'auto'; naive: boolean; l1: boolean; compare: boolean }
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string) => {
@@ -47,25 +54,34 @@ function parseArgs(argv: string[]): Args {
     return n;
   };
   const d = M.pool.defaultPoolShape();
+  const backend = get('backend') ?? process.env.SIDECAR_PROVER_BACKEND ?? 'auto';
+  if (backend !== 'native' && backend !== 'wasm' && backend !== 'auto') throw new Error(`--backend must be native, wasm or auto, got ${backend}`);
   return {
-    txs: int('txs', 1, 0), blocks: int('blocks', 2), workers: int('workers', d.workers), threads: int('threads', d.threads),
-    naive: !argv.includes('--no-naive'), l1: !argv.includes('--no-l1'),
+    txs: int('txs', 1, 0), blocks: int('blocks', 2), workers: int('workers', d.workers), threads: int('threads', d.threads), backend,
+    naive: argv.includes('--naive'), l1: !argv.includes('--no-l1'), compare: !argv.includes('--no-compare'),
   };
 }
 
-interface JobTiming { jobId: string; block: number; circuit: string; worker: number; startMs: number; endMs: number; proveMs: number; witnessMs: number }
+interface JobTiming { jobId: string; block: number; circuit: string; worker: number; startMs: number; endMs: number; proveMs: number; witnessMs: number; cpuMs?: number }
 
 async function runPool(blocks: RollupBlock[], args: Args) {
-  const pool = new M.pool.ProverPool({ workers: args.workers, threads: args.threads, crs: { dev: true } });
-  log(`pool: ${pool.capacity} workers x ${pool.threads} threads (backend: ${process.env.SIDECAR_PROVER_BACKEND || "auto"}); warming up (backend, CRS, vks)`);
-  await pool.warm();
-  const plans = blocks.map((b) => M.rollup.rollupPlan(b));
+  const pool = new M.pool.ProverPool({ workers: args.workers, threads: args.threads, crs: { dev: true }, backend: args.backend });
+  // planned with the pool's cost model (its workers' backend: one worker's backend starts here)
+  await pool.backendKind();
+  const plans = blocks.map((b) => M.rollup.rollupPlan(b, pool.costModel()));
+  const circuits = [...new Set(plans.flatMap((p) => p.jobs.map((j) => j.circuit)))];
+  log(`pool: ${pool.capacity} workers x ${pool.threads} threads (backend choice: ${args.backend}); warming up: backend, CRS, ${circuits.join(', ')} and their vks (not timed)`);
+  const tw = performance.now();
+  const warmed = await pool.warm(circuits);
   const finals = [...new Set(plans.flatMap((p) => p.jobs.filter((j) => j.kind === 'final').map((j) => j.circuit)))];
   const vkHashes = new Map<string, { first: bigint; rec: bigint }>();
   for (const f of finals) {
     const info = await pool.circuitInfo(f);
     vkHashes.set(f, { first: BigInt(info.vkHashes!.first), rec: BigInt(info.vkHashes!.rec) });
   }
+  const backend = await pool.backendKind();
+  const coldStartMs = performance.now() - tw;
+  log(`warm in ${(coldStartMs / 1000).toFixed(1)} s (workers ${warmed.map((w) => `${w.worker}: ${(w.ms / 1000).toFixed(1)} s`).join(', ')}); backend: ${backend}`);
   // tree plans: the vk hashes block_root pins (base_*, merge)
   const roots = [...new Set(plans.flatMap((p) => p.jobs.filter((j) => j.kind === 'root').map((j) => j.circuit)))];
   const treeVkHashes = new Map<string, Record<string, bigint>>();
@@ -75,19 +91,20 @@ async function runPool(blocks: RollupBlock[], args: Args) {
   }
   const orch = new M.orchestrator.Orchestrator({ executor: pool, backoffMs: 1000 });
   const total = plans.reduce((s, p) => s + p.jobs.length, 0);
-  const progress = new Progress(`prove ${blocks.length}x${blocks[0].txs.length} txs, W=${pool.capacity}`, total);
+  const progress = new Progress(`prove ${blocks.length}x${blocks[0].txs.length} txs, W=${pool.capacity}, ${backend}`, total);
   const timings: JobTiming[] = [];
   const started = new Map<string, number>();
   const blockOf = new Map(plans.flatMap((p, i) => p.jobs.map((j) => [j.id, i] as const)));
-  const t0 = performance.now();
   let done = 0;
+  progress.tick(0, 'submitting');
+  const t0 = performance.now();
   orch.on('job:started', (e: JobEvent) => started.set(e.jobId, performance.now() - t0));
   orch.on('job:finished', (e: JobEvent & { result: JobResult }) => {
     timings.push({
       jobId: e.jobId, block: blockOf.get(e.jobId)!, circuit: e.circuit, worker: e.result.worker ?? 0, startMs: started.get(e.jobId)!, endMs: performance.now() - t0,
-      proveMs: e.result.proveMs, witnessMs: e.result.witnessMs,
+      proveMs: e.result.proveMs, witnessMs: e.result.witnessMs, cpuMs: e.result.cpuMs,
     });
-    progress.tick(++done, e.circuit);
+    progress.tick(++done, `${e.circuit} ${(e.result.proveMs / 1000).toFixed(1)} s`);
   });
   const results = await Promise.all(blocks.map((b, i) => {
     const fin = plans[i].jobs.find((j) => j.kind === 'final');
@@ -97,21 +114,50 @@ async function runPool(blocks: RollupBlock[], args: Args) {
   const makespanMs = performance.now() - t0;
   progress.tick(total);
   const verified = await Promise.all(results.map((r) => pool.verify({ name: r.circuit }, r.proof, r.publicInputs)));
+  const costModel = pool.costModel();
   await orch.close();
   await pool.close();
-  return { plans, results, timings, makespanMs, verified, workers: pool.capacity, threads: pool.threads, vkHashes, treeVkHashes };
+  return { plans, results, timings, makespanMs, coldStartMs, verified, workers: pool.capacity, threads: pool.threads, vkHashes, treeVkHashes, backend, costModel };
+}
+
+/** One single_1 block proven by the native then the WASM backend in this thread: CPU ms of each proving call (vk and CRS loaded first). */
+async function compareBackends(block: RollupBlock, threads: number) {
+  const { ProvingBackend } = await import('../circuits/backend/prover.js');
+  const circuit = 'single_1';
+  const out: Record<'native' | 'wasm', { ms: number; cpuMs: number; verified: boolean }> = {} as never;
+  const plan = M.plan.planBlock({ blockHash: block.blockHash, slot: block.slot, txCount: block.txs.length },
+    { ...M.plan.DEFAULT_COST_MODEL, circuits: M.plan.DEFAULT_COST_MODEL.circuits.filter((c) => c.name === circuit) });
+  const w = M.plan.blockWitness(block.preState, block.slot, block.txs);
+  for (const kind of ['native', 'wasm'] as const) {
+    log(`nativeVsWasm: proving ${circuit} with the ${kind} backend (${threads} thread${threads > 1 ? 's' : ''})`);
+    const backend = await ProvingBackend.create({ crs: { dev: true }, backend: kind, threads });
+    try {
+      const c = await backend.circuit(circuit);
+      await backend.warm(c); // vk and CRS: not timed
+      const s = M.plan.segmentInputs(plan, plan.jobs[0], w);
+      const p = await backend.prove(c, await backend.execute(c, s.inputs));
+      out[kind] = { ms: p.ms, cpuMs: p.cpuMs ?? Number.NaN, verified: await backend.verify(c, p) };
+      log(`nativeVsWasm: ${kind} ${circuit} ${(p.ms / 1000).toFixed(1)} s wall, ${((p.cpuMs ?? Number.NaN) / 1000).toFixed(1)} s CPU, verified ${out[kind].verified}`);
+    } finally {
+      await backend.destroy();
+    }
+  }
+  return {
+    circuit, nativeCpuMs: out.native.cpuMs, wasmCpuMs: out.wasm.cpuMs, ratio: Number((out.wasm.cpuMs / out.native.cpuMs).toFixed(2)),
+    nativeWallMs: out.native.ms, wasmWallMs: out.wasm.ms, verified: out.native.verified && out.wasm.verified,
+  };
 }
 
 /** The same jobs, one after another, in a plain bb.js loop in this thread. */
-async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map<string, { first: bigint; rec: bigint }>, treeVkHashes: Map<string, Record<string, bigint>>) {
+async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map<string, { first: bigint; rec: bigint }>, kind: 'native' | 'wasm', treeVkHashes: Map<string, Record<string, bigint>>) {
   const { ProvingBackend, prevProofOf } = await import('../circuits/backend/prover.js');
-  const backend = await ProvingBackend.create({ crs: { dev: true }, threads: 1 });
+  const backend = await ProvingBackend.create({ crs: { dev: true }, threads: 1, backend: kind });
   const total = plans.reduce((s, p) => s + p.jobs.length, 0);
   const progress = new Progress('naive loop (1 thread)', total);
   const perCircuit = new Map<string, { proveMs: number[]; witnessMs: number[]; peakRssMB: number }>();
   let done = 0;
   // circuits (and vks) loaded before timing, as the pool's warm-up does
-  for (const c of new Set(plans.flatMap((p) => p.jobs.map((j) => j.circuit)))) await backend.vk(await backend.circuit(c));
+  for (const c of new Set(plans.flatMap((p) => p.jobs.map((j) => j.circuit)))) await backend.warm(await backend.circuit(c));
   const t0 = performance.now();
   for (let i = 0; i < blocks.length; i++) {
     const w = M.plan.blockWitness(blocks[i].preState, blocks[i].slot, blocks[i].txs);
@@ -167,23 +213,6 @@ async function verifyOnL1(results: BlockProof[]): Promise<{ ok: boolean; note: s
   }
 }
 
-/** max(total work / W, longest chain) from the measured job times (proving + witness). */
-function lowerBound(timings: JobTiming[], plans: ProofPlan[], workers: number): { lowerBoundMs: number; totalWorkMs: number; longestChainMs: number } {
-  const work = (t: JobTiming) => t.proveMs + t.witnessMs;
-  const totalWorkMs = timings.reduce((s, t) => s + work(t), 0);
-  // the longest dependency path of any plan, weighted by measured job times
-  const byId = new Map(timings.map((t) => [t.jobId, work(t)]));
-  let longestChainMs = 0;
-  for (const p of plans) {
-    const finish = new Map<string, number>();
-    for (const j of M.plan.topoOrder(p)) {
-      finish.set(j.id, (byId.get(j.id) ?? 0) + Math.max(0, ...j.deps.map((d) => finish.get(d) ?? 0)));
-      longestChainMs = Math.max(longestChainMs, finish.get(j.id)!);
-    }
-  }
-  return { lowerBoundMs: Math.max(totalWorkMs / workers, longestChainMs), totalWorkMs, longestChainMs };
-}
-
 function svgChart(timings: JobTiming[], figures: { makespanMs: number; lowerBoundMs: number; naiveMs?: number; workers: number; title: string }): string {
   const workers = [...new Set(timings.map((t) => t.worker))].sort((a, b) => a - b);
   const W = 900, rowH = 28, left = 90, top = 40;
@@ -214,47 +243,54 @@ export async function main(argv: string[]): Promise<void> {
   process.env.SIDECAR_LOG_LEVEL ??= 'warn';
   M = await loadModules();
   const args = parseArgs(argv);
-  log(`${args.blocks} blocks of ${args.txs} txs, ${args.workers} workers x ${args.threads} threads, ${os.availableParallelism()} cores (INSECURE dev CRS)`);
+  log(`${args.blocks} blocks of ${args.txs} txs, ${args.workers} workers x ${args.threads} threads, backend ${args.backend}, ${os.availableParallelism()} cores (INSECURE dev CRS)`);
   const blocks = await makeBlocks(args.txs, args.blocks);
   const pool = await runPool(blocks, args);
-  const bound = lowerBound(pool.timings, pool.plans, pool.workers);
-  const makespanRatio = pool.makespanMs / bound.lowerBoundMs;
-  log(`makespan ${(pool.makespanMs / 1000).toFixed(1)} s, lower bound ${(bound.lowerBoundMs / 1000).toFixed(1)} s, ratio ${makespanRatio.toFixed(3)}; bb.js verify: ${pool.verified.every(Boolean)}`);
-  const naive = args.naive ? await runNaive(blocks, pool.plans, pool.vkHashes, pool.treeVkHashes) : undefined;
+  // each job's time as a worker spends it: its witness, then its proof
+  const times = new Map(pool.timings.map((t) => [t.jobId, t.proveMs + t.witnessMs]));
+  const st = M.stats.planStats(pool.plans, pool.workers, times);
+  const makespanRatio = pool.makespanMs / st.lowerBoundMs;
+  log(`plan ${JSON.stringify(M.stats.planShape(pool.plans))}; makespan ${(pool.makespanMs / 1000).toFixed(1)} s, total work ${(st.totalWorkMs / 1000).toFixed(1)} s, critical path ${(st.criticalPathMs / 1000).toFixed(1)} s, ` +
+    `lower bound ${(st.lowerBoundMs / 1000).toFixed(1)} s, ratio ${makespanRatio.toFixed(3)} (greedy list schedule of the same times: ${(st.listScheduleMs / 1000).toFixed(1)} s); bb.js verify: ${pool.verified.every(Boolean)}`);
   const l1 = args.l1 ? await verifyOnL1(pool.results) : { ok: false, note: 'skipped (--no-l1)' };
   log(`L1: ${l1.ok} (${l1.note})`);
+  const nativeVsWasm = args.compare ? await compareBackends((await makeBlocks(1, 1))[0], args.threads) : null;
+  const naive = args.naive ? await runNaive(blocks, pool.plans, pool.vkHashes, pool.backend, pool.treeVkHashes) : undefined;
   const perCircuit: Record<string, unknown> = {};
+  const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   for (const c of new Set(pool.timings.map((t) => t.circuit))) {
     const ts = pool.timings.filter((t) => t.circuit === c);
-    const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
     const nv = naive?.perCircuit.get(c);
+    const cpu = ts.map((t) => t.cpuMs).filter((x): x is number => Number.isFinite(x));
     perCircuit[c] = {
-      jobs: ts.length, proveMsPool: avg(ts.map((t) => t.proveMs)), witnessMsPool: avg(ts.map((t) => t.witnessMs)),
+      jobs: ts.length, proveMsPool: avg(ts.map((t) => t.proveMs)), cpuMsPool: cpu.length ? avg(cpu) : undefined, witnessMsPool: avg(ts.map((t) => t.witnessMs)),
+      costModelMs: pool.costModel.times[pool.backend][c],
       proveMsNaive: nv ? avg(nv.proveMs) : undefined, witnessMsNaive: nv ? avg(nv.witnessMs) : undefined, peakRssMBOneProver: nv?.peakRssMB,
     };
   }
   const proofs = pool.timings.length;
   const txsTotal = args.txs * args.blocks;
+  const round = (x: number) => Math.round(x);
   const figures = {
-    txs: args.txs, blocks: args.blocks, workers: pool.workers, threads: pool.threads, cores: os.availableParallelism(),
-    proofs, makespanMs: Math.round(pool.makespanMs), lowerBoundMs: Math.round(bound.lowerBoundMs), makespanRatio: Number(makespanRatio.toFixed(3)),
-    totalWorkMs: Math.round(bound.totalWorkMs), longestChainMs: Math.round(bound.longestChainMs),
-    naiveMs: naive ? Math.round(naive.naiveMs) : null, speedupVsNaive: naive ? Number((naive.naiveMs / pool.makespanMs).toFixed(3)) : null,
+    backend: pool.backend, txs: args.txs, blocks: args.blocks, workers: pool.workers, threads: pool.threads, cores: os.availableParallelism(),
+    plan: M.stats.planShape(pool.plans), proofs,
+    coldStartMs: round(pool.coldStartMs), makespanMs: round(pool.makespanMs), totalWorkMs: round(st.totalWorkMs), criticalPathMs: round(st.criticalPathMs),
+    criticalPathShare: Number((st.criticalPathMs / st.totalWorkMs).toFixed(3)),
+    lowerBoundMs: round(st.lowerBoundMs), makespanRatio: Number(makespanRatio.toFixed(3)), listScheduleMs: round(st.listScheduleMs), grahamBoundMs: round(st.grahamBoundMs),
+    naiveMs: naive ? round(naive.naiveMs) : null, speedupVsNaive: naive ? Number((naive.naiveMs / pool.makespanMs).toFixed(3)) : null,
     proofsPerMinute: Number(((proofs * 60_000) / pool.makespanMs).toFixed(2)), txsPerMinute: Number(((txsTotal * 60_000) / pool.makespanMs).toFixed(2)),
-    naiveTxsPerMinute: naive ? Number(((txsTotal * 60_000) / naive.naiveMs).toFixed(2)) : null,
-    verifiedBbjs: pool.verified.every(Boolean), verifiedOnL1: l1.ok, l1Note: l1.note,
+    verifiedBbjs: pool.verified.every(Boolean), verifiedOnL1: l1.ok, l1Note: l1.note, nativeVsWasm,
     plans: pool.plans.map((p) => p.jobs.map((j) => j.circuit).join('->')), perCircuit,
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const base = path.join(dir, `prove-${args.blocks}x${args.txs}-w${pool.workers}-${stamp}`);
+  const base = path.join(dir, `prove-${args.blocks}x${args.txs}-w${pool.workers}-${pool.backend}-${stamp}`);
   writeFileSync(`${base}.json`, JSON.stringify({ ...figures, jobs: pool.timings }, null, 2));
-  writeFileSync(`${base}.svg`, svgChart(pool.timings, { ...figures, naiveMs: naive?.naiveMs, title: `${args.blocks} blocks x ${args.txs} txs, W=${pool.workers}: makespan ${(pool.makespanMs / 1000).toFixed(1)} s, ratio ${makespanRatio.toFixed(2)} to the bound, ${naive ? `${figures.speedupVsNaive}x naive` : ''}` }));
+  writeFileSync(`${base}.svg`, svgChart(pool.timings, { makespanMs: pool.makespanMs, lowerBoundMs: st.lowerBoundMs, naiveMs: naive?.naiveMs, workers: pool.workers,
+    title: `${args.blocks} blocks x ${args.txs} txs, W=${pool.workers}, ${pool.backend}: makespan ${(pool.makespanMs / 1000).toFixed(1)} s, ratio ${makespanRatio.toFixed(2)} to the bound${naive ? `, ${figures.speedupVsNaive}x naive` : ''}` }));
   log(`wrote ${base}.json and .svg`);
-  printResult({
-    txs: figures.txs, blocks: figures.blocks, workers: figures.workers, makespanMs: figures.makespanMs, lowerBoundMs: figures.lowerBoundMs,
-    makespanRatio: figures.makespanRatio, naiveMs: figures.naiveMs, speedupVsNaive: figures.speedupVsNaive, verifiedOnL1: figures.verifiedOnL1, peakRssMB: figures.peakRssMB,
-  });
+  const { perCircuit: _p, plans: _pl, l1Note: _n, ...line } = figures;
+  printResult(line);
 }

@@ -1,6 +1,6 @@
 // The submitter's latency: from "final proof known" (put in the node's proof book, as the prover
 // or the gossip path does) to "tx sent" (the node's eth_sendRawTransaction answered) and to
-// "mined", against a same-run baseline: a bare ethers `contract.submitProof(...)` of the same kind
+// "mined", against a same-run baseline: a bare ethers `contract.submitProofRange(...)` of the same kind
 // of proof from another key (ethers' own estimate, nonce and fee look-ups included). The ratio is
 // the submitter role's overhead: its tick, the L1 pre-flight (block status, slot timing, chain
 // state), the skip-if-proven check, the fee look-up for the profit log, and the sender's estimate.
@@ -103,7 +103,7 @@ export async function main(args: string[]): Promise<void> {
     const total = n + Math.ceil(n / 2) + races; // measured + already-proven checks reuse the baseline's + races
     const deployment = await deployProtocol({
       signer: deployer, fundRewards: 10_000n * E18, mint: [{ to: seqW.address, amount: 1_000_000n * E18 }],
-      params: { genesisRoot: root, proposalBlocks: 2, revealBlocks: 2, commitBlocks: 2, provingBlocks: 20 * total + 200, submissionBlocks: 10, reorgWindow: total + 8, activationDelay: 1 },
+      params: { genesisRoot: root, proposalBlocks: 2, revealBlocks: 2, commitBlocks: 2, provingBlocks: 20 * total + 200, submissionBlocks: 10, reorgWindow: total + 8, activationDelay: 1, proverExclusiveBlocks: 0 },
     });
     const seq = SidecarClient.connect({ deployment, rpc: provider, signer: seqW });
     clients.push(seq);
@@ -128,7 +128,10 @@ export async function main(args: string[]): Promise<void> {
       await seq.reveal(block);
       await mineTo(t.commitStart);
       await seq.commitProver(slot, seqW.address, deployment.config.minProverDeposit);
-      const inputs = await seq.publicInputs(slot);
+      // the proof names who is to land it: submitter-1 (node turns), the baseline's key, or (races) the
+      // prover, which both submitter nodes then land as a rescue (they are started to rescue at once)
+      const recipient = i >= n ? seqW.address : i % 2 === 0 ? sub1W.address : baseW.address;
+      const inputs = await seq.publicInputs(slot, slot, recipient);
       blocks.push({ slot, blockHash: blockHash(block).toLowerCase(), proof: getBytes(await signatureProof(deployer, deployment.verifier, deployment.chainId, inputs)), inputs });
       setup.tick(i + 1);
     }
@@ -143,7 +146,8 @@ export async function main(args: string[]): Promise<void> {
       const node = await SidecarNode.start({
         dataDir: path.join(dir, name), roles: ['submitter'], client, genesis, wsUrl: anvil.wsUrl, confirmations: 1,
         // like the Honk router encoder: no L1 call (the proof bytes are what the verifier takes)
-        encodeProof: async (_slot, bp) => ({ proof: bp.proof, aux: bp.publicInputs.slice(4) }),
+        encodeProof: async (_slot, bp) => ({ proof: bp.proof }),
+        submitter: { rescueBlocks: Number.MAX_SAFE_INTEGER },
         log: logger.child({ node: name }),
       });
       nodes.push(node);
@@ -183,7 +187,7 @@ export async function main(args: string[]): Promise<void> {
         node.sendStart.push(s1.node.submitter!.knownToSentMs.get(b.slot)!);
       } else {
         const t0 = Date.now();
-        const tx = await bare.submitProof(b.slot, b.proof, []);
+        const tx = await bare.submitProofRange(b.slot, b.slot, baseW.address, b.proof);
         base.sent.push(baseP.sentAt.get(tx.hash.toLowerCase())! - t0);
         const r = await tx.wait();
         if (r?.status !== 1) throw new Error(`baseline: slot ${b.slot} reverted`);

@@ -55,38 +55,71 @@ export interface CircuitCost {
   hash?: string;
 }
 
-/** Cost model as data: a circuit catalog and measured proving speed. */
+/** The proving engines a cost model has figures for (circuits/backend/binaries.ts BackendKind). */
+export type CostBackend = 'native' | 'wasm';
+export const COST_BACKENDS: readonly CostBackend[] = ['native', 'wasm'];
+
+/**
+ * Cost model as data: a circuit catalog and measured proving speed, per proving backend.
+ * `estimateMs(model, c)` is the one way to read a circuit's estimated proving time: the
+ * measured time of `c` on `model.backend` if there is one, else its dyadic size times that
+ * backend's per-gate speed.
+ */
 export interface CostModel {
   circuits: CircuitCost[];
-  /** Proving ms per dyadic gate, by flavour (measured: 2^20 recursive-verifier circuit ~95 s single-threaded). */
-  msPerGate: Record<ProofFlavour, number>;
-  /** Measured proving times per circuit, preferred over the per-gate estimate. */
-  proveMs?: Record<string, number>;
+  /** The backend the estimates are for (the pool's workers' backend). */
+  backend: CostBackend;
+  /** Proving ms per dyadic gate, by backend and flavour (the fallback for circuits without a measured time). */
+  msPerGate: Record<CostBackend, Record<ProofFlavour, number>>;
+  /** Measured proving times (ms, one worker, 1 thread) per backend and circuit, preferred over the per-gate estimate. */
+  times: Record<CostBackend, Record<string, number>>;
 }
 
 /**
- * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the committed circuits
- * (merge / block_root as built with the dev CRS's pinned vk hashes: `npm run build:circuits -- --dev-crs`)
- * and the issue's single-thread proving speed (~95 s for 2^20, 3.8 s for 2^15).
- * `costModelFrom(circuits)` builds the same from compiled artifacts.
+ * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the
+ * committed circuits (merge / block_root as built with the dev CRS's pinned vk hashes:
+ * `npm run build:circuits -- --dev-crs`). Times: bb 5.0.0, 1 thread, dev CRS (circuits/README.md "Figures",
+ * `npm run bench -- backends` / `prove`): native = the bb child's CPU time (its wall time on a
+ * quiet core), WASM = single_1 as measured; the rest of WASM from the per-gate speed
+ * (~95 s per 2^20, as under 0.82.2; native ~3x less). `costModelFrom(circuits)` builds the same
+ * catalog from compiled artifacts; `costModelFor(backend)` picks the backend.
  */
 export const DEFAULT_COST_MODEL: CostModel = {
   circuits: [
-    { name: 'single_1', kind: 'single', capacity: 1, gates: 94_113, circuitSize: 1 << 17 },
-    { name: 'single_8', kind: 'single', capacity: 8, gates: 211_421, circuitSize: 1 << 18 },
-    { name: 'single_32', kind: 'single', capacity: 32, gates: 679_053, circuitSize: 1 << 20 },
+    { name: 'single_1', kind: 'single', capacity: 1, gates: 94_114, circuitSize: 1 << 17 },
+    { name: 'single_8', kind: 'single', capacity: 8, gates: 211_422, circuitSize: 1 << 18 },
+    { name: 'single_32', kind: 'single', capacity: 32, gates: 679_054, circuitSize: 1 << 20 },
     { name: 'first_32', kind: 'first', capacity: 32, gates: 640_143, circuitSize: 1 << 20 },
     { name: 'rec_8', kind: 'rec', capacity: 8, gates: 888_501, circuitSize: 1 << 20 },
-    { name: 'final_8', kind: 'final', capacity: 8, gates: 895_887, circuitSize: 1 << 20 },
+    { name: 'final_8', kind: 'final', capacity: 8, gates: 895_888, circuitSize: 1 << 20 },
     { name: 'base_8', kind: 'base', capacity: 8, gates: 156_158, circuitSize: 1 << 18 },
     { name: 'base_32', kind: 'base', capacity: 32, gates: 641_026, circuitSize: 1 << 20 },
     { name: 'merge', kind: 'merge', capacity: 0, gates: 1_519_772, circuitSize: 1 << 21 },
-    { name: 'block_root', kind: 'root', capacity: 0, gates: 1_598_870, circuitSize: 1 << 21 },
+    { name: 'block_root', kind: 'root', capacity: 0, gates: 1_598_871, circuitSize: 1 << 21 },
   ],
-  msPerGate: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
-  // measured here (single thread, keccak, circuits/README.md)
-  proveMs: { single_1: 12_676, single_8: 29_810, single_32: 89_796 },
+  backend: 'native',
+  msPerGate: {
+    native: { recursive: 32_000 / (1 << 20), l1: 32_000 / (1 << 20) },
+    wasm: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
+  },
+  times: {
+    native: { single_1: 5_100, single_8: 9_900, single_32: 34_000, first_32: 30_800, rec_8: 37_100, final_8: 43_300 },
+    wasm: { single_1: 17_000 },
+  },
 };
+
+/** `model` (default: DEFAULT_COST_MODEL) with its estimates for `backend`. */
+export function costModelFor(backend: CostBackend, model: CostModel = DEFAULT_COST_MODEL): CostModel {
+  if (!COST_BACKENDS.includes(backend)) throw new PlanError(`unknown proving backend ${String(backend)} (${COST_BACKENDS.join(' | ')})`);
+  return { ...model, backend };
+}
+
+/** `model` with `name`'s measured proving time on `backend` (default: the model's) set to `ms`. */
+export function withProveMs(model: CostModel, name: string, ms: number, backend: CostBackend = model.backend): CostModel {
+  if (!Number.isFinite(ms) || ms <= 0) throw new PlanError(`a measured proving time must be > 0 ms, got ${ms} for ${name}`);
+  if (!COST_BACKENDS.includes(backend)) throw new PlanError(`unknown proving backend ${String(backend)} (${COST_BACKENDS.join(' | ')})`);
+  return { ...model, times: { ...model.times, [backend]: { ...model.times[backend], [name]: Math.round(ms) } } };
+}
 
 export function costModelFrom(circuits: readonly CompiledCircuit[], base: CostModel = DEFAULT_COST_MODEL): CostModel {
   return {
@@ -104,8 +137,9 @@ export class PlanError extends Error {
 
 const flavourOf = (k: SegmentKind): ProofFlavour => (k === 'single' || k === 'final' || k === 'root' ? 'l1' : 'recursive');
 
+/** THE estimate of a circuit's proving time under `model` (its backend's measured time, else per gate). */
 export function estimateMs(model: CostModel, c: CircuitCost): number {
-  return model.proveMs?.[c.name] ?? Math.round(c.circuitSize * model.msPerGate[flavourOf(c.kind)]);
+  return model.times[model.backend]?.[c.name] ?? Math.round(c.circuitSize * model.msPerGate[model.backend][flavourOf(c.kind)]);
 }
 
 /** A candidate plan before ids: jobs as circuit + tx range + deps (indices of earlier jobs). */
@@ -351,6 +385,8 @@ export function segmentInputs(
     mergeVkHash?: bigint;
     /** merge / root jobs: the children's proofs (deps order); zeros when absent (spliced in later). */
     childProofs?: readonly [PrevProof, PrevProof];
+    /** the L1 reward recipient an L1-flavour proof names (its last public input); 0 (default) names nobody and L1 refuses it */
+    recipient?: bigint;
   } = {},
 ): SegmentInputs {
   const capacityOf = opts.capacityOf ?? ((name: string) => {
@@ -364,6 +400,7 @@ export function segmentInputs(
   if (idx < 0) throw new PlanError(`job ${job.id} is not in the plan`);
   if (job.kind === 'base' || job.kind === 'merge' || job.kind === 'root') return treeJobInputs(plan, job, block, capacityOf, opts);
   const vk = opts.vkHashes ?? { first: 0n, rec: 0n };
+  const recipient = opts.recipient ?? 0n;
   const slot = toHex(block.slot);
   const [a, b] = job.txRange;
   const witnesses = block.execution.witnesses.slice(a, b);
@@ -388,8 +425,8 @@ export function segmentInputs(
   switch (job.kind) {
     case 'single':
       return {
-        inputs: { slot, start_root: toHex(block.startRoot), end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), txs, n_active: String(b - a) },
-        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment],
+        inputs: { slot, start_root: toHex(block.startRoot), end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), recipient: toHex(recipient), txs, n_active: String(b - a) },
+        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment, recipient],
       };
     case 'first': {
       const after = new TxsFrontier();
@@ -423,8 +460,8 @@ export function segmentInputs(
         return { inputs: { ...common, end_root: toHex(segEnd), acc: toHex(acc) }, publicInputs: [block.slot, block.startRoot, segEnd, acc] };
       }
       return {
-        inputs: { ...common, end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment) },
-        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment],
+        inputs: { ...common, end_root: toHex(block.endRoot), txs_commitment: toHex(block.txsCommitment), recipient: toHex(recipient) },
+        publicInputs: [block.slot, block.startRoot, block.endRoot, block.txsCommitment, recipient],
       };
     }
   }
@@ -444,7 +481,7 @@ const zeroProof: PrevProof = { proof: Array<bigint>(HONK_PROOF_FIELDS).fill(0n),
 
 function treeJobInputs(
   plan: ProofPlan, job: ProofJob, block: BlockWitness, capacityOf: (circuit: string) => number,
-  opts: { mergeVkHash?: bigint; childProofs?: readonly [PrevProof, PrevProof] },
+  opts: { mergeVkHash?: bigint; childProofs?: readonly [PrevProof, PrevProof]; recipient?: bigint },
 ): SegmentInputs {
   const mvk = opts.mergeVkHash ?? 0n;
   let nodes: Map<string, TreeNode>;
@@ -464,7 +501,7 @@ function treeJobInputs(
     const { inputs, node } = mergeInputs(l, r);
     return { inputs, publicInputs: nodePublicInputs(node) };
   }
-  return blockRootInputs(l, r, mvk);
+  return blockRootInputs(l, r, mvk, opts.recipient ?? 0n);
 }
 
 /** A plan as one line per job (logs, reports). */

@@ -9,7 +9,8 @@
 // right.offset == left.offset + 2^left.height, left.offset aligned to 2^(left.height + 1) and
 // right.height <= left.height (a lower right child is lifted with zero leaves: the block's last
 // leaves). The block root is a merge with left.offset == 0 whose node is lifted to the whole
-// tree (depth 10): sha256-wise exactly L1's txsCommitment (circuits/l2/commitment.ts).
+// tree (depth 10): sha256-wise exactly L1's txsCommitment (circuits/l2/commitment.ts); its
+// public inputs are every L1 circuit's [slot, startRoot, endRoot, txsCommitment, recipient].
 import { createHash } from 'node:crypto';
 import type { InputMap } from '@noir-lang/noir_js';
 import { R, TX_TREE_DEPTH, MAX_TXS_PER_BLOCK, bytesToBigInt, toHex } from './l2/field.js';
@@ -103,13 +104,13 @@ export function mergeNode(left: TreeNode, right: TreeNode): TreeNode {
   };
 }
 
-/** The block root's public inputs [slot, startRoot, endRoot, txsCommitment] over two children. */
-export function blockRootPublicInputs(left: TreeNode, right: TreeNode, mergeVkHash: bigint): bigint[] {
+/** The block root's public inputs [slot, startRoot, endRoot, txsCommitment, recipient] over two children. */
+export function blockRootPublicInputs(left: TreeNode, right: TreeNode, mergeVkHash: bigint, recipient = 0n): bigint[] {
   if (left.offset !== 0) throw new TreeError('block root: the left child does not start at tx 0');
   checkAdjacent(left, right, mergeVkHash);
   const node = sha(left.root, lift(right.root, right.height, left.height));
   const commitment = bytesToBigInt(lift(node, left.height + 1, TX_TREE_DEPTH)) % R;
-  return [left.slot, left.startRoot, right.endRoot, commitment];
+  return [left.slot, left.startRoot, right.endRoot, commitment, recipient];
 }
 
 // ---- circuit inputs ----------------------------------------------------------------------
@@ -160,13 +161,14 @@ export function mergeInputs(left: ChildIn, right: ChildIn): { inputs: InputMap; 
   };
 }
 
-export function blockRootInputs(left: ChildIn, right: ChildIn, mergeVkHash: bigint): { inputs: InputMap; publicInputs: bigint[] } {
-  const publicInputs = blockRootPublicInputs(left.node, right.node, mergeVkHash);
+/** `recipient`: the L1 reward recipient the block root names (its last public input; 0 names nobody and L1 refuses it). */
+export function blockRootInputs(left: ChildIn, right: ChildIn, mergeVkHash: bigint, recipient = 0n): { inputs: InputMap; publicInputs: bigint[] } {
+  const publicInputs = blockRootPublicInputs(left.node, right.node, mergeVkHash, recipient);
   const [slot, startRoot, endRoot, commitment] = publicInputs;
   return {
     publicInputs,
     inputs: {
-      slot: toHex(slot), start_root: toHex(startRoot), end_root: toHex(endRoot), txs_commitment: toHex(commitment),
+      slot: toHex(slot), start_root: toHex(startRoot), end_root: toHex(endRoot), txs_commitment: toHex(commitment), recipient: toHex(recipient),
       left: childInput(left.node, left.isMerge, left.proof), right: childInput(right.node, right.isMerge, right.proof),
     },
   };

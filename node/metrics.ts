@@ -140,7 +140,7 @@ export function trackChain(m: NodeMetrics, s: ChainMetricsSource): (n: ChainNoti
       for (const l of await sc.queryFilter(sc.filters.BlockProven(n.slot), at, at)) {
         const a = (l as EventLog).args;
         if (String(a.prover).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'prover' }, Number(a.proverReward));
-        if (String(a.submitter).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'submission' }, Number(a.submissionReward));
+        if (String(a.recipient).toLowerCase() === me) m.rewardsEarned.inc({ kind: 'submission' }, Number(a.submissionReward));
         if (c.sequencer.toLowerCase() === me) m.rewardsEarned.inc({ kind: 'sequencer' }, Number(a.sequencerReward));
       }
     } else {

@@ -54,7 +54,7 @@ export class Prover {
   ) {}
 
   static async start(opts: ProverOptions = {}): Promise<Prover> {
-    const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs, backend: opts.backend });
+    const pool = new ProverPool({ workers: opts.workers, threads: opts.threads, crs: opts.crs, backend: opts.backend, costModel: opts.costModel });
     const jobs = opts.store ? new JobStore(opts.store) : undefined;
     const remote = opts.p2p ? new AgentHub(opts.p2p, opts.remote) : undefined;
     await remote?.listen();
@@ -74,9 +74,17 @@ export class Prover {
     return new Prover(pool, orchestrator, jobs, opts, remote);
   }
 
+  /**
+   * The cost model the planner and quoting use: the pool's backend, with its own recent
+   * measured proving times (ProverPool.costModel) over `costModel` / DEFAULT_COST_MODEL.
+   */
+  costModel(): CostModel {
+    return this.pool.costModel();
+  }
+
   /** Proves a rollup block; resolves with its final (L1-flavour) proof. */
   async proveBlock(block: RollupBlock): Promise<BlockProof> {
-    const plan = rollupPlan(block, this.opts.costModel);
+    const plan = rollupPlan(block, this.costModel());
     const chain = plan.jobs.some((j) => j.kind === 'final');
     const vkHashes = chain ? await this.chainVkHashes(plan.jobs.find((j) => j.kind === 'final')!.circuit) : undefined;
     const root = plan.jobs.find((j) => j.kind === 'root');

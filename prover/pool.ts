@@ -6,7 +6,8 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { CrsSelection } from '../circuits/backend/crs.js';
-import type { BackendChoice, BackendKind } from '../circuits/backend/binaries.js';
+import { backendChoiceFromEnv, type BackendChoice, type BackendKind } from '../circuits/backend/binaries.js';
+import { DEFAULT_COST_MODEL, costModelFor, withProveMs, type CostModel } from '../circuits/plan.js';
 import { createLogger } from '../node/log.js';
 import type { Executor } from './orchestrator.js';
 import { JobError, type JobResult, type ProveRequest } from './types.js';
@@ -44,7 +45,17 @@ export interface PoolOptions {
    * agent's, a final one) never waits behind a long proof in the proving workers. Default true.
    */
   verifyThread?: boolean;
+  /** The catalog and figures the pool's cost model starts from (default DEFAULT_COST_MODEL); its own measurements override. */
+  costModel?: CostModel;
 }
+
+/** Measured proving times kept per circuit and backend: the pool's cost model uses their median. */
+export const RECENT_PROVE_TIMES = 5;
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 export class ProverPool implements Executor {
   readonly capacity: number;
@@ -54,6 +65,12 @@ export class ProverPool implements Executor {
   private readonly workerData: WorkerOptions;
   private closed = false;
   private readonly infos = new Map<string, Promise<CircuitInfo>>();
+  private readonly baseModel: CostModel;
+  private readonly choice: BackendChoice;
+  /** The backend the workers reported (undefined until one replied). */
+  private kind?: BackendKind;
+  /** Recent proving ms by backend, then circuit (newest last). */
+  private readonly measured: Record<BackendKind, Map<string, number[]>> = { native: new Map(), wasm: new Map() };
 
   constructor(opts: PoolOptions = {}) {
     const d = defaultPoolShape();
@@ -61,6 +78,8 @@ export class ProverPool implements Executor {
     this.threads = opts.threads || d.threads;
     const workerData: WorkerOptions = { threads: this.threads, crs: opts.crs, backend: opts.backend, preloadCircuitSize: opts.preloadCircuitSize };
     this.workerData = workerData;
+    this.baseModel = opts.costModel ?? DEFAULT_COST_MODEL;
+    this.choice = opts.backend ?? backendChoiceFromEnv();
     this.piscina = new Piscina({
       filename: ENTRY,
       minThreads: this.capacity,
@@ -84,9 +103,46 @@ export class ProverPool implements Executor {
     return this.piscina.threads;
   }
 
-  /** Starts bb.js and loads the CRS in every worker now (not on the first job). */
-  async warm(): Promise<void> {
-    await Promise.all(Array.from({ length: this.capacity }, () => this.piscina.run({ op: 'warm' } satisfies WorkerTask)));
+  /**
+   * Starts the backend in every worker now (not on the first job); with `circuits`, each worker
+   * also loads them, their vks and the CRS they need (a first job's cold start, e.g. outside a
+   * bench's timed part). Resolves with each worker's warm-up time.
+   */
+  async warm(circuits?: readonly string[]): Promise<{ worker: number; ms: number }[]> {
+    const replies = await Promise.all(Array.from({ length: this.capacity }, () =>
+      this.piscina.run({ op: 'warm', circuits: circuits ? [...circuits] : undefined } satisfies WorkerTask) as Promise<ArrayBuffer>));
+    return replies.map((buf) => {
+      const { header } = decodeReply(buf);
+      if (header.backend) this.kind = header.backend;
+      return { worker: header.worker, ms: header.warmMs ?? 0 };
+    });
+  }
+
+  /** The backend the cost model is for: the one the workers reported, else the forced one, else the base model's. */
+  get costBackend(): BackendKind {
+    return this.kind ?? (this.choice === 'auto' ? this.baseModel.backend : this.choice);
+  }
+
+  /**
+   * The cost model of this pool's backend: the base model's figures for it, each circuit this
+   * pool proved replaced by the median of its last RECENT_PROVE_TIMES measured proving times.
+   * What the planner and the prover role's quoting/fits read.
+   */
+  costModel(): CostModel {
+    let m = costModelFor(this.costBackend, this.baseModel);
+    for (const backend of ['native', 'wasm'] as const) {
+      for (const [circuit, xs] of this.measured[backend]) m = withProveMs(m, circuit, median(xs), backend);
+    }
+    return m;
+  }
+
+  /** Records a measured proving time (ms) of `circuit` on `backend` (the pool does it for every proof its workers make). */
+  recordProveMs(backend: BackendKind, circuit: string, ms: number): void {
+    if (!(ms > 0)) return;
+    const xs = this.measured[backend].get(circuit) ?? [];
+    xs.push(ms);
+    if (xs.length > RECENT_PROVE_TIMES) xs.splice(0, xs.length - RECENT_PROVE_TIMES);
+    this.measured[backend].set(circuit, xs);
   }
 
   /** Starts the verify thread's bb.js now (a node does it when a remote agent joins), not on the first proof to check. */
@@ -109,9 +165,13 @@ export class ProverPool implements Executor {
       const err = header.error ?? { code: 'prove' as const, message: 'worker replied without a proof' };
       throw new JobError(err.code, err.message, { jobId: req.jobId, circuit: req.circuit.name, txIndex: err.txIndex, reason: err.reason });
     }
+    if (header.backend) {
+      this.kind = header.backend;
+      if (header.proveMs) this.recordProveMs(header.backend, req.circuit.name, header.proveMs);
+    }
     return {
       proof, publicInputs: header.publicInputs ?? [], proofFields: header.proofFields, vkFields: header.vkFields,
-      witnessMs: header.witnessMs ?? 0, proveMs: header.proveMs ?? 0, peakRssMB: header.peakRssMB, worker: header.worker,
+      witnessMs: header.witnessMs ?? 0, proveMs: header.proveMs ?? 0, cpuMs: header.cpuMs, backend: header.backend, peakRssMB: header.peakRssMB, worker: header.worker,
     };
   }
 
@@ -131,6 +191,7 @@ export class ProverPool implements Executor {
       p = this.piscina.run({ op: 'circuit', name } satisfies WorkerTask).then((buf: ArrayBuffer) => {
         const { header } = decodeReply(buf);
         if (!header.ok || !header.circuit) throw new JobError(header.error?.code ?? 'prove', `circuit ${name}: ${header.error?.message ?? 'no metadata'}`, { circuit: name });
+        if (header.circuit.backend) this.kind = header.circuit.backend;
         return header.circuit;
       });
       this.infos.set(name, p);

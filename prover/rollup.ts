@@ -5,6 +5,7 @@
 // for recursive-flavour proofs its vk hash) checked against the expected ones before anything
 // uses it (`check`). Its `spec` ({kind: 'rollup', data: pre-state + txs + the pinned vk hashes})
 // lets a remote agent rebuild the same task (prover/tasks.ts).
+import { createHash } from 'node:crypto';
 import { vkHashOfFields } from '../circuits/build.js';
 import { blockWitness, planBlock, segmentInputs, type BlockWitness, type ChainVkHashes, type CostModel, type ProofPlan } from '../circuits/plan.js';
 import { WorldState, decodeSignedTx, encodeSignedTx, type SignedTx, type WorldStateJSON } from '../circuits/l2/index.js';
@@ -23,6 +24,11 @@ export interface RollupBlock {
   /** The L2 state before the block (not modified). */
   preState: WorldState;
   txs: readonly SignedTx[];
+  /**
+   * The L1 address the block's final proof names as its reward recipient (a public input after the
+   * block's four: the contract pays the submission reward to it, whoever lands the proof).
+   */
+  recipient: string;
   /** L1 proving deadline (block number; smaller = sooner). */
   deadline?: number;
   /** Abort on reorg / slash. */
@@ -47,12 +53,29 @@ interface Prepared { inputs: Record<string, unknown>; publicInputs: bigint[] }
 
 const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`;
 
-export function rollupPlan(block: Pick<RollupBlock, 'blockHash' | 'slot' | 'txs'>, costModel?: CostModel): ProofPlan {
-  return planBlock({ blockHash: block.blockHash, slot: block.slot, txCount: block.txs.length }, costModel);
+/**
+ * The block's plan; with a recipient, the root job's id also hashes it (the final proof names it, so
+ * proofs for different recipients are different jobs; nothing below the root depends on it).
+ */
+export function rollupPlan(block: Pick<RollupBlock, 'blockHash' | 'slot' | 'txs'> & { recipient?: string }, costModel?: CostModel): ProofPlan {
+  const plan = planBlock({ blockHash: block.blockHash, slot: block.slot, txCount: block.txs.length }, costModel);
+  if (block.recipient === undefined) return plan;
+  const recipient = recipientField(block.recipient);
+  const id = createHash('sha256').update(`${plan.root}\0recipient\0${recipient.toString(16)}`).digest('hex');
+  return { ...plan, root: id, jobs: plan.jobs.map((j) => (j.id === plan.root ? { ...j, id } : j)) };
+}
+
+/** A recipient address as the field the circuits take (a 20-byte address; zero is refused by L1). */
+export function recipientField(recipient: string): bigint {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(recipient)) throw new JobError('bad-input', `recipient must be a 20-byte 0x address, got ${recipient}`);
+  const r = BigInt(recipient);
+  if (r === 0n) throw new JobError('bad-input', 'recipient is the zero address (L1 refuses it)');
+  return r;
 }
 
 export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}): BlockTask {
   const plan = opts.plan ?? rollupPlan(block, opts.costModel);
+  const recipient = recipientField(block.recipient);
   let executed: BlockWitness | undefined;
   const execute = (): BlockWitness => {
     if (!executed) {
@@ -79,12 +102,13 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
       if (isTreeJob(job)) {
         const mergeVkHash = opts.treeVkHashes?.merge;
         if (mergeVkHash === undefined) throw new JobError('bad-input', `a ${job.kind} job needs the tree's vk hashes (RollupTaskOptions.treeVkHashes)`);
-        const s = segmentInputs(plan, job, execute(), { mergeVkHash });
+        const s = segmentInputs(plan, job, execute(), { mergeVkHash, recipient: job.id === plan.root ? recipient : undefined });
         return { inputs: s.inputs as Record<string, unknown>, publicInputs: s.publicInputs };
       }
       const needsPrev = job.kind === 'rec' || job.kind === 'final';
       if (needsPrev && !opts.vkHashes) throw new JobError('bad-input', `a ${job.kind} segment needs the chain's vk hashes (RollupTaskOptions.vkHashes)`);
-      const s = segmentInputs(plan, job, execute(), { prevProof: needsPrev ? placeholder : undefined, vkHashes: opts.vkHashes });
+      // the root (L1-flavour) proof names the reward recipient after the block's four inputs
+      const s = segmentInputs(plan, job, execute(), { prevProof: needsPrev ? placeholder : undefined, vkHashes: opts.vkHashes, recipient: job.id === plan.root ? recipient : undefined });
       return { inputs: s.inputs as Record<string, unknown>, publicInputs: s.publicInputs };
     },
     request(job, deps, prepared): ProveRequest {
@@ -131,14 +155,16 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
 export interface RollupSpecData {
   preState: WorldStateJSON;
   txs: string[];
+  recipient: string;
   vkHashes?: { first: string; rec: string };
   treeVkHashes?: Record<string, string>;
 }
 
-export function rollupSpecData(block: Pick<RollupBlock, 'preState' | 'txs'>, vkHashes?: ChainVkHashes, treeVkHashes?: TreeVkHashes): RollupSpecData {
+export function rollupSpecData(block: Pick<RollupBlock, 'preState' | 'txs' | 'recipient'>, vkHashes?: ChainVkHashes, treeVkHashes?: TreeVkHashes): RollupSpecData {
   return {
     preState: block.preState.toJSON(),
     txs: block.txs.map((t) => Buffer.from(encodeSignedTx(t)).toString('hex')),
+    recipient: block.recipient,
     vkHashes: vkHashes && { first: hex(vkHashes.first), rec: hex(vkHashes.rec) },
     treeVkHashes: treeVkHashes && Object.fromEntries(Object.entries(treeVkHashes).map(([k, v]) => [k, hex(v)])),
   };
@@ -147,7 +173,7 @@ export function rollupSpecData(block: Pick<RollupBlock, 'preState' | 'txs'>, vkH
 /** The 'rollup' task kind: an agent rebuilds the node's rollup block task from its spec. */
 registerTaskFactory('rollup', async (data, plan) => {
   const d = data as RollupSpecData;
-  if (!d || !Array.isArray(d.preState?.accounts) || !Array.isArray(d.txs)) throw new Error('expected {preState: {accounts}, txs: [hex]}');
+  if (!d || !Array.isArray(d.preState?.accounts) || !Array.isArray(d.txs) || typeof d.recipient !== 'string') throw new Error('expected {preState: {accounts}, txs: [hex], recipient}');
   const txs = d.txs.map((t, i) => {
     if (typeof t !== 'string' || !/^[0-9a-f]*$/i.test(t)) throw new Error(`tx ${i} is not hex`);
     return decodeSignedTx(Buffer.from(t, 'hex'));
@@ -159,5 +185,5 @@ registerTaskFactory('rollup', async (data, plan) => {
     throw new Error('treeVkHashes must map circuit names to 0x-hex hashes');
   }
   const treeVkHashes = d.treeVkHashes && Object.fromEntries(Object.entries(d.treeVkHashes).map(([k, v]) => [k, BigInt(v)]));
-  return rollupBlockTask({ blockHash: plan.blockHash, slot: plan.slot, preState, txs }, { plan, vkHashes, treeVkHashes });
+  return rollupBlockTask({ blockHash: plan.blockHash, slot: plan.slot, preState, txs, recipient: d.recipient }, { plan, vkHashes, treeVkHashes });
 });

@@ -15,6 +15,10 @@ export interface JobResult {
   /** Measured by the worker. */
   witnessMs: number;
   proveMs: number;
+  /** CPU ms of the proving call, when the worker measured it (native: the bb child's; wasm: the process's). */
+  cpuMs?: number;
+  /** The engine that proved it (native | wasm), when known. */
+  backend?: 'native' | 'wasm';
   /** Peak RSS of the worker's process while proving (MB; the process is shared by all workers). */
   peakRssMB?: number;
   /** Worker thread id that proved it. */

@@ -33,6 +33,12 @@ export interface WorkerReplyHeader {
   witnessMs?: number;
   proveMs?: number;
   peakRssMB?: number;
+  /** CPU ms of the proving call (native: the bb child's; wasm: this process's). */
+  cpuMs?: number;
+  /** The engine this worker proves with (native | wasm). */
+  backend?: BackendKind;
+  /** Reply to op 'warm' with circuits: ms spent loading them (keys, CRS). */
+  warmMs?: number;
   worker: number;
   /** Reply to op 'circuit'. */
   circuit?: CircuitInfo;
@@ -69,7 +75,7 @@ function sampleRss(): number {
 
 /** A task for the worker: one ArrayBuffer (`encodeFrame`) moved to the thread. */
 export type WorkerTask =
-  | { op: 'warm' }
+  | { op: 'warm'; circuits?: string[] } // start the backend; with circuits: load them, their vks and the CRS they need
   | { op: 'prove'; buf: ArrayBuffer } // frame: ProveRequest header, no bytes
   | { op: 'verify'; buf: ArrayBuffer } // frame: VerifyRequest header, proof bytes
   | { op: 'circuit'; name: string }; // the compiled circuit's metadata for this CRS (vk hashes of final circuits)
@@ -131,9 +137,12 @@ export function errorReply(e: unknown): WorkerReplyHeader {
 /** Piscina handler: a task frame in, one reply frame out (both transferred). */
 export default async function handle(task: WorkerTask): Promise<unknown> {
   if (task.op === 'warm') {
-    // start bb.js and load the CRS before the first job
-    await getBackend();
-    return move(encodeReply({ ok: true, worker: threadId, peakRssMB: sampleRss() }));
+    // start bb.js and load the CRS (and the named circuits' vks) before the first job
+    // (a backend or circuit that cannot load rejects the task with its error)
+    const t0 = performance.now();
+    const b = await getBackend();
+    for (const name of task.circuits ?? []) await b.warm(await b.circuit(name));
+    return move(encodeReply({ ok: true, worker: threadId, peakRssMB: sampleRss(), backend: b.backendKind, warmMs: Math.round(performance.now() - t0) }));
   }
   if (task.op === 'verify') return move(await verify(task.buf));
   if (task.op === 'circuit') {
@@ -168,7 +177,7 @@ export default async function handle(task: WorkerTask): Promise<unknown> {
     }
     const header: WorkerReplyHeader = {
       ok: true, worker: threadId, publicInputs: p.publicInputFields.map(hex), proofFields, vkFields,
-      witnessMs: Math.round(witnessMs), proveMs: p.ms, peakRssMB: Math.round(sampleRss()),
+      witnessMs: Math.round(witnessMs), proveMs: p.ms, peakRssMB: Math.round(sampleRss()), cpuMs: p.cpuMs, backend: p.backend ?? b.backendKind,
     };
     return move(encodeReply(header, p.proof));
   } catch (e) {

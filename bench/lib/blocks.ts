@@ -2,6 +2,9 @@
 import type { SignedTx } from '../../circuits/l2/index.js';
 import type { RollupBlock } from '../../prover/rollup.js';
 
+/** The reward recipient the bench's final proofs name (no L1 here: any non-zero address). */
+export const BENCH_RECIPIENT = '0x00000000000000000000000000000000000000b1';
+
 /** B blocks of N transfers each, each on the state after the previous one. */
 export async function makeBlocks(n: number, b: number): Promise<RollupBlock[]> {
   const l2 = await import('../../circuits/l2/index.js');
@@ -18,7 +21,7 @@ export async function makeBlocks(n: number, b: number): Promise<RollupBlock[]> {
       state.applyTx(s, i);
       txs.push(s);
     }
-    out.push({ blockHash: `0x${(0xb0 + k).toString(16).padStart(2, '0').repeat(32)}`, slot: BigInt(100 + k), preState: pre, txs, deadline: k });
+    out.push({ blockHash: `0x${(0xb0 + k).toString(16).padStart(2, '0').repeat(32)}`, slot: BigInt(100 + k), preState: pre, txs, recipient: BENCH_RECIPIENT, deadline: k });
   }
   return out;
 }

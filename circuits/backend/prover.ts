@@ -194,6 +194,8 @@ interface Engine {
   /** Where the engine's code is (the bb binary, or the wasm; stock or INSECURE dev copy). */
   readonly location: string;
   start(): Promise<void>;
+  /** Make ready to prove circuits up to `circuitSize` now (WASM: load the CRS), not inside the first proof. */
+  prepare?(circuitSize: number, circuit?: string): Promise<void>;
   computeVk(c: CompiledCircuit): Promise<Uint8Array>;
   prove(c: CompiledCircuit, witnessGz: Uint8Array, vk: Uint8Array): Promise<{ publicInputs: Uint8Array; proof: Uint8Array; cpuMs?: number }>;
   verify(c: CompiledCircuit, vk: Uint8Array, publicInputs: Uint8Array, proof: Uint8Array): Promise<boolean>;
@@ -331,11 +333,24 @@ class WasmEngine implements Engine {
     }
   }
 
-  /** The API with the CRS loaded for circuits up to `circuitSize`. */
+  async prepare(circuitSize: number, circuit?: string): Promise<void> {
+    await this.ready(circuitSize, circuit);
+  }
+
+  /**
+   * The API with the CRS loaded for circuits up to `circuitSize`. bb.js keeps the first
+   * srsInitSrs / initSRSChonk of an instance and ignores a later, bigger one (a 2^20 proof after
+   * a 2^18 one then fails "prover trying to get too many points in MemBn254CrsFactory"), so a
+   * bigger CRS means a new instance (the circuits' vks are cached outside it).
+   */
   async ready(circuitSize: number, circuit?: string): Promise<Barretenberg> {
-    const api = await this.instance();
     const points = circuitSize + 1;
-    if (this.srsPoints >= points) return api;
+    if (this.api && this.srsPoints >= points) return this.api;
+    if (this.api && this.srsPoints > 0) {
+      log.info({ from: this.srsPoints, to: points, circuit }, 'a bigger CRS is needed: restarting the WASM instance (bb.js loads the CRS once per instance)');
+      await this.destroy();
+    }
+    const api = await this.instance();
     try {
       if (this.crs.kind === 'dev') {
         const g1 = Buffer.alloc(points * 64);
@@ -545,6 +560,15 @@ export class ProvingBackend {
   async circuit(name: string): Promise<CompiledCircuit> {
     if (!isPinning(name)) return loadCircuit(name);
     return loadCircuit(name, { vkSource: this.vkHashSource(), variant: this.crs.kind === 'dev' ? undefined : this.crs.id });
+  }
+
+  /**
+   * Everything a first proof of `c` would otherwise do before proving: its vk (memory, disk or
+   * computed), a CRS big enough (a new dev CRS / engine if needed; WASM: loaded into the instance).
+   */
+  async warm(c: CompiledCircuit): Promise<void> {
+    await this.vk(c);
+    await this.call(c, async (e) => { await e.prepare?.(c.circuitSize, c.name); });
   }
 
   /** Execute the witness (noir_js): throws WitnessError (naming the tx) when unsatisfied. */

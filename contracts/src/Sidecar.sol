@@ -24,6 +24,11 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     uint256 internal constant BPS = 10_000;
     /// Set in the stored txs commitment (always < r < 2^254) once a proposal is revealed.
     uint256 internal constant REVEALED = 1 << 255;
+    /// Most blocks one proof may settle (bounds submitProofRange's walk and its public inputs).
+    uint256 internal constant MAX_RANGE = 32;
+    /// Most pending blocks a deployment may allow: `slash` walks them all in one transaction
+    /// (~30k gas per invalidated block, contracts/README.md), so the worst case fits a block.
+    uint256 internal constant MAX_REORG_WINDOW = 128;
     /// sha256 zero-subtree root z_10 (the root of an empty block's txs tree).
     bytes32 internal constant Z10 = 0xffff0ad7e659772f9534c195c815efc4014ef1e1daed4404c06385d11192e92b;
 
@@ -58,6 +63,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         address canonical; // leading proposal's sequencer (canonical once the commitment phase ends)
         uint40 parentSlot;
         uint8 status;
+        uint40 linkedAt; // L1 block of the slot's first commitment (when it joined the pending chain)
     }
 
     /// 1 word: everything proofs, slashes and commitments touch together.
@@ -101,6 +107,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     uint256 internal immutable MIN_PROVER_DEPOSIT;
     uint256 internal immutable BLOCK_REWARD;
     uint256 internal immutable SUBMISSION_REWARD;
+    uint256 internal immutable PROVER_EXCLUSIVE_BLOCKS;
+    uint256 internal immutable SLASH_BURN_BPS;
+    uint256 internal immutable SLASH_BOUNTY_BPS;
     uint256 internal immutable DEPOSIT_RANK_CAP;
     address internal immutable COMMITMENT_REGISTRY;
 
@@ -111,10 +120,16 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
             revert InvalidConfig("proposal, reveal and commit phases need >= 1 block");
         }
         if (c.submissionBlocks == 0) revert InvalidConfig("submission phase needs >= 1 block");
+        if (uint256(c.proverExclusiveBlocks) >= uint256(c.earlyProofs ? c.provingBlocks : 0) + c.submissionBlocks) {
+            revert InvalidConfig("proverExclusiveBlocks must end before the deadline");
+        }
         uint256 period = uint256(c.proposalBlocks) + c.revealBlocks + c.commitBlocks;
         // The rank seed is blockhash(proposalStart - 1), read until the commitment phase ends.
         if (period > 255) revert InvalidConfig("proposal + reveal + commit must be <= 255 blocks (blockhash)");
-        if (c.reorgWindow == 0 || c.reorgWindow > type(uint16).max) revert InvalidConfig("reorgWindow in 1..65535");
+        if (c.reorgWindow == 0 || c.reorgWindow > MAX_REORG_WINDOW) {
+            revert InvalidConfig("reorgWindow in 1..128 (a slash walks every pending block in one tx)");
+        }
+        if (uint256(c.slashBurnBps) + c.slashBountyBps > BPS) revert InvalidConfig("slashBurnBps + slashBountyBps > 10000");
         if (c.activationDelay == 0) revert InvalidConfig("activationDelay must be >= 1");
         uint256 genesis = c.genesisBlock == 0 ? block.number + 1 : c.genesisBlock;
         if (genesis < 2) revert InvalidConfig("genesisBlock must be >= 2");
@@ -136,6 +151,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         MIN_PROVER_DEPOSIT = c.minProverDeposit;
         BLOCK_REWARD = c.blockReward;
         SUBMISSION_REWARD = c.submissionReward;
+        PROVER_EXCLUSIVE_BLOCKS = c.proverExclusiveBlocks;
+        SLASH_BURN_BPS = c.slashBurnBps;
+        SLASH_BOUNTY_BPS = c.slashBountyBps;
         DEPOSIT_RANK_CAP = c.depositRankCap;
         COMMITMENT_REGISTRY = c.commitmentRegistry;
     }
@@ -299,6 +317,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
             if (c.pending >= REORG_WINDOW) revert ReorgWindowFull(c.pending);
             s.canonical = msg.sender;
             s.parentSlot = c.head;
+            s.linkedAt = uint40(block.number);
             _slots[slot] = s;
             c.head = uint40(slot);
             c.pending += 1;
@@ -325,7 +344,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     function refundProposal(uint256 slot, address sequencer) external {
         Proposal memory p = _proposals[slot][sequencer];
         if (!p.exists) revert NoProposal(slot, sequencer);
-        // The canonical block is settled by submitProof or slash, never here. Others: once the
+        // The canonical block is settled by submitProofRange or slash, never here. Others: once the
         // commitment phase is over (they can no longer lead), or at once in a void slot.
         if (_slots[slot].canonical == sequencer) revert NotRefundable(slot, sequencer);
         if (slot > _chain.killedUpTo && block.number < _proposalStart(slot) + PERIOD) {
@@ -342,39 +361,98 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ISidecar
-    function submitProof(uint256 slot, bytes calldata proof, bytes32[] calldata auxPublicInputs) external {
-        SlotData memory s = _slots[slot];
-        if (s.canonical == address(0)) revert NoCanonicalBlock(slot);
-        if (s.status != ST_ACTIVE) revert BlockNotPending(slot, _statusOf(slot, s));
-        uint256 commitEnd = _proposalStart(slot) + PERIOD;
-        uint256 from = EARLY_PROOFS ? commitEnd : commitEnd + PROVING_BLOCKS;
-        if (block.number < from) revert ProofTooEarly(from);
-        uint256 deadline = commitEnd + PROVING_BLOCKS + SUBMISSION_BLOCKS;
-        if (block.number >= deadline) revert ProofTooLate(deadline);
+    function submitProofRange(uint256 from, uint256 to, address recipient, bytes calldata proof) external {
+        if (recipient == address(0)) revert ZeroRecipient();
         Chain memory c = _chain;
-        if (s.parentSlot != c.lastProven) revert ParentNotProven(slot, s.parentSlot);
-
-        Proposal storage p = _proposals[slot][s.canonical];
-        bytes32[] memory inputs = new bytes32[](4 + auxPublicInputs.length);
-        inputs[0] = bytes32(slot);
-        inputs[1] = _endRootOf(s.parentSlot);
-        inputs[2] = p.endRoot;
-        inputs[3] = bytes32(p.txsCommitment & ~REVEALED);
-        for (uint256 i; i < auxPublicInputs.length; ++i) {
-            inputs[4 + i] = auxPublicInputs[i];
-        }
-        // The bb.js verifier reverts on many bad proofs: a revert is an invalid proof.
+        // Cheap refusals first (a range whose first block is no longer pending costs no verifier run).
+        SlotData memory s = _slots[from];
+        if (s.canonical == address(0)) revert NoCanonicalBlock(from);
+        if (s.status != ST_ACTIVE) revert BlockNotPending(from, _statusOf(from, s));
+        if (s.parentSlot != c.lastProven) revert ParentNotProven(from, s.parentSlot);
+        uint256[] memory slots = _range(from, to);
+        _requireWindow(from, to, slots, recipient);
+        bytes32[] memory inputs = _rangeInputs(slots, recipient);
+        // The generated verifiers revert on many bad proofs: a revert is an invalid proof.
         bool ok;
         try VERIFIER.verify(proof, inputs) returns (bool result) {
             ok = result;
         } catch {}
-        if (!ok) revert InvalidProof(slot);
-
-        _settleProven(slot, s, c, p);
+        if (!ok) revert InvalidProof(from);
+        for (uint256 i; i < slots.length; ++i) {
+            uint256 slot = slots[i];
+            SlotData memory b = _slots[slot];
+            _settleProven(slot, b, c, _proposals[slot][b.canonical], recipient);
+        }
+        _chain = c;
     }
 
-    /// Mark `slot` proven, advance the chain and credit everyone (submitter, prover, sequencer, depositor).
-    function _settleProven(uint256 slot, SlotData memory s, Chain memory c, Proposal storage p) internal {
+    /// The pending blocks from `from` to `to` in chain order, walked back from `to` along the parents
+    /// (so the caller can neither skip nor repeat a block). Refused unless `to` is pending and the walk
+    /// passes through `from` within MAX_RANGE blocks.
+    function _range(uint256 from, uint256 to) internal view returns (uint256[] memory slots) {
+        if (to < from) revert RangeNotCanonical(from, to);
+        uint256[] memory back = new uint256[](MAX_RANGE);
+        uint256 n;
+        uint256 cur = to;
+        while (true) {
+            SlotData memory s = _slots[cur];
+            if (s.canonical == address(0) || s.status != ST_ACTIVE || n == MAX_RANGE) revert RangeNotCanonical(from, to);
+            back[n++] = cur;
+            if (cur == from) break;
+            cur = s.parentSlot;
+            if (cur < from) revert RangeNotCanonical(from, to);
+        }
+        slots = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            slots[i] = back[n - 1 - i];
+        }
+    }
+
+    /// [slot, startRoot, endRoot, txsCommitment] per block in chain order, then the reward recipient.
+    function _rangeInputs(uint256[] memory slots, address recipient) internal view returns (bytes32[] memory inputs) {
+        uint256 n = slots.length;
+        inputs = new bytes32[](4 * n + 1);
+        for (uint256 i; i < n; ++i) {
+            uint256 slot = slots[i];
+            SlotData memory s = _slots[slot];
+            Proposal storage p = _proposals[slot][s.canonical];
+            inputs[4 * i] = bytes32(slot);
+            inputs[4 * i + 1] = _endRootOf(s.parentSlot);
+            inputs[4 * i + 2] = p.endRoot;
+            inputs[4 * i + 3] = bytes32(p.txsCommitment & ~REVEALED);
+        }
+        inputs[4 * n] = bytes32(uint256(uint160(recipient)));
+    }
+
+    /// `[proofsFrom(to), deadline(from))` (deadlines grow with the slot: the first block's is the
+    /// earliest, the last block's window opens last), and each block still in its prover's exclusive
+    /// window names that prover as the recipient.
+    function _requireWindow(uint256 from, uint256 to, uint256[] memory slots, address recipient) internal view {
+        uint256 deadline = _proposalStart(from) + PERIOD + PROVING_BLOCKS + SUBMISSION_BLOCKS;
+        if (block.number >= deadline) revert ProofTooLate(deadline);
+        uint256 opens = _proofsFrom(to);
+        if (block.number < opens) revert ProofTooEarly(opens);
+        if (PROVER_EXCLUSIVE_BLOCKS == 0) return;
+        for (uint256 i; i < slots.length; ++i) {
+            uint256 slot = slots[i];
+            if (block.number < _proofsFrom(slot) + PROVER_EXCLUSIVE_BLOCKS) {
+                // (slotTiming(slot).exclusiveUntil)
+                address prover = _proposals[slot][_slots[slot].canonical].prover;
+                if (recipient != prover) revert ExclusiveToProver(slot, prover);
+            }
+        }
+    }
+
+    function _proofsFrom(uint256 slot) internal view returns (uint256) {
+        uint256 commitEnd = _proposalStart(slot) + PERIOD;
+        return EARLY_PROOFS ? commitEnd : commitEnd + PROVING_BLOCKS;
+    }
+
+    /// Mark `slot` proven, advance `c` (the caller stores it) and credit everyone (reward recipient,
+    /// prover, sequencer, depositor).
+    function _settleProven(uint256 slot, SlotData memory s, Chain memory c, Proposal storage p, address recipient)
+        internal
+    {
         _slots[slot].status = ST_PROVEN;
         c.lastProven = uint40(slot);
         c.pending -= 1;
@@ -383,16 +461,15 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         pool -= subReward;
         uint256 blockReward = BLOCK_REWARD < pool ? BLOCK_REWARD : pool;
         c.rewardPool = uint120(pool - blockReward);
-        _chain = c;
 
         uint256 share = blockReward * p.shareBps / BPS;
         address prover = p.prover;
         uint256 proverReward = p.tip + share;
-        if (subReward != 0) _credits[msg.sender] += subReward;
+        if (subReward != 0) _credits[recipient] += subReward;
         if (proverReward != 0) _credits[prover] += proverReward;
         if (blockReward != share) _credits[s.canonical] += blockReward - share;
         _credits[p.proverFunded ? prover : s.canonical] += p.deposit;
-        emit BlockProven(slot, prover, msg.sender, proverReward, blockReward - share, subReward);
+        emit BlockProven(slot, prover, recipient, proverReward, blockReward - share, subReward);
     }
 
     /// @inheritdoc ISidecar
@@ -407,25 +484,23 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
 
         Proposal storage p = _proposals[slot][s.canonical];
         uint256 slashed = p.deposit;
-        // Every other pending block is a descendant of this one (the pending chain is linear).
-        uint256 k = c.pending - 1;
-        uint256 share = k == 0 ? 0 : slashed / k;
-        uint256 dust = slashed - share * k;
-        uint256 cur = c.head;
-        while (cur != slot) {
-            SlotData storage bs = _slots[cur];
-            address bseq = bs.canonical;
-            Proposal storage bp = _proposals[cur][bseq];
-            bs.status = ST_INVALIDATED;
-            _credits[bseq] += bp.tip + share;
-            _credits[bp.proverFunded ? bp.prover : bseq] += bp.deposit;
-            emit BlockInvalidated(cur, bseq, share);
-            cur = bs.parentSlot;
-        }
+        // The caller's bounty and the burn (to the reward pool) come off the top: whoever withholds a
+        // block and owns every block built on it (with any number of addresses) still loses the burn.
+        uint256 bounty = slashed * SLASH_BOUNTY_BPS / BPS;
+        uint256 toPool = slashed * SLASH_BURN_BPS / BPS;
+        // Every other pending block is a descendant of this one (the pending chain is linear). Only the
+        // blocks that joined the chain before this block's deadline share the rest: one built on a chain
+        // already known to be failing is reorged out without a victim's share.
+        (uint256 n, uint256 k) = _countDescendants(c.head, slot, deadline);
+        uint256 rest = slashed - bounty - toPool;
+        uint256 share = k == 0 ? 0 : rest / k;
+        toPool += rest - share * k;
+        _invalidateDescendants(c.head, slot, deadline, share);
         _slots[slot].status = ST_SLASHED;
         if (p.tip != 0) _credits[s.canonical] += p.tip;
+        if (bounty != 0) _credits[msg.sender] += bounty;
 
-        uint256 pool = uint256(c.rewardPool) + dust;
+        uint256 pool = uint256(c.rewardPool) + toPool;
         // Saturate rather than revert: a full pool must not block a slash (tokens stay in the contract).
         c.rewardPool = pool > type(uint120).max ? type(uint120).max : uint120(pool);
         c.head = c.lastProven;
@@ -433,8 +508,32 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         uint256 now_ = _currentSlot();
         if (now_ > c.killedUpTo) c.killedUpTo = uint40(now_);
         _chain = c;
-        emit BlockSlashed(slot, p.prover, slashed, k, share, dust);
+        emit BlockSlashed(slot, p.prover, slashed, n, k, share, toPool, bounty);
         emit ChainRewound(c.lastProven, c.killedUpTo);
+    }
+
+    /// The pending blocks above `slot` (n) and how many of them joined the chain before `deadline` (k).
+    function _countDescendants(uint256 head, uint256 slot, uint256 deadline) internal view returns (uint256 n, uint256 k) {
+        for (uint256 cur = head; cur != slot; ++n) {
+            SlotData memory bs = _slots[cur];
+            if (bs.linkedAt < deadline) ++k;
+            cur = bs.parentSlot;
+        }
+    }
+
+    /// Reorg out every pending block above `slot`: tip and deposit back, `share` to those that joined before `deadline`.
+    function _invalidateDescendants(uint256 head, uint256 slot, uint256 deadline, uint256 share) internal {
+        for (uint256 cur = head; cur != slot;) {
+            SlotData storage bs = _slots[cur];
+            address bseq = bs.canonical;
+            Proposal storage bp = _proposals[cur][bseq];
+            uint256 got = bs.linkedAt < deadline ? share : 0;
+            bs.status = ST_INVALIDATED;
+            _credits[bseq] += bp.tip + got;
+            _credits[bp.proverFunded ? bp.prover : bseq] += bp.deposit;
+            emit BlockInvalidated(cur, bseq, got);
+            cur = bs.parentSlot;
+        }
     }
 
     /// @inheritdoc ISidecar
@@ -467,6 +566,9 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         c.minProverDeposit = uint96(MIN_PROVER_DEPOSIT);
         c.blockReward = uint96(BLOCK_REWARD);
         c.submissionReward = uint96(SUBMISSION_REWARD);
+        c.proverExclusiveBlocks = uint32(PROVER_EXCLUSIVE_BLOCKS);
+        c.slashBurnBps = uint16(SLASH_BURN_BPS);
+        c.slashBountyBps = uint16(SLASH_BOUNTY_BPS);
         c.depositRankCap = uint96(DEPOSIT_RANK_CAP);
         c.commitmentRegistry = COMMITMENT_REGISTRY;
     }
@@ -506,6 +608,7 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         t.proofsFrom = EARLY_PROOFS ? t.commitEnd : t.submissionStart;
         t.deadline = t.submissionStart + SUBMISSION_BLOCKS;
         t.seedBlock = t.proposalStart - 1;
+        t.exclusiveUntil = t.proofsFrom + PROVER_EXCLUSIVE_BLOCKS;
     }
 
     function slotSeed(uint256 slot) external view returns (bytes32) {
@@ -574,14 +677,8 @@ contract Sidecar is ISidecar, EIP712, ReentrancyGuardTransient {
         v.proverFunded = p.proverFunded;
     }
 
-    function publicInputs(uint256 slot) external view returns (bytes32[4] memory inputs) {
-        SlotData memory s = _slots[slot];
-        if (s.canonical == address(0)) revert NoCanonicalBlock(slot);
-        Proposal storage p = _proposals[slot][s.canonical];
-        inputs[0] = bytes32(slot);
-        inputs[1] = _endRootOf(s.parentSlot);
-        inputs[2] = p.endRoot;
-        inputs[3] = bytes32(p.txsCommitment & ~REVEALED);
+    function publicInputs(uint256 from, uint256 to, address recipient) external view returns (bytes32[] memory) {
+        return _rangeInputs(_range(from, to), recipient);
     }
 
     function chainState() external view returns (ChainState memory st) {

@@ -93,10 +93,13 @@ contract SidecarTest is SidecarBase {
         assertEq(bv.depositor, seqA);
         assertEq(bv.deposit, DEPOSIT);
         assertEq(bv.tip, 5e18);
-        bytes32[4] memory pi = sc.publicInputs(1);
+        bytes32[] memory pi = sc.publicInputs(1, 1, submitter);
+        assertEq(pi.length, 5, "4 per block + the recipient");
         assertEq(pi[0], bytes32(uint256(1)));
         assertEq(pi[1], GENESIS_ROOT);
         assertEq(pi[2], b.endRoot);
+        assertEq(pi[3], sc.computeTxsCommitment(b.txs));
+        assertEq(pi[4], bytes32(uint256(uint160(submitter))));
 
         uint256 seqBal = token.balanceOf(seqA);
         vm.expectEmit(true, true, true, true, address(sc));
@@ -138,7 +141,7 @@ contract SidecarTest is SidecarBase {
         _roll(3, ISidecar.Phase.Proving);
         bytes memory p2 = _proof(2);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.ParentNotProven.selector, 2, 1));
-        sc.submitProof(2, p2, new bytes32[](0));
+        sc.submitProofRange(2, 2, submitter, p2);
         _submit(1);
         _submit(2);
         _submit(3);
@@ -373,53 +376,50 @@ contract SidecarTest is SidecarBase {
 
     function test_submit_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, 1));
-        sc.submitProof(1, "", new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, "");
+        vm.expectRevert(ISidecar.ZeroRecipient.selector);
+        sc.submitProofRange(1, 1, address(0), "");
         _slot(1, seqA, 1e18, 1);
         // commitment phase still open
         bytes memory proof = _proof(1);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.ProofTooEarly.selector, sc.slotTiming(1).commitEnd));
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
         _roll(1, ISidecar.Phase.Proving);
         // signed by a key that is not the verifier's signer
-        bytes memory forged = _signInputs(PROVER_PK, _inputs(1, new bytes32[](0)));
+        bytes memory forged = _signInputs(PROVER_PK, _inputs(1, 1, submitter));
         vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidProof.selector, 1));
-        sc.submitProof(1, forged, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, forged);
         // malformed: the verifier reverts, Sidecar reports an invalid proof
         vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidProof.selector, 1));
-        sc.submitProof(1, hex"1234", new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, hex"1234");
         // a proof of other public inputs (a different block)
-        bytes32[] memory other = _inputs(1, new bytes32[](0));
+        bytes32[] memory other = _inputs(1, 1, submitter);
         other[2] = bytes32(uint256(other[2]) ^ 1);
         bytes memory wrongBlock = _signInputs(SIGNER_PK, other);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidProof.selector, 1));
-        sc.submitProof(1, wrongBlock, new bytes32[](0));
-        // aux inputs are appended: a proof over different aux fails
-        bytes32[] memory aux = new bytes32[](2);
-        aux[0] = bytes32(uint256(5));
-        aux[1] = bytes32(uint256(6));
+        sc.submitProofRange(1, 1, submitter, wrongBlock);
+        // the recipient is bound: the same proof naming another recipient is invalid
         vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidProof.selector, 1));
-        sc.submitProof(1, proof, aux);
+        sc.submitProofRange(1, 1, address(0xC0FFEE), proof);
         // first valid proof wins, a second one is refused
         _submit(1);
         vm.expectRevert(
             abi.encodeWithSelector(ISidecar.BlockNotPending.selector, 1, ISidecar.BlockStatus.Proven)
         );
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
         assertEq(sc.creditOf(submitter), SUB_REWARD, "paid once");
     }
 
-    function test_submit_withAuxInputs() public {
+    function test_submit_copiedTransactionPaysTheNamedRecipient() public {
         _slot(1, seqA, 0, 1);
         _roll(1, ISidecar.Phase.Proving);
-        bytes32[] memory aux = new bytes32[](16);
-        for (uint256 i; i < 16; ++i) {
-            aux[i] = keccak256(abi.encode(i));
-        }
-        bytes memory proof = _signInputs(SIGNER_PK, _inputs(1, aux));
-        vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidProof.selector, 1));
-        sc.submitProof(1, proof, new bytes32[](0));
-        sc.submitProof(1, proof, aux);
-        assertEq(uint256(sc.blockStatus(1)), uint256(ISidecar.BlockStatus.Proven));
+        bytes memory proof = _proof(1); // names `submitter`
+        // a front-runner copies the pending calldata and lands it first: the reward still goes to `submitter`
+        address copier = address(0xBAD);
+        vm.prank(copier);
+        sc.submitProofRange(1, 1, submitter, proof);
+        assertEq(sc.creditOf(copier), 0, "the copier gains nothing");
+        assertEq(sc.creditOf(submitter), SUB_REWARD, "the named recipient is paid");
     }
 
     function test_submit_tooLate() public {
@@ -427,9 +427,9 @@ contract SidecarTest is SidecarBase {
         bytes memory proof = _proof(1);
         _roll(1, ISidecar.Phase.Closed);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.ProofTooLate.selector, sc.slotTiming(1).deadline));
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
         vm.roll(block.number - 1);
-        sc.submitProof(1, proof, new bytes32[](0)); // last block before the deadline
+        sc.submitProofRange(1, 1, submitter, proof); // last block before the deadline
     }
 
     function test_rewardPool_runsDry() public {
@@ -478,8 +478,8 @@ contract SidecarTest is SidecarBase {
         assertEq(pv.txsCommitment, sc.computeTxsCommitment(b.txs));
         assertEq(uint256(pv.rewardShareBps), 500);
         assertEq(sc.computeBlockHash(1, b.startRoot, b.endRoot, b.txs, b.wd), b.hash);
-        vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, 1));
-        sc.publicInputs(1);
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.RangeNotCanonical.selector, 1, 1));
+        sc.publicInputs(1, 1, submitter);
         ISidecar.BlockView memory none = sc.getBlock(1);
         assertEq(uint256(none.status), uint256(ISidecar.BlockStatus.None));
         assertEq(none.sequencer, address(0));

@@ -184,25 +184,23 @@ abstract contract SidecarBase is Test {
         return abi.encodePacked(r, s, v);
     }
 
-    function _inputs(uint256 slot, bytes32[] memory aux) internal view returns (bytes32[] memory inputs) {
-        bytes32[4] memory pi = sc.publicInputs(slot);
-        inputs = new bytes32[](4 + aux.length);
-        for (uint256 i; i < 4; ++i) {
-            inputs[i] = pi[i];
-        }
-        for (uint256 i; i < aux.length; ++i) {
-            inputs[4 + i] = aux[i];
-        }
+    /// The inputs a proof of `from..to` naming `recipient` must have (read from the contract).
+    function _inputs(uint256 from, uint256 to, address recipient) internal view returns (bytes32[] memory) {
+        return sc.publicInputs(from, to, recipient);
     }
 
     function _proof(uint256 slot) internal view returns (bytes memory) {
-        return _signInputs(SIGNER_PK, _inputs(slot, new bytes32[](0)));
+        return _signInputs(SIGNER_PK, _inputs(slot, slot, submitter));
+    }
+
+    function _rangeProof(uint256 from, uint256 to, address recipient) internal view returns (bytes memory) {
+        return _signInputs(SIGNER_PK, _inputs(from, to, recipient));
     }
 
     function _submit(uint256 slot) internal {
         bytes memory proof = _proof(slot);
         vm.prank(submitter);
-        sc.submitProof(slot, proof, new bytes32[](0));
+        sc.submitProofRange(slot, slot, submitter, proof);
     }
 
     // ---- quotes

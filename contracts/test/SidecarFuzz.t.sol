@@ -61,7 +61,7 @@ contract SidecarFuzzTest is SidecarBase {
         vm.prank(seqA);
         sc.propose(slot, bytes32(0), 0, 0);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, slot));
-        sc.submitProof(slot, "", new bytes32[](0));
+        sc.submitProofRange(slot, slot, submitter, "");
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoCanonicalBlock.selector, slot));
         sc.slash(slot);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NoProposal.selector, slot, seqA));
@@ -90,7 +90,7 @@ contract SidecarFuzzTest is SidecarBase {
         } else if (block.number >= t.deadline) {
             vm.expectRevert(abi.encodeWithSelector(ISidecar.ProofTooLate.selector, t.deadline));
         }
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
     }
 
     /// Slash split: shares + dust == deposit for any deposit and any number of descendants.
@@ -111,14 +111,25 @@ contract SidecarFuzzTest is SidecarBase {
         uint256 pool = sc.rewardPool();
         vm.roll(sc.slotTiming(1).deadline);
         sc.slash(1);
-        uint256 share = descendants == 0 ? 0 : deposit / descendants;
-        uint256 dust = deposit - share * descendants;
-        assertLe(dust, descendants == 0 ? deposit : descendants - 1, "dust < number of blocks");
+        // a descendant shares only if it joined the chain (its commitment) before slot 1's deadline
+        uint256 deadline = sc.slotTiming(1).deadline;
+        uint256 k;
+        for (uint256 i; i < descendants; ++i) {
+            if (sc.slotTiming(2 + i).commitStart < deadline) ++k;
+        }
+        uint256 share = k == 0 ? 0 : deposit / k;
+        uint256 dust = deposit - share * k;
+        assertLe(dust, k == 0 ? deposit : k - 1, "dust < number of sharing blocks");
         assertEq(sc.rewardPool(), pool + dust, "dust to the pool");
-        uint256 toB = (descendants + 1) / 2;
-        uint256 toC = descendants / 2;
-        assertEq(sc.creditOf(seqB), toB * (share + DEPOSIT), "seqB shares");
-        assertEq(sc.creditOf(seqC), toC * (share + DEPOSIT), "seqC shares");
+        uint256 toB;
+        uint256 toC;
+        for (uint256 i; i < descendants; ++i) {
+            uint256 got = sc.slotTiming(2 + i).commitStart < deadline ? share : 0;
+            if (i % 2 == 0) toB += got + DEPOSIT;
+            else toC += got + DEPOSIT;
+        }
+        assertEq(sc.creditOf(seqB), toB, "seqB shares");
+        assertEq(sc.creditOf(seqC), toC, "seqC shares");
         assertEq(token.balanceOf(address(sc)), _accounted(_actors()), "conservation");
     }
 }

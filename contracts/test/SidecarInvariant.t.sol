@@ -175,20 +175,25 @@ contract SidecarHandler is Test {
         _trySubmit(actorI, corrupt);
     }
 
+    /// A proof of the oldest pending block and up to 3 of its descendants (a range), naming the caller.
     function _trySubmit(uint256 actorI, bool corrupt) internal {
         (uint256 slot, bool found) = _oldestPending();
         if (!found) return;
-        bytes32[4] memory pi4 = sc.publicInputs(slot);
-        bytes32[] memory inputs = new bytes32[](4);
-        for (uint256 i; i < 4; ++i) {
-            inputs[i] = pi4[i];
-        }
+        // the pending chain from the head back to `slot`; the range ends 0..3 blocks after `slot`
+        uint256[] memory back = new uint256[](16);
+        uint256 n;
+        for (uint256 cur = sc.chainState().headSlot; cur != slot; cur = sc.getBlock(cur).parentSlot) back[n++] = cur;
+        uint256 extra = (actorI >> 8) % 4;
+        if (extra > n) extra = n;
+        uint256 to = extra == 0 ? slot : back[n - extra];
+        address who = actors[actorI % actors.length];
+        bytes32[] memory inputs = sc.publicInputs(slot, to, who);
         if (corrupt) inputs[2] = bytes32(uint256(inputs[2]) ^ 1);
         bytes32 h = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", verifier.digest(inputs)));
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerPk, h);
-        vm.prank(actors[actorI % actors.length]);
-        try sc.submitProof(slot, abi.encodePacked(r, s, v), new bytes32[](0)) {
-            proven++;
+        vm.prank(who);
+        try sc.submitProofRange(slot, to, who, abi.encodePacked(r, s, v)) {
+            proven += extra + 1;
         } catch {}
     }
 
@@ -240,6 +245,14 @@ contract SidecarHandler is Test {
 /// the reward pool + credits + stakes + open escrow (tips and deposits of unsettled proposals).
 contract SidecarInvariantTest is SidecarBase, InvariantTest {
     SidecarHandler internal handler;
+
+    /// The economics on: a burn and a bounty on every slash, the prover's exclusive window.
+    function _config() internal view override returns (ISidecar.Config memory c) {
+        c = super._config();
+        c.slashBurnBps = 2500;
+        c.slashBountyBps = 100;
+        c.proverExclusiveBlocks = 2;
+    }
 
     function setUp() public override {
         super.setUp();
@@ -332,6 +345,7 @@ contract SidecarInvariantTest is SidecarBase, InvariantTest {
         if (c.pendingBlocks != 0) {
             uint256 cur = c.headSlot;
             while (sc.getBlock(cur).parentSlot != c.lastProvenSlot) cur = sc.getBlock(cur).parentSlot;
+            vm.prank(handler.actors(0)); // an actor, so its bounty is withdrawn below
             sc.slash(cur);
         }
         uint256 n = handler.trackedCount();

@@ -22,9 +22,9 @@ contract SidecarStrictTimingTest is SidecarBase {
         assertEq(t.proofsFrom, t.submissionStart, "proofs only in the submission phase");
         bytes memory proof = _proof(1);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.ProofTooEarly.selector, t.submissionStart));
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
         _roll(1, ISidecar.Phase.Submission);
-        sc.submitProof(1, proof, new bytes32[](0));
+        sc.submitProofRange(1, 1, submitter, proof);
     }
 
     function test_reorgWindowFull() public {

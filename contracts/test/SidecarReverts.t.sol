@@ -324,9 +324,9 @@ contract SidecarRevertsTest is SidecarBase {
         _expectBadConfig(c, "proposal + reveal + commit must be <= 255 blocks (blockhash)");
         c = _config();
         c.reorgWindow = 0;
-        _expectBadConfig(c, "reorgWindow in 1..65535");
+        _expectBadConfig(c, "reorgWindow in 1..128 (a slash walks every pending block in one tx)");
         c.reorgWindow = 65536;
-        _expectBadConfig(c, "reorgWindow in 1..65535");
+        _expectBadConfig(c, "reorgWindow in 1..128 (a slash walks every pending block in one tx)");
         c = _config();
         c.activationDelay = 0;
         _expectBadConfig(c, "activationDelay must be >= 1");

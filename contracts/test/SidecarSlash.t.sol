@@ -3,6 +3,7 @@ pragma solidity ^0.8.27;
 
 import {SidecarBase} from "./SidecarBase.sol";
 import {ISidecar} from "../src/interfaces/ISidecar.sol";
+import {Sidecar} from "../src/Sidecar.sol";
 
 /// Slashing, the reorg of pending blocks built on the slashed one, and the chain's resumption.
 contract SidecarSlashTest is SidecarBase {
@@ -38,10 +39,12 @@ contract SidecarSlashTest is SidecarBase {
     function test_slash_reorgsDescendants_exactSplit() public {
         _buildChain();
         uint256 poolBefore = sc.rewardPool();
-        uint256 share = ODD_DEPOSIT / 4;
-        assertEq(share, 250e18, "share");
+        // slot 5 joined the chain at slot 1's deadline (a chain already known to be failing): no share
+        assertEq(sc.slotTiming(5).commitStart, sc.slotTiming(1).deadline);
+        uint256 share = ODD_DEPOSIT / 3;
+        uint256 dust = ODD_DEPOSIT - 3 * share;
         vm.expectEmit(true, true, true, true, address(sc));
-        emit ISidecar.BlockInvalidated(5, seqA, share);
+        emit ISidecar.BlockInvalidated(5, seqA, 0);
         vm.expectEmit(true, true, true, true, address(sc));
         emit ISidecar.BlockInvalidated(4, seqC, share);
         vm.expectEmit(true, true, true, true, address(sc));
@@ -49,19 +52,19 @@ contract SidecarSlashTest is SidecarBase {
         vm.expectEmit(true, true, true, true, address(sc));
         emit ISidecar.BlockInvalidated(2, seqB, share);
         vm.expectEmit(true, true, true, true, address(sc));
-        emit ISidecar.BlockSlashed(1, prover, ODD_DEPOSIT, 4, share, 3);
+        emit ISidecar.BlockSlashed(1, prover, ODD_DEPOSIT, 4, 3, share, dust, 0);
         vm.expectEmit(true, true, true, true, address(sc));
         emit ISidecar.ChainRewound(0, 5);
         vm.prank(address(0x1234)); // anyone
         sc.slash(1);
 
         // tips back; deposits of invalidated blocks back to their depositors; equal shares per block
-        assertEq(sc.creditOf(seqA), 1e18 + (3e18 + share + DEPOSIT) + (5e18 + share + DEPOSIT), "seqA: 2 blocks");
+        assertEq(sc.creditOf(seqA), 1e18 + (3e18 + share + DEPOSIT) + (5e18 + DEPOSIT), "seqA: 2 blocks, one shares");
         assertEq(sc.creditOf(seqB), 2e18 + share + DEPOSIT, "seqB");
         assertEq(sc.creditOf(seqC), 4e18 + share, "seqC");
         assertEq(sc.creditOf(prover2), DEPOSIT, "prover-funded deposit back");
         assertEq(sc.creditOf(prover), 0, "slashed prover gets nothing");
-        assertEq(sc.rewardPool(), poolBefore + 3, "rounding dust to the pool");
+        assertEq(sc.rewardPool(), poolBefore + dust, "rounding dust to the pool");
         assertEq(uint256(sc.blockStatus(1)), uint256(ISidecar.BlockStatus.Slashed));
         for (uint256 s = 2; s <= 5; ++s) {
             assertEq(uint256(sc.blockStatus(s)), uint256(ISidecar.BlockStatus.Invalidated), "invalidated");
@@ -76,11 +79,11 @@ contract SidecarSlashTest is SidecarBase {
 
         // invalidated blocks cannot be proven or slashed again
         _roll(5, ISidecar.Phase.Proving);
-        bytes memory p2 = _proof(2);
+        bytes memory p2 = _signInputs(SIGNER_PK, new bytes32[](5)); // no inputs exist for it any more
         vm.expectRevert(
             abi.encodeWithSelector(ISidecar.BlockNotPending.selector, 2, ISidecar.BlockStatus.Invalidated)
         );
-        sc.submitProof(2, p2, new bytes32[](0));
+        sc.submitProofRange(2, 2, submitter, p2);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.BlockNotPending.selector, 1, ISidecar.BlockStatus.Slashed));
         sc.slash(1);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.NotRefundable.selector, 5, seqA));
@@ -114,7 +117,7 @@ contract SidecarSlashTest is SidecarBase {
         uint256 poolBefore = sc.rewardPool();
         vm.roll(sc.slotTiming(1).deadline);
         vm.expectEmit(true, true, true, true, address(sc));
-        emit ISidecar.BlockSlashed(1, prover, DEPOSIT, 0, 0, DEPOSIT);
+        emit ISidecar.BlockSlashed(1, prover, DEPOSIT, 0, 0, 0, DEPOSIT, 0);
         sc.slash(1);
         assertEq(sc.rewardPool(), poolBefore + DEPOSIT, "no victims: the deposit joins the pool");
         assertEq(sc.creditOf(seqA), 1e18, "tip back to the sequencer");
@@ -162,5 +165,56 @@ contract SidecarSlashTest is SidecarBase {
         sc.slash(1);
         vm.expectRevert(abi.encodeWithSelector(ISidecar.SlotVoid.selector, 5));
         _commit(seqB, 5, prover, DEPOSIT);
+    }
+}
+
+/// slashBurnBps = 5000, slashBountyBps = 100: a withholder that owns the whole chain on top of its
+/// block still loses the burn; the slasher is paid.
+contract SidecarSlashEconomicsTest is SidecarBase {
+    function _config() internal view override returns (ISidecar.Config memory c) {
+        c = super._config();
+        c.slashBurnBps = 5000;
+        c.slashBountyBps = 100;
+    }
+
+    /// seqA withholds slot 1 (its own deposit) and proposes every block on top of it (slots 2, 3).
+    function test_withholderOwningTheChainLosesTheBurn() public {
+        uint256 start = token.balanceOf(seqA);
+        _slot(1, seqA, 0, 1);
+        _slot(2, seqA, 0, 2);
+        _slot(3, seqA, 0, 3);
+        uint256 poolBefore = sc.rewardPool();
+        vm.roll(sc.slotTiming(1).deadline);
+        address slasher = address(0x5145);
+        uint256 bounty = DEPOSIT / 100;
+        uint256 burn = DEPOSIT / 2;
+        uint256 share = (DEPOSIT - bounty - burn) / 2;
+        vm.expectEmit(true, true, true, true, address(sc));
+        emit ISidecar.BlockSlashed(1, prover, DEPOSIT, 2, 2, share, burn + (DEPOSIT - bounty - burn - 2 * share), bounty);
+        vm.prank(slasher);
+        sc.slash(1);
+        assertEq(sc.creditOf(slasher), bounty, "the caller's bounty");
+        assertEq(sc.rewardPool(), poolBefore + burn, "the burn joins the reward pool");
+        vm.prank(seqA);
+        sc.withdraw(seqA);
+        // its own deposit came back only in part: the free reorg costs it the burn and the bounty
+        assertEq(start - token.balanceOf(seqA), burn + bounty, "the withholder loses burn + bounty");
+        assertEq(token.balanceOf(address(sc)), _accounted(_actors()) + bounty, "conservation (+ the slasher's credit)");
+    }
+
+    function test_slashShares_mustNotExceedTheDeposit() public {
+        ISidecar.Config memory c = _config();
+        c.slashBountyBps = 5001;
+        vm.expectRevert(abi.encodeWithSelector(ISidecar.InvalidConfig.selector, "slashBurnBps + slashBountyBps > 10000"));
+        new Sidecar(c);
+    }
+
+    function test_reorgWindow_boundedSoASlashFitsABlock() public {
+        ISidecar.Config memory c = _config();
+        c.reorgWindow = 129;
+        vm.expectRevert(
+            abi.encodeWithSelector(ISidecar.InvalidConfig.selector, "reorgWindow in 1..128 (a slash walks every pending block in one tx)")
+        );
+        new Sidecar(c);
     }
 }

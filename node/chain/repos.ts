@@ -43,7 +43,7 @@ export const CanonicalSchema = z.object({
   slot: uint, sequencer: address, blockHash: hex32.optional(), parentSlot: uint,
   status: z.enum(CANONICAL_STATUSES), finalized: z.boolean(), provable: z.boolean(), reason: z.string().optional(),
   txHashes: z.array(hex32), l1Block: uint, provenAtL1: uint.optional(), statusAtL1: uint.optional(),
-  prover: address.optional(), submitter: address.optional(),
+  prover: address.optional(), recipient: address.optional(),
   proofOnP2pAt: z.number().optional(), publishedAt: z.number().optional(),
 });
 export type CanonicalBlock = z.infer<typeof CanonicalSchema>;

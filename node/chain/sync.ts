@@ -617,7 +617,7 @@ export class ChainSync {
     if (!c) throw new ChainEventError(`BlockProven for slot ${slot}, which has no canonical block here`);
     ctx.ws.put(this.repos.canonical, key, {
       ...c, status: 'proven', provenAtL1: ev.blockNumber, statusAtL1: ev.blockNumber,
-      prover: asAddress(a.prover, 'BlockProven.prover'), submitter: asAddress(a.submitter, 'BlockProven.submitter'),
+      prover: asAddress(a.prover, 'BlockProven.prover'), recipient: asAddress(a.recipient, 'BlockProven.recipient'),
     });
     ctx.ws.del(this.repos.pending, key);
     ctx.ws.put(this.repos.proven, key, c.blockHash ?? ZERO32);

@@ -33,6 +33,7 @@ import { DEVNET_LOCK_FILE, DataDirLockedError, lockDataDir } from '../devnet/loc
 import type { ChainNotice } from '../chain/index.js';
 import type { L1View, NodeEvent } from '../roles/context.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
+import { proofRecipient } from '../roles/proof-check.js';
 
 const E18 = 10n ** 18n;
 
@@ -160,8 +161,8 @@ export interface BlockOutcome {
   proverFunded?: boolean;
   /** the fee of the quote the sequencer committed with (rfq) */
   quoteFee?: string;
-  /** BlockProven: who submitted, and the credits */
-  submitter?: string;
+  /** BlockProven: the reward recipient the proof named (its submission reward), and the credits */
+  recipient?: string;
   proverReward?: string;
   sequencerReward?: string;
   submissionReward?: string;
@@ -191,7 +192,8 @@ export interface DevnetResult {
   /** every proposed block, by slot */
   blocks: BlockOutcome[];
   /** BlockSlashed events: the prover's deposit, the blocks invalidated, the share each of their sequencers got, the dust to the pool */
-  slashes: { slot: number; prover: string; deposit: string; invalidatedBlocks: number; sharePerBlock: string; dust: string }[];
+  /** each slash: the deposit split into the caller's bounty, a share per sharing invalidated block, and what went to the reward pool (burn + dust) */
+  slashes: { slot: number; prover: string; slasher: string; deposit: string; invalidatedBlocks: number; sharedBlocks: number; sharePerBlock: string; toPool: string; bounty: string }[];
   /** each node's heads right when it handled a ChainRewound (a slash rolled the pending chain back) */
   rewinds: ({ node: string; lastProvenSlot: number } & NodeHeads)[];
   /** each node's heads at the end (synced to the same L1 block) */
@@ -324,11 +326,11 @@ export class Devnet {
     const client = SidecarClient.connect({ deployment, rpc: this.anvil.rpcUrl, signer: nodeKey.privateKey, wsUrl: this.anvil.wsUrl });
     const verifierSigner = deployer;
     const encodeProof: L1ProofEncoder = o.verifier === 'honk' ? async (_slot, p) => ({
-      proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }), aux: p.publicInputs.slice(4),
+      proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }),
     }) : async (slot, p) => {
-      const aux = p.publicInputs.slice(4);
-      const inputs = [...(await client.publicInputs(slot)), ...aux];
-      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, inputs), aux };
+      const recipient = proofRecipient(p.publicInputs);
+      if (!recipient) throw new Error(`the final proof of slot ${slot} names no recipient`);
+      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, recipient)) };
     };
     const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, logDestination());
     const slots = o.slots;
@@ -520,9 +522,13 @@ export class Devnet {
     const events = async (name: string) => (await client.sidecar.queryFilter(client.sidecar.filters[name](), runFromBlock)).map((e) => (e as unknown as { args: Args }).args);
     const provenBy = new Map((await events('BlockProven')).map((a) => [Number(a.slot), a]));
     const invalidatedBy = new Map((await events('BlockInvalidated')).map((a) => [Number(a.slot), a]));
-    const slashes = (await events('BlockSlashed')).map((a) => ({
-      slot: Number(a.slot), prover: label(a.prover as string)!, deposit: String(a.deposit), invalidatedBlocks: Number(a.invalidatedBlocks),
-      sharePerBlock: String(a.sharePerBlock), dust: String(a.dust),
+    const slashes = await Promise.all((await client.sidecar.queryFilter(client.sidecar.filters.BlockSlashed(), runFromBlock)).map(async (e) => {
+      const a = (e as unknown as { args: Args }).args;
+      const tx = await client.provider.getTransaction(e.transactionHash);
+      return {
+        slot: Number(a.slot), prover: label(a.prover as string)!, slasher: label(tx?.from) ?? 'unknown', deposit: String(a.deposit), invalidatedBlocks: Number(a.invalidatedBlocks),
+        sharedBlocks: Number(a.sharedBlocks), sharePerBlock: String(a.sharePerBlock), toPool: String(a.toPool), bounty: String(a.bounty),
+      };
     }));
     const blocks: BlockOutcome[] = [];
     for (const sq of sequencers) {
@@ -539,7 +545,7 @@ export class Devnet {
           deposit: p?.committed ? String(p.deposit) : undefined, proverFunded: p?.committed ? p.proverFunded : undefined,
           quoteFee: quoteFees.has(b.slot) ? String(quoteFees.get(b.slot)) : undefined,
           ...(canonical && proven ? {
-            submitter: label(proven.submitter as string), proverReward: String(proven.proverReward), sequencerReward: String(proven.sequencerReward),
+            recipient: label(proven.recipient as string), proverReward: String(proven.proverReward), sequencerReward: String(proven.sequencerReward),
             submissionReward: String(proven.submissionReward),
           } : {}),
           ...(canonical && inv ? { invalidatedShare: String(inv.slashShare) } : {}),
@@ -569,6 +575,7 @@ export class Devnet {
         withdrawn: String(this.nodes.reduce((a, n) => a + n.node.watcher!.withdrawn, 0n)), netTokenGain: String(balanceAfter - afterStake),
         ...(three ? Object.fromEntries(Object.entries(gains).map(([k, v]) => [`node${k}Gain`, v])) : {}),
         blockReward: String(deployment.config.blockReward), submissionReward: String(deployment.config.submissionReward),
+        slashBurnBps: String(deployment.config.slashBurnBps), slashBountyBps: String(deployment.config.slashBountyBps),
       },
       payoutsByPath: Object.fromEntries(Object.entries(byPath).map(([k, v]) => [k, { blocks: v.blocks, prover: String(v.prover), sequencer: String(v.sequencer), submitter: String(v.submitter) }])),
       slotToVerifiedMs, provingWindowUsed,
@@ -586,6 +593,8 @@ export class Devnet {
       proposalBlocks: o.phaseBlocks, revealBlocks: o.phaseBlocks, commitBlocks: o.phaseBlocks,
       provingBlocks: o.provingBlocks, submissionBlocks: o.submissionBlocks, earlyProofs: true, reorgWindow: 32,
       activationDelay: 1, genesisRoot,
+      // the committed prover's exclusive window: the deploy default (8), at most half the proof window
+      proverExclusiveBlocks: Math.min(8, Math.floor((o.provingBlocks + o.submissionBlocks) / 2)),
     };
     let verifier: VerifierChoice;
     if (o.verifier === 'honk') {

@@ -14,6 +14,7 @@ import { routerProof } from '../../circuits/backend/verifier.js';
 import { createLogger } from '../log.js';
 import { SidecarNode } from '../node.js';
 import type { L1ProofEncoder } from '../roles/submitter.js';
+import { proofRecipient } from '../roles/proof-check.js';
 import { runAgent } from './agent.js';
 import { keysPath, loadOrCreateKeys, resolveL1Key } from './keys.js';
 import { describe } from './devnet.js';
@@ -47,12 +48,13 @@ export function proofEncoder(deployment: Deployment, client: SidecarClient, env:
     if (!key) return undefined;
     const signer = new Wallet(key);
     return async (slot, p) => {
-      const aux = p.publicInputs.slice(4);
-      return { proof: await signatureProof(signer, deployment.verifier, deployment.chainId, [...(await client.publicInputs(slot)), ...aux]), aux };
+      const recipient = proofRecipient(p.publicInputs);
+      if (!recipient) throw new Error(`the final proof of slot ${slot} names no recipient`);
+      return { proof: await signatureProof(signer, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, recipient)) };
     };
   }
   // any other verifier: the generated Honk verifiers behind HonkVerifierRouter (a circuit tag, then the proof)
-  return async (_slot, p) => ({ proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }), aux: p.publicInputs.slice(4) });
+  return async (_slot, p) => ({ proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }) });
 }
 
 export async function runNode(flags: Record<string, unknown>, extra: { config?: string; genesis?: string }, env = process.env): Promise<void> {

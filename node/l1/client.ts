@@ -26,11 +26,13 @@ export interface SidecarConfig {
   token: string; verifier: string; genesisBlock: bigint; genesisRoot: string;
   proposalBlocks: number; revealBlocks: number; commitBlocks: number; provingBlocks: number; submissionBlocks: number;
   earlyProofs: boolean; reorgWindow: number; minStake: bigint; activationDelay: number; exitDelay: number;
-  minProverDeposit: bigint; blockReward: bigint; submissionReward: bigint; depositRankCap: bigint; commitmentRegistry: string;
+  minProverDeposit: bigint; blockReward: bigint; submissionReward: bigint; proverExclusiveBlocks: number; slashBurnBps: number; slashBountyBps: number; depositRankCap: bigint; commitmentRegistry: string;
 }
 export interface SlotTiming {
   proposalStart: number; revealStart: number; commitStart: number; commitEnd: number;
   proofsFrom: number; submissionStart: number; deadline: number; seedBlock: number;
+  /** until this block only a proof naming the committed prover as its recipient lands (= proofsFrom: no window) */
+  exclusiveUntil: number;
 }
 export interface BlockView {
   status: BlockStatus; sequencer: string; parentSlot: bigint; blockHash: string; startRoot: string; endRoot: string;
@@ -165,7 +167,7 @@ export class SidecarClient {
       provingBlocks: Number(c.provingBlocks), submissionBlocks: Number(c.submissionBlocks), earlyProofs: c.earlyProofs as boolean,
       reorgWindow: Number(c.reorgWindow), minStake: c.minStake as bigint, activationDelay: Number(c.activationDelay), exitDelay: Number(c.exitDelay),
       minProverDeposit: c.minProverDeposit as bigint, blockReward: c.blockReward as bigint, submissionReward: c.submissionReward as bigint,
-      depositRankCap: c.depositRankCap as bigint, commitmentRegistry: c.commitmentRegistry as string,
+      proverExclusiveBlocks: Number(c.proverExclusiveBlocks), slashBurnBps: Number(c.slashBurnBps), slashBountyBps: Number(c.slashBountyBps), depositRankCap: c.depositRankCap as bigint, commitmentRegistry: c.commitmentRegistry as string,
     };
   }
 
@@ -219,7 +221,10 @@ export class SidecarClient {
     };
   }
 
-  async publicInputs(slot: bigint | number): Promise<string[]> { return [...(await this.view<string[]>('publicInputs', slot))]; }
+  /** The public inputs a proof of the pending blocks from..to naming `recipient` must have (4 per block, then the recipient). */
+  async publicInputs(from: bigint | number, to: bigint | number, recipient: string): Promise<string[]> {
+    return [...(await this.view<string[]>('publicInputs', from, to, recipient))];
+  }
 
   async chainState(): Promise<ChainState> {
     const c = plain(await this.view('chainState'));
@@ -312,8 +317,14 @@ export class SidecarClient {
 
   refundProposal(slot: bigint | number, sequencer: string, opts?: SendOptions) { return this.send('refundProposal', [slot, sequencer], opts); }
 
-  submitProof(slot: bigint | number, proof: Uint8Array | string, auxPublicInputs: readonly string[] = [], opts?: SendOptions) {
-    return this.send('submitProof', [slot, proof, auxPublicInputs], opts);
+  /** One block: `submitProofRange(slot, slot, <this sender>, proof)` (the proof must name the sender as its recipient). */
+  async submitProof(slot: bigint | number, proof: Uint8Array | string, opts?: SendOptions) {
+    return this.submitProofRange(slot, slot, await this.address(), proof, opts);
+  }
+
+  /** Prove the pending blocks from..to (from == to: one block) with one proof naming `recipient` (gets the submission rewards). */
+  submitProofRange(from: bigint | number, to: bigint | number, recipient: string, proof: Uint8Array | string, opts?: SendOptions) {
+    return this.send('submitProofRange', [from, to, recipient, proof], opts);
   }
 
   slash(slot: bigint | number, opts?: SendOptions) { return this.send('slash', [slot], opts); }

@@ -33,6 +33,12 @@ export interface ProtocolParams {
   minProverDeposit: bigint;
   blockReward: bigint;
   submissionReward: bigint;
+  /** from a block's proofsFrom, this many L1 blocks in which only a proof naming its committed prover lands */
+  proverExclusiveBlocks: number;
+  /** share of every slashed deposit that goes to the reward pool, in basis points */
+  slashBurnBps: number;
+  /** share of every slashed deposit credited to the caller of slash, in basis points */
+  slashBountyBps: number;
   depositRankCap: bigint;
   commitmentRegistry: string;
 }
@@ -43,7 +49,7 @@ export const DEFAULT_PARAMS: ProtocolParams = {
   proposalBlocks: 4, revealBlocks: 4, commitBlocks: 4, provingBlocks: 40, submissionBlocks: 4,
   earlyProofs: true, reorgWindow: 8,
   minStake: 1000n * E18, activationDelay: 1, exitDelay: 64,
-  minProverDeposit: 100n * E18, blockReward: 10n * E18, submissionReward: 1n * E18,
+  minProverDeposit: 100n * E18, blockReward: 10n * E18, submissionReward: 1n * E18, proverExclusiveBlocks: 8, slashBurnBps: 2000, slashBountyBps: 100,
   depositRankCap: 0n, commitmentRegistry: '0x0000000000000000000000000000000000000000',
 };
 
@@ -103,7 +109,7 @@ export const DeploymentSchema = z.object({
     genesisBlock: int, genesisRoot: hex32,
     proposalBlocks: int, revealBlocks: int, commitBlocks: int, provingBlocks: int, submissionBlocks: int,
     earlyProofs: z.boolean(), reorgWindow: int, minStake: uint, activationDelay: int, exitDelay: int,
-    minProverDeposit: uint, blockReward: uint, submissionReward: uint, depositRankCap: uint, commitmentRegistry: addr,
+    minProverDeposit: uint, blockReward: uint, submissionReward: uint, proverExclusiveBlocks: int.default(0), slashBurnBps: int.default(0), slashBountyBps: int.default(0), depositRankCap: uint, commitmentRegistry: addr,
   }),
   rewardsFunded: uint,
 });
@@ -209,7 +215,7 @@ export async function deployProtocol(o: DeployOptions): Promise<Deployment> {
     provingBlocks: params.provingBlocks, submissionBlocks: params.submissionBlocks, earlyProofs: params.earlyProofs,
     reorgWindow: params.reorgWindow, minStake: params.minStake, activationDelay: params.activationDelay, exitDelay: params.exitDelay,
     minProverDeposit: params.minProverDeposit, blockReward: params.blockReward, submissionReward: params.submissionReward,
-    depositRankCap: params.depositRankCap, commitmentRegistry: params.commitmentRegistry,
+    proverExclusiveBlocks: params.proverExclusiveBlocks, slashBurnBps: params.slashBurnBps, slashBountyBps: params.slashBountyBps, depositRankCap: params.depositRankCap, commitmentRegistry: params.commitmentRegistry,
   };
   const sidecar = await deploy('Sidecar', [cfg]);
   // reward pool
@@ -236,7 +242,7 @@ export async function deployProtocol(o: DeployOptions): Promise<Deployment> {
       provingBlocks: Number(stored.provingBlocks), submissionBlocks: Number(stored.submissionBlocks), earlyProofs: stored.earlyProofs,
       reorgWindow: Number(stored.reorgWindow), minStake: stored.minStake, activationDelay: Number(stored.activationDelay), exitDelay: Number(stored.exitDelay),
       minProverDeposit: stored.minProverDeposit, blockReward: stored.blockReward, submissionReward: stored.submissionReward,
-      depositRankCap: stored.depositRankCap, commitmentRegistry: stored.commitmentRegistry,
+      proverExclusiveBlocks: Number(stored.proverExclusiveBlocks), slashBurnBps: Number(stored.slashBurnBps), slashBountyBps: Number(stored.slashBountyBps), depositRankCap: stored.depositRankCap, commitmentRegistry: stored.commitmentRegistry,
     },
     rewardsFunded: fund,
   });
@@ -306,7 +312,8 @@ const CLI_PARAMS: [keyof ProtocolParams, string][] = [
   ['provingBlocks', 'proving phase upper bound'], ['submissionBlocks', 'proof submission phase'], ['earlyProofs', 'accept proofs from the end of the commitment phase (true/false)'],
   ['reorgWindow', 'most pending blocks'], ['minStake', 'sequencer stake (token base units)'], ['activationDelay', 'blocks from staking to eligibility'],
   ['exitDelay', 'blocks from requestExit to withdrawStake'], ['minProverDeposit', 'least prover deposit'], ['blockReward', 'reward per proven block'],
-  ['submissionReward', 'reward to the first valid proof submitter'], ['depositRankCap', 'deposit-in-rank cap (0 = off)'], ['commitmentRegistry', 'commitment module registry (0x0 = off)'],
+  ['submissionReward', 'reward per block to the recipient a valid proof names'], ['proverExclusiveBlocks', "blocks from proofsFrom in which only the committed prover's proof lands"],
+  ['slashBurnBps', 'share of a slashed deposit to the reward pool (bps)'], ['slashBountyBps', 'share of a slashed deposit to the slasher (bps)'], ['depositRankCap', 'deposit-in-rank cap (0 = off)'], ['commitmentRegistry', 'commitment module registry (0x0 = off)'],
 ];
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

@@ -22,7 +22,7 @@ import type { Quote } from '../l1/block.js';
 import { PROOF_KIND, ValidationGate, ignore, reject, type P2PNode, type ProofMsg, type QuoteMsg, type RfqMsg, type ValidatorInfo, type Verdict } from '../p2p/index.js';
 import type { KnownProof, RoleContext } from './context.js';
 import { MarketCheck } from './market-check.js';
-import type { FinalProofCheck } from './proof-check.js';
+import { proofRecipient, type FinalProofCheck } from './proof-check.js';
 
 const hex = (b: Uint8Array): string => hexlify(b).toLowerCase();
 
@@ -244,7 +244,9 @@ export class Market {
     const c = await chain.block(slot);
     const r = c?.revealed;
     if (!r || r.blockHash !== blockHash) return;
-    const root = rollupPlan({ blockHash, slot: p.slot, txs: new Array(r.txCount) }).jobs.find((j) => j.id === rootJob);
+    const recipient = proofRecipient(p.publicInputs.map(hex));
+    if (!recipient) return;
+    const root = rollupPlan({ blockHash, slot: p.slot, txs: new Array(r.txCount), recipient }).jobs.find((j) => j.id === rootJob);
     if (!root) return;
     this.stats.proofsReceived++;
     const known: KnownProof = {

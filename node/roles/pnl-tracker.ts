@@ -67,7 +67,7 @@ export class PnlTracker {
       for (const l of await sc.queryFilter(sc.filters.BlockProven(slot), at, at)) {
         const a = (l as EventLog).args;
         terms.tip = BigInt(a.proverReward); // tip + reward share, as credited
-        if (String(a.submitter).toLowerCase() === me) {
+        if (String(a.recipient).toLowerCase() === me) {
           (terms as { submissionReward?: bigint }).submissionReward = BigInt(a.submissionReward);
           const r = await client.provider.getTransactionReceipt((l as EventLog).transactionHash);
           if (r) { terms.gasUsed = r.gasUsed; terms.gasPriceWei = r.gasPrice; }

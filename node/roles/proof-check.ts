@@ -25,8 +25,20 @@ export interface ClaimedProof {
 /** The cheap checks passed: which of our circuits and jobs it must be. */
 export type Prechecked = { verdict: Verdict; circuit?: string; rootJob?: string };
 
-/** The L1 public inputs come first in every final proof (docs/design.md): slot, start root, end root, txs commitment. */
-export const L1_PUBLIC_INPUTS = 4;
+/**
+ * A final proof's public inputs are exactly what L1 builds for a one-block range (docs/design.md):
+ * slot, start root, end root, txs commitment, then the reward recipient the proof names.
+ */
+export const L1_PUBLIC_INPUTS = 5;
+
+/** The reward recipient a final proof names (its 5th public input), undefined when it is not a non-zero 20-byte address. */
+export function proofRecipient(publicInputs: readonly string[]): string | undefined {
+  if (publicInputs.length !== L1_PUBLIC_INPUTS) return undefined;
+  let r: bigint;
+  try { r = BigInt(publicInputs[4]); } catch { return undefined; }
+  if (r === 0n || r >= 1n << 160n) return undefined;
+  return `0x${r.toString(16).padStart(40, '0')}`;
+}
 
 export class FinalProofCheck {
   private readonly l1Inputs = new Map<string, Promise<bigint[]>>();
@@ -35,12 +47,12 @@ export class FinalProofCheck {
 
   constructor(private readonly chain: ChainSync, private readonly client: SidecarClient, private readonly verifyFn: ProofVerifyFn) {}
 
-  /** The public inputs L1 checks for `slot` (contract view, cached per block; a failed read is not cached). */
-  expectedInputs(slot: number, blockHash: string): Promise<bigint[]> {
-    const key = `${slot}/${blockHash.toLowerCase()}`;
+  /** The public inputs L1 checks for `slot` naming `recipient` (contract view, cached per block; a failed read is not cached). */
+  expectedInputs(slot: number, blockHash: string, recipient: string): Promise<bigint[]> {
+    const key = `${slot}/${blockHash.toLowerCase()}/${recipient.toLowerCase()}`;
     let p = this.l1Inputs.get(key);
     if (!p) {
-      p = this.client.publicInputs(slot).then((xs) => xs.map((x) => BigInt(x)));
+      p = this.client.publicInputs(slot, slot, recipient).then((xs) => xs.map((x) => BigInt(x)));
       this.l1Inputs.set(key, p);
       p.catch(() => this.l1Inputs.delete(key));
       // bounded: a few blocks are pending at a time
@@ -49,13 +61,13 @@ export class FinalProofCheck {
     return p;
   }
 
-  /** Undefined when `publicInputs` start with exactly the L1 inputs of the slot's block, else why not. */
+  /** Undefined when `publicInputs` are exactly the L1 inputs of the slot's block and a recipient, else why not. */
   async bindsBlock(slot: number, blockHash: string, publicInputs: readonly string[]): Promise<string | undefined> {
-    const expected = await this.expectedInputs(slot, blockHash);
-    if (expected.length !== L1_PUBLIC_INPUTS || publicInputs.length < L1_PUBLIC_INPUTS) {
-      return `${publicInputs.length} public inputs, L1 expects ${expected.length} first`;
-    }
-    const got = publicInputs.slice(0, L1_PUBLIC_INPUTS).map((x) => BigInt(x));
+    const recipient = proofRecipient(publicInputs);
+    if (!recipient) return `${publicInputs.length} public inputs, L1 expects ${L1_PUBLIC_INPUTS} ending with a non-zero recipient address`;
+    const expected = await this.expectedInputs(slot, blockHash, recipient);
+    if (expected.length !== L1_PUBLIC_INPUTS) return `L1 gave ${expected.length} inputs for one block, this node expects ${L1_PUBLIC_INPUTS}`;
+    const got = publicInputs.map((x) => BigInt(x));
     if (got.some((g, i) => g !== expected[i])) return `binds [${got.join(', ')}], L1 expects [${expected.join(', ')}]`;
     return undefined;
   }
@@ -67,7 +79,9 @@ export class FinalProofCheck {
     if (cb.status !== 'pending') return { verdict: ignore('stale-slot', `slot ${c.slot} is ${cb.status}`) };
     const r = cb.revealed;
     if (!r || !r.provable) return { verdict: ignore('unknown-block', `block ${c.blockHash} is not revealed (or not provable) here`) };
-    const plan = rollupPlan({ blockHash: r.blockHash, slot: BigInt(c.slot), txs: new Array(r.txCount) });
+    const recipient = proofRecipient(c.publicInputs);
+    if (!recipient) return { verdict: reject('wrong-public-inputs', `${c.publicInputs.length} public inputs, the last must be a non-zero recipient address`) };
+    const plan = rollupPlan({ blockHash: r.blockHash, slot: BigInt(c.slot), txs: new Array(r.txCount), recipient });
     const root = plan.jobs.find((j) => j.id === plan.root)!;
     if (`0x${root.id.toLowerCase().replace(/^0x/, '')}` !== c.id.toLowerCase()) {
       return { verdict: reject('wrong-proof-id', `id ${c.id} is not the root job of block ${c.blockHash}'s plan`) };

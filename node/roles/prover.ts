@@ -103,18 +103,19 @@ export class ProverRole {
     try {
       const [preState, txs, timing] = await Promise.all([chain.preState(slot), chain.blockTxs(blockHash), client.slotTiming(slot)]);
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
-      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
+      const recipient = this.ctx.address;
+      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs, recipient }, this.prover.costModel());
       const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
       this.active.set(blockHash, a);
       const before = await this.prover.jobs?.getBlock(blockHash);
       if (before?.status === 'proving') log.info({ slot, blockHash, jobs: a.jobs }, 'resuming a block whose proving was interrupted (persisted proofs are reused)');
       this.ctx.emit({ type: 'proving', slot, blockHash, jobs: a.jobs, done: 0 });
-      const proof = await this.prover.proveBlock({ blockHash, slot: BigInt(slot), preState, txs, deadline: timing.deadline, signal: ctrl.signal });
+      const proof = await this.prover.proveBlock({ blockHash, slot: BigInt(slot), preState, txs, recipient, deadline: timing.deadline, signal: ctrl.signal });
       // check before anyone relies on it: bb.js verifies it, and it binds the block L1 holds
       if (!(await this.prover.verify(proof))) throw new Error(`the final proof of slot ${slot} does not verify with bb.js`);
-      const expected = (await client.publicInputs(slot)).map((x) => BigInt(x));
-      const got = proof.publicInputs.slice(0, 4).map((x) => BigInt(x));
-      if (expected.length !== 4 || got.some((g, i) => g !== expected[i])) {
+      const expected = (await client.publicInputs(slot, slot, recipient)).map((x) => BigInt(x));
+      const got = proof.publicInputs.map((x) => BigInt(x));
+      if (expected.length !== got.length || got.some((g, i) => g !== expected[i])) {
         throw new Error(`the final proof of slot ${slot} binds [${got.join(', ')}], L1 expects [${expected.join(', ')}]`);
       }
       this.active.delete(blockHash);
@@ -136,16 +137,20 @@ export class ProverRole {
 
   /**
    * Can this prover finish one more block of `txCount` txs before L1 block `deadline`? The
-   * block's plan estimate scaled by this machine's measured speed (recent blocks proven from
-   * scratch; the cost model alone before the first), times the blocks in flight plus one,
-   * against the time left at `blockMs` per L1 block, with a 20% margin.
+   * block's plan estimate under the prover's cost model (Prover.costModel: the pool's backend
+   * and its own recent measured proving times per circuit), scaled by how the last blocks
+   * proven from scratch compared with the same model's estimate of them (witnesses, checks,
+   * queueing; 1 before the first), times the blocks in flight plus one, against the time left
+   * at `blockMs` per L1 block, with a 20% margin.
    */
   fits(deadline: number, head: number, blockMs: number, txCount: number): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
-    // measured speed, as the ratio of measured to cost-model time over the last blocks proven
-    // from scratch, scaled to this block's plan (a 1-tx and a 128-tx block differ ~100x)
-    const estimate = rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txCount) }).estimatedMs;
-    const recent = this.finished.filter((f) => f.reused === 0 && f.estimatedMs > 0).slice(-5);
-    const speed = recent.length ? recent.reduce((a, f) => a + f.ms / f.estimatedMs, 0) / recent.length : 1;
+    const model = this.prover.costModel();
+    const estimateOf = (txs: number) => rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txs) }, model).estimatedMs;
+    const estimate = estimateOf(txCount);
+    // each recent block against today's model (not the one it was planned with: the model has
+    // since taken in its measured times, and scaling by both would count the speed twice)
+    const recent = this.finished.filter((f) => f.reused === 0).slice(-5).map((f) => ({ ms: f.ms, est: estimateOf(f.txs) })).filter((f) => f.est > 0);
+    const speed = recent.length ? recent.reduce((a, f) => a + f.ms / f.est, 0) / recent.length : 1;
     const proveMs = estimate * speed;
     const active = this.active.size;
     const needMs = proveMs * (active + 1);

@@ -6,17 +6,27 @@
 // `resend.maxFeePerGas`; node/l1/sender.ts), so at most one of its versions lands. It submits
 // only what is in the proof book (verified proofs); a proof L1 refuses (`InvalidProof`) is
 // counted, logged, taken out of the book and never sent again (its bytes are remembered).
+//
+// A final proof names its reward recipient (its last public input; L1 pays the submission reward
+// to it, whoever sends the tx). The submitter lands the proofs that name this node at once. A
+// proof naming someone else earns this node nothing: it is landed only as a rescue, from
+// `rescueBlocks` before the deadline, so that a block (and every block built on it) is not slashed
+// because its prover went offline after sharing its proof. During a block's exclusive window
+// (`slotTiming.exclusiveUntil`) only a proof naming the block's committed prover can land.
 import { createHash } from 'node:crypto';
 import type { ReplaceOptions } from '../l1/sender.js';
 import type { BlockProof } from '../../prover/types.js';
 import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
+import { proofRecipient } from './proof-check.js';
 
-/** Turns a final proof into what `submitProof` takes for this deployment's verifier. */
-export type L1ProofEncoder = (slot: number, p: BlockProof) => Promise<{ proof: Uint8Array | string; aux: string[] }>;
+/** Turns a final proof into the proof bytes `submitProofRange` takes for this deployment's verifier. */
+export type L1ProofEncoder = (slot: number, p: BlockProof) => Promise<{ proof: Uint8Array | string }>;
 
 export interface SubmitterOptions {
   /** resend a stuck proof tx with a higher fee; false = never (default: after 3 blocks, cap 200 gwei) */
   resend?: ReplaceOptions | false;
+  /** land a proof naming another recipient from this many L1 blocks before the deadline (default 3) */
+  rescueBlocks?: number;
 }
 
 export const DEFAULT_RESEND: ReplaceOptions = { afterBlocks: 3, maxFeePerGas: 200n * 10n ** 9n };
@@ -31,9 +41,11 @@ export class Submitter {
   readonly knownToSentMs = new Map<number, number>();
 
   private readonly resend: ReplaceOptions | undefined;
+  private readonly rescueBlocks: number;
 
   constructor(private readonly ctx: RoleContext, private readonly encode: L1ProofEncoder, opts: SubmitterOptions = {}) {
     this.resend = opts.resend === false ? undefined : opts.resend ?? DEFAULT_RESEND;
+    this.rescueBlocks = opts.rescueBlocks ?? 3;
   }
 
   async tick(v: L1View): Promise<void> {
@@ -51,8 +63,14 @@ export class Submitter {
       }
       if (BigInt(c.parentSlot) !== cs.lastProvenSlot) continue; // its parent must be proven first
       if ((this.retryAt.get(k.slot) ?? 0) > v.head) continue;
+      const recipient = proofRecipient(k.proof.publicInputs);
+      if (!recipient) { this.ctx.proofs.remove(k); continue; } // (the proof book holds checked proofs only)
       const t = await client.slotTiming(k.slot);
-      if (v.head + 1 < t.proofsFrom || v.head + 1 >= t.deadline) continue;
+      const next = v.head + 1;
+      if (next < t.proofsFrom || next >= t.deadline) continue;
+      const mine = recipient === this.ctx.address.toLowerCase();
+      if (!mine && next < t.deadline - this.rescueBlocks) continue; // someone else's reward: only a rescue
+      if (next < t.exclusiveUntil && recipient !== c.prover?.toLowerCase()) continue; // the prover's window
       this.inFlight.add(k.slot);
       void this.submit(k, v).finally(() => this.inFlight.delete(k.slot));
     }
@@ -66,19 +84,21 @@ export class Submitter {
         this.ctx.emit({ type: 'submit-skipped', slot: k.slot, reason: 'already proven' });
         return;
       }
-      const { proof, aux } = await this.encode(k.slot, k.proof);
+      const recipient = proofRecipient(k.proof.publicInputs)!;
+      const { proof } = await this.encode(k.slot, k.proof);
       const feeData = await client.provider.getFeeData();
       this.knownToSentMs.set(k.slot, Date.now() - k.knownAt); // the send starts now (pre-flight, sign, broadcast)
-      const sent = await client.submitProof(k.slot, proof, aux, this.resend ? { replace: this.resend } : undefined);
+      const sent = await client.submitProofRange(k.slot, k.slot, recipient, proof, this.resend ? { replace: this.resend } : undefined);
       this.landed.add(k.slot);
       const gasCost = sent.gasUsed * (feeData.gasPrice ?? 0n);
-      log.info({ slot: k.slot, gasUsed: String(sent.gasUsed), gasCostWei: String(gasCost), rewardTokens: String(config.submissionReward) }, 'proof submitted (reward in tokens, gas in wei)');
-      this.ctx.metrics.l1Txs.inc({ call: 'submitProof', outcome: 'ok' });
+      const mine = recipient === this.ctx.address.toLowerCase();
+      log.info({ slot: k.slot, recipient, rescue: !mine, gasUsed: String(sent.gasUsed), gasCostWei: String(gasCost), rewardTokens: mine ? String(config.submissionReward) : '0' }, mine ? 'proof submitted (reward in tokens, gas in wei)' : "proof submitted as a rescue (it names another recipient: the reward is theirs)");
+      this.ctx.metrics.l1Txs.inc({ call: 'submitProofRange', outcome: 'ok' });
       await chain.notePublished(k.slot).catch(() => undefined);
       this.ctx.emit({ type: 'submitted', slot: k.slot, txHash: sent.hash, gasUsed: String(sent.gasUsed), l1Block: sent.blockNumber });
     } catch (e) {
       const code = l1Code(e);
-      this.ctx.metrics.l1Txs.inc({ call: 'submitProof', outcome: code });
+      this.ctx.metrics.l1Txs.inc({ call: 'submitProofRange', outcome: code });
       if (code === 'BlockNotPending') {
         this.landed.add(k.slot); // someone else was first, or it was slashed
         this.ctx.emit({ type: 'submit-skipped', slot: k.slot, reason: (e as Error).message });
@@ -90,12 +110,12 @@ export class Submitter {
         this.ctx.proofs.remove(k);
         this.ctx.metrics.refusedProofs.inc();
         log.error({ slot: k.slot, source: k.source, from: k.from, circuit: k.proof.circuit, refused: this.refused.size }, 'L1 refused this final proof (InvalidProof); it will not be submitted again');
-        this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProof', code, message: (e as Error).message });
+        this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProofRange', code, message: (e as Error).message });
         return;
       }
       this.retryAt.set(k.slot, v.head + 2);
-      this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProof', code, message: (e as Error).message });
-      log.warn({ err: e, slot: k.slot }, 'submitProof failed; will retry');
+      this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProofRange', code, message: (e as Error).message });
+      log.warn({ err: e, slot: k.slot }, 'submitProofRange failed; will retry');
     }
   }
 

@@ -36,3 +36,6 @@ export async function makeL2(accounts = 4, balance = 1_000_000n): Promise<L2Fixt
   };
   return fx;
 }
+
+/** The reward recipient test blocks' final proofs name (any non-zero 20-byte address; L1 tests use the sender's). */
+export const TEST_RECIPIENT = '0x00000000000000000000000000000000000000a1';

@@ -51,7 +51,8 @@ export async function useProtocol(o: ProtocolFixtureOptions = {}): Promise<Proto
     verifier = { kind: 'address', address: (await deployHonkRouter(deployer, o.honkCircuits, { crs: { dev: true } })).address };
   }
   const deployment = await deployProtocol({
-    signer: deployer, params: o.params, fundRewards: o.fundRewards ?? 1_000n * E18, verifier,
+    // tests land proofs from any key at once unless they ask for the committed prover's exclusive window
+    signer: deployer, params: { proverExclusiveBlocks: 0, ...o.params }, fundRewards: o.fundRewards ?? 1_000n * E18, verifier,
     mint: wallets.map((w) => ({ to: w.address, amount: mintEach })),
   });
   const admin = SidecarClient.connect({ deployment, rpc: provider, signer: deployer, wsUrl: anvil.wsUrl });

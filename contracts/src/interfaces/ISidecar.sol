@@ -30,7 +30,10 @@ interface ISidecar {
         uint32 exitDelay; // blocks between `requestExit` and `withdrawStake`
         uint96 minProverDeposit;
         uint96 blockReward; // paid from the reward pool per proven block (prover share + sequencer rest)
-        uint96 submissionReward; // paid from the reward pool to the first valid proof's submitter
+        uint96 submissionReward; // paid from the reward pool, per block, to the recipient a valid proof names
+        uint32 proverExclusiveBlocks; // from proofsFrom, only proofs naming the committed prover as recipient land
+        uint16 slashBurnBps; // share of every slashed deposit that goes to the reward pool (never back to the chain's sequencers)
+        uint16 slashBountyBps; // share of every slashed deposit credited to the caller of `slash`
         uint96 depositRankCap; // 0 = off; else score = (rank >> 128) * min(deposit, depositRankCap)
         address commitmentRegistry; // 0 = off; else ICommitmentRegistry consulted on each commitment
     }
@@ -66,6 +69,7 @@ interface ISidecar {
         uint256 submissionStart;
         uint256 deadline; // first block the block is slashable; proofs accepted before it
         uint256 seedBlock; // the L1 block whose hash seeds the slot's ranks (proposalStart - 1)
+        uint256 exclusiveUntil; // until this block only a proof naming the committed prover lands (= proofsFrom: none)
     }
 
     struct Stake {
@@ -158,20 +162,23 @@ interface ISidecar {
     event BlockProven(
         uint256 indexed slot,
         address indexed prover,
-        address indexed submitter,
+        address indexed recipient, // named in the proof's public inputs: gets the submission reward
         uint256 proverReward,
         uint256 sequencerReward,
         uint256 submissionReward
     );
-    /// `sharePerBlock` went to each invalidated block's sequencer; `dust` (and the whole deposit when no
-    /// block was invalidated) went to the reward pool.
+    /// Of `deposit`: `bounty` to the caller; `sharePerBlock` to the sequencer of each of the `sharedBlocks`
+    /// invalidated blocks that joined the chain before the slashed block's deadline; `toPool` (the burn,
+    /// the rounding dust, and the rest when no block shares) to the reward pool.
     event BlockSlashed(
         uint256 indexed slot,
         address indexed prover,
         uint256 deposit,
         uint256 invalidatedBlocks,
+        uint256 sharedBlocks,
         uint256 sharePerBlock,
-        uint256 dust
+        uint256 toPool,
+        uint256 bounty
     );
     event BlockInvalidated(uint256 indexed slot, address indexed sequencer, uint256 slashShare);
     /// After a slash: the chain resumes on `lastProvenSlot`; slots <= `killedUpTo` are void.
@@ -217,6 +224,10 @@ interface ISidecar {
     error ProofTooEarly(uint256 proofsFrom);
     error ProofTooLate(uint256 deadline);
     error InvalidProof(uint256 slot);
+    /// `to` is not pending, or the pending chain walked back from `to` does not reach `from` (at most 32 blocks).
+    error RangeNotCanonical(uint256 from, uint256 to);
+    /// `slot` is in its prover's exclusive window: only a proof naming `prover` as the recipient lands.
+    error ExclusiveToProver(uint256 slot, address prover);
     error NotOldestPending(uint256 slot, uint256 oldestPendingSlot);
     error DeadlineNotPassed(uint256 deadline);
     error NothingToWithdraw(address account);
@@ -268,11 +279,16 @@ interface ISidecar {
     /// sequencer (tip) and the depositor (deposit).
     function refundProposal(uint256 slot, address sequencer) external;
 
-    /// Anyone: prove the canonical block of `slot`. Public inputs = [slot, startRoot, endRoot,
-    /// txsCommitment] ++ auxPublicInputs. Accepted once, only if the parent block is proven, in
-    /// `[proofsFrom, deadline)`. Credits: submitter the submission reward; prover tip +
-    /// rewardShareBps of the block reward; sequencer the rest; depositor its deposit.
-    function submitProof(uint256 slot, bytes calldata proof, bytes32[] calldata auxPublicInputs) external;
+    /// Anyone: prove the consecutive pending blocks `from..to` of the canonical chain with one proof
+    /// (`from == to`: one block). `from`'s parent must be the last proven block. Public inputs (built
+    /// here from the contract's own records, never from calldata): [slot, startRoot, endRoot,
+    /// txsCommitment] per block in chain order, then `recipient` (see `publicInputs`). Accepted in
+    /// `[proofsFrom(to), deadline(from))`; a block still in its prover's exclusive window
+    /// (`proverExclusiveBlocks` from its `proofsFrom`) needs `recipient == its prover`. Each block is
+    /// settled as if proven alone: `recipient` the submission reward (per block); prover tip +
+    /// rewardShareBps of the block reward; sequencer the rest; depositor its deposit. Copying a pending
+    /// submission gains nothing: the reward goes to the recipient the proof names.
+    function submitProofRange(uint256 from, uint256 to, address recipient, bytes calldata proof) external;
 
     /// Anyone, from `deadline` on, for the oldest pending block: slash its deposit, invalidate every
     /// pending block built on it (tips and deposits credited back, deposit split equally per
@@ -306,8 +322,9 @@ interface ISidecar {
     function canonicalSequencer(uint256 slot) external view returns (address);
     function getBlock(uint256 slot) external view returns (BlockView memory);
     function getProposal(uint256 slot, address sequencer) external view returns (ProposalView memory);
-    /// The 4 public inputs the proof of `slot`'s canonical block must have (before aux inputs).
-    function publicInputs(uint256 slot) external view returns (bytes32[4] memory);
+    /// The public inputs a proof of the pending blocks `from..to` naming `recipient` must have
+    /// (reverts `RangeNotCanonical` like `submitProofRange`).
+    function publicInputs(uint256 from, uint256 to, address recipient) external view returns (bytes32[] memory);
     function chainState() external view returns (ChainState memory);
     function isSlotVoid(uint256 slot) external view returns (bool);
     function creditOf(address account) external view returns (uint256);

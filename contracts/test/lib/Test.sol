@@ -29,6 +29,8 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function lastCallGas() external view returns (Gas memory gas);
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;

@@ -108,7 +108,7 @@ test('kill -9 at any moment of a catch-up: restarts resume exactly, same result 
   }
   await fx.nextTxAt(slots[5], 'commitEnd');
   for (const s of slots.slice(0, 4)) {
-    await prover.submitProof(s, await signatureProof(fx.deployer, fx.deployment.verifier, fx.deployment.chainId, await admin.publicInputs(s)));
+    await prover.submitProof(s, await signatureProof(fx.deployer, fx.deployment.verifier, fx.deployment.chainId, await admin.publicInputs(s, s, await prover.address())));
   }
   await fx.nextTxAt(slots[4], 'deadline');
   await prover.slash(slots[4]);

@@ -58,7 +58,7 @@ async function runSlot(seq: SidecarClient, block: L1Block, o: { commit?: boolean
 }
 
 async function prove(slot: bigint): Promise<void> {
-  const proof = await signatureProof(fx.deployer, fx.deployment.verifier, fx.deployment.chainId, await admin.publicInputs(slot));
+  const proof = await signatureProof(fx.deployer, fx.deployment.verifier, fx.deployment.chainId, await admin.publicInputs(slot, slot, await submitter.address()));
   await submitter.submitProof(slot, proof);
 }
 
@@ -118,7 +118,7 @@ describe('ChainSync on anvil', { timeout: 120_000 }, () => {
       await node.sync.syncTo();
       const p = await node.sync.block(Number(slot));
       assert.equal(p?.status, 'proven');
-      assert.equal(p?.submitter, await submitter.address());
+      assert.equal(p?.recipient, await submitter.address(), 'the recipient the proof named');
       assert.equal(node.sync.head().proven.root, hex(block.endRoot));
       assert.equal(node.sync.provenState().root(), block.endRoot);
       assert.deepEqual(await node.sync.provenChain(), [{ slot: Number(slot), blockHash: b.blockHash }]);

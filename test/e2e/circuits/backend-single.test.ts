@@ -25,6 +25,7 @@ const params = {
   proposalBlocks: 8, revealBlocks: 8, commitBlocks: 8, provingBlocks: 40, submissionBlocks: 8,
   earlyProofs: true, reorgWindow: 8, minStake: 1000n * E18, activationDelay: 1, exitDelay: 16,
   minProverDeposit: 100n * E18, blockReward: 10n * E18, submissionReward: 1n * E18,
+  proverExclusiveBlocks: 0, // clients[3], not the committed prover, lands the proof
 };
 
 let backend: ProvingBackend;
@@ -104,12 +105,13 @@ test('single_1: the L1 block is proven and verified by bb.js; a changed public i
   assert.equal(block.txsCommitment, l1Block.txsCommitment);
   const plan = planBlock({ blockHash: `0x${'11'.repeat(32)}`, slot, txCount: 1 }, costModelFrom([circuit]));
   assert.deepEqual(plan.jobs.map((j) => j.circuit), ['single_1']);
-  const s = segmentInputs(plan, plan.jobs[0], block);
-  proof = await backend.proveSegment(circuit, s.inputs);
+  // the proof names its reward recipient: the client that lands it below
+  const recipient = await clients[3].address();
+  proof = await backend.proveSegment(circuit, segmentInputs(plan, plan.jobs[0], block, { recipient: BigInt(recipient) }).inputs);
   assert.equal(proof.flavour, 'l1');
   assert.equal(proof.crsId, 'insecure-dev-tau-3');
-  assert.deepEqual(proof.publicInputFields, [slot, l2.genesisRoot, l1Block.endRoot, l1Block.txsCommitment]);
-  assert.deepEqual(publicInputsHex(proof), await clients[0].publicInputs(slot), 'the contract builds the same public inputs');
+  assert.deepEqual(proof.publicInputFields, [slot, l2.genesisRoot, l1Block.endRoot, l1Block.txsCommitment, BigInt(recipient)]);
+  assert.deepEqual(publicInputsHex(proof), await clients[0].publicInputs(slot, slot, recipient), 'the contract builds the same public inputs');
   assert.equal(proof.proof.length % 32, 0);
   assert.ok(proof.proof.length > 8 * 32, 'the 8 pairing-point fields are in the proof, not in the public inputs');
   assert.equal(await backend.verify(circuit, proof), true);
@@ -144,15 +146,15 @@ test('single_1: the generated verifier and the router accept it on anvil; a chan
   assert.equal(await viaRouter.verify(routerProof(proof).subarray(0, 1000), pis), false, 'truncated proof');
 });
 
-test('single_1: Sidecar.submitProof accepts the real proof (router as IVerifier) and refuses a tampered one', async () => {
+test('single_1: Sidecar.submitProofRange accepts the real proof (router as IVerifier) and refuses a tampered one', async () => {
   assert.ok(proof, 'needs the proof of the first test');
   const submitter = clients[3];
   const flipped = routerProof(proof);
   flipped[100] ^= 1;
   await assert.rejects(submitter.submitProof(slot, flipped), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof');
-  // one more public input than the circuit has
-  await assert.rejects(submitter.submitProof(slot, routerProof(proof), [toBeHex(1n, 32)]), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof');
+  // the proof names clients[3]: sent by clients[2] naming itself it is another statement, refused
+  await assert.rejects(clients[2].submitProof(slot, routerProof(proof)), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof');
   const sent = await submitter.submitProof(slot, routerProof(proof));
-  process.stdout.write(`# gas: Sidecar.submitProof(single_1 via router) = ${sent.gasUsed}\n`);
+  process.stdout.write(`# gas: Sidecar.submitProofRange(single_1 via router) = ${sent.gasUsed}\n`);
   assert.equal(await clients[0].blockStatus(slot), 'Proven');
 });

@@ -15,6 +15,7 @@ const params = {
   proposalBlocks: 8, revealBlocks: 8, commitBlocks: 8, provingBlocks: 40, submissionBlocks: 8,
   earlyProofs: true, reorgWindow: 8, minStake: 1000n * E18, activationDelay: 1, exitDelay: 16,
   minProverDeposit: 100n * E18, blockReward: 10n * E18, submissionReward: 1n * E18,
+  proverExclusiveBlocks: 0, // (the exclusive window has its own forge tests; here anyone may land a proof at once)
 };
 const l2Base = await makeL2(4);
 const fx = await useProtocol({ params: { ...params, genesisRoot: l2Base.genesisRoot }, accounts: 8, fundRewards: 1000n * E18 });
@@ -37,9 +38,9 @@ async function nextSlot(): Promise<bigint> {
   return (await admin.currentSlot()) + 1n;
 }
 
-/** A proof the stand-in verifier accepts for `slot`'s canonical block (inputs from the contract). */
-async function proofFor(slot: bigint): Promise<string> {
-  return signatureProof(fx.deployer, fx.deployment.verifier, chainId, await admin.publicInputs(slot));
+/** A proof the stand-in verifier accepts for `slot`'s canonical block naming `by` (its sender) as the recipient (inputs from the contract). */
+async function proofFor(slot: bigint, by = submitter): Promise<string> {
+  return signatureProof(fx.deployer, fx.deployment.verifier, chainId, await admin.publicInputs(slot, slot, await by.address()));
 }
 
 describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () => {
@@ -81,9 +82,9 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     assert.equal(canon.sequencer, A);
     assert.equal(canon.prover, P);
     assert.equal(canon.depositor, A);
-    assert.deepEqual(await admin.publicInputs(slot), [hex(slot), hex(l2.genesisRoot), hex(block.endRoot), hex(block.txsCommitment)]);
+    assert.deepEqual(await admin.publicInputs(slot, slot, S), [hex(slot), hex(l2.genesisRoot), hex(block.endRoot), hex(block.txsCommitment), hex(BigInt(S))]);
 
-    const sent = await submitter.submitProof(slot, await proofFor(slot));
+    const sent = await submitter.submitProof(slot, await proofFor(slot, submitter));
     assert.ok(sent.gasUsed > 0n);
     assert.equal(await admin.blockStatus(slot), 'Proven');
     assert.equal((await admin.chainState()).lastProvenSlot, slot);
@@ -142,9 +143,9 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await seqC.commitProver(s2, P, 100n * E18);
     await fx.nextTxAt(s2, 'commitEnd');
     // s2's parent is not proven yet
-    await assert.rejects(submitter.submitProof(s2, await proofFor(s2)), (e: unknown) => e instanceof L1Error && e.code === 'ParentNotProven' && /ParentNotProven\(slot=\d+, parentSlot=\d+\)/.test(e.message));
-    await anyone.submitProof(s1, await proofFor(s1));
-    await submitter.submitProof(s2, await proofFor(s2));
+    await assert.rejects(submitter.submitProof(s2, await proofFor(s2, submitter)), (e: unknown) => e instanceof L1Error && e.code === 'ParentNotProven' && /ParentNotProven\(slot=\d+, parentSlot=\d+\)/.test(e.message));
+    await anyone.submitProof(s1, await proofFor(s1, anyone));
+    await submitter.submitProof(s2, await proofFor(s2, submitter));
     assert.equal(await admin.blockStatus(s2), 'Proven');
     const share1 = (params.blockReward * 1000n) / 10_000n;
     assert.equal(await admin.creditOf(Q), 3n * E18 + share1 + quote.deposit, 'prover: tip + share + its deposit back');
@@ -190,7 +191,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     assert.equal(await admin.creditOf(third.a), tips.get(third.a)! + 100n * E18);
     await assert.rejects(anyone.refundProposal(slot, second.a), (e: unknown) => e instanceof L1Error && e.code === 'NotRefundable');
     await assert.rejects(anyone.refundProposal(slot, top.a), (e: unknown) => e instanceof L1Error && e.code === 'NoProposal');
-    await submitter.submitProof(slot, await proofFor(slot));
+    await submitter.submitProof(slot, await proofFor(slot, submitter));
     assert.equal(await admin.creditOf(Q), tips.get(second.a)! + params.blockReward / 2n);
   });
 
@@ -217,7 +218,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await assert.rejects(anyone.slash(s1 + 1n), (e: unknown) => e instanceof L1Error && e.code === 'DeadlineNotPassed');
     const t1 = await admin.slotTiming(s1);
     await fx.nextTxAt(s1, 'deadline');
-    await assert.rejects(submitter.submitProof(s1, await proofFor(s1)), (e: unknown) => e instanceof L1Error && e.code === 'ProofTooLate');
+    await assert.rejects(submitter.submitProof(s1, await proofFor(s1, submitter)), (e: unknown) => e instanceof L1Error && e.code === 'ProofTooLate');
     const pool = await admin.rewardPool();
     const r = await anyone.slash(s1);
     assert.equal(r.blockNumber, t1.deadline, 'slashable from the deadline block on (refused calls were never mined)');
@@ -255,7 +256,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await seqB.commitProver(resume, P, 100n * E18);
     await fx.nextTxAt(resume, 'commitEnd');
     assert.equal((await admin.getBlock(resume)).startRoot, hex(fresh.genesisRoot));
-    await submitter.submitProof(resume, await proofFor(resume));
+    await submitter.submitProof(resume, await proofFor(resume, submitter));
     assert.equal(await admin.blockStatus(resume), 'Proven');
 
     // everyone withdraws every credit; afterwards the contract holds exactly stakes + pool
@@ -280,28 +281,31 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await fx.nextTxAt(slot, 'commitStart');
     await seqA.commitProver(slot, P, 100n * E18);
     // before the commitment phase ends no proof is accepted
-    const early = await signatureProof(fx.deployer, fx.deployment.verifier, chainId, await admin.publicInputs(slot));
+    const early = await proofFor(slot);
     await assert.rejects(submitter.submitProof(slot, early), (e: unknown) => e instanceof L1Error && e.code === 'ProofTooEarly');
     await fx.nextTxAt(slot, 'commitEnd');
     // a proof of another block (wrong end root) for this slot
-    const wrongInputs = [hex(slot), hex(l2.genesisRoot), hex(block.endRoot ^ 1n), hex(block.txsCommitment)];
+    const wrongInputs = [hex(slot), hex(l2.genesisRoot), hex(block.endRoot ^ 1n), hex(block.txsCommitment), hex(BigInt(S))];
     const wrong = await signatureProof(fx.deployer, fx.deployment.verifier, chainId, wrongInputs);
     await assert.rejects(submitter.submitProof(slot, wrong), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof' && e.details.stage === 'preflight');
     // the right inputs, signed by someone who is not the verifier's signer
-    const forged = await signatureProof(fx.wallets[7], fx.deployment.verifier, chainId, await admin.publicInputs(slot));
+    const forged = await signatureProof(fx.wallets[7], fx.deployment.verifier, chainId, await admin.publicInputs(slot, slot, S));
     await assert.rejects(submitter.submitProof(slot, forged), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof');
     // garbage (the verifier reverts): still InvalidProof, never a crash
     await assert.rejects(submitter.submitProof(slot, '0x1234'), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof');
     const good = await proofFor(slot);
-    await submitter.submitProof(slot, good);
-    await assert.rejects(anyone.submitProof(slot, good), (e: unknown) => {
+    // the same proof naming another recipient is invalid: the recipient is bound by the proof
+    await assert.rejects(anyone.submitProofRange(slot, slot, await anyone.address(), good), (e: unknown) => e instanceof L1Error && e.code === 'InvalidProof');
+    // a copy of the submitter's transaction, sent by anyone, pays the recipient the proof names
+    await anyone.submitProofRange(slot, slot, S, good);
+    await assert.rejects(submitter.submitProof(slot, good), (e: unknown) => {
       assert.ok(e instanceof L1Error);
       assert.equal(e.code, 'BlockNotPending');
-      assert.match(e.message, /submitProof reverted: BlockNotPending\(slot=\d+, status=Proven\)/);
+      assert.match(e.message, /submitProofRange reverted: BlockNotPending\(slot=\d+, status=Proven\)/);
       return true;
     });
-    assert.equal(await admin.creditOf(S), params.submissionReward, 'only the first submitter is paid');
-    assert.equal(await admin.creditOf(await anyone.address()), 0n);
+    assert.equal(await admin.creditOf(S), params.submissionReward, 'the named recipient is paid, once');
+    assert.equal(await admin.creditOf(await anyone.address()), 0n, 'the copier gains nothing');
   });
 
   test('custom errors decode with names, arguments and enum labels; the nonce survives a failed send', async () => {
@@ -359,7 +363,7 @@ describe('Sidecar protocol on anvil (typed client)', { timeout: 300_000 }, () =>
     await fx.nextTxAt(slot, 'commitStart');
     await seqA.commitProver(slot, P, 100n * E18);
     await fx.nextTxAt(slot, 'commitEnd');
-    const last = await submitter.submitProof(slot, await proofFor(slot));
+    const last = await submitter.submitProof(slot, await proofFor(slot, submitter));
     const run2 = await admin.follow({ cursor, onEvent: (e) => { all.push(`${e.blockNumber}:${e.logIndex}:${e.name}`); }, onCursor: (b) => { cursor = b; }, onError: (e) => errors.push(e) });
     t.after(() => run2.stop()); // also on failure
     await run2.waitFor(last.blockNumber);

@@ -58,7 +58,7 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
     assert.equal(BigInt(b.sequencerReward!), blockReward - share, `slot ${b.slot}: sequencer = the rest of the block reward`);
     assert.equal(BigInt(b.submissionReward!), submissionReward);
     assert.equal(BigInt(b.deposit!), minDeposit);
-    assert.ok(b.submitter === 'A' || b.submitter === 'B' || b.submitter === 'C', `slot ${b.slot}: submitted by a devnet node (${b.submitter})`);
+    assert.equal(b.recipient, b.prover, `slot ${b.slot}: the proof names its prover as the reward recipient`);
   }
   for (const b of [t0, t2, t4]) assert.equal(b.proverFunded, false, 'self-proving: the sequencer funds the deposit');
   for (const b of [t1, t3, t5]) {
@@ -70,9 +70,19 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
   assert.equal(BigInt(r.payoutsByPath.rfq.prover), 2n * (E18 + share));
   assert.equal(BigInt(r.payoutsByPath.self.sequencer), 2n * (blockReward - share));
 
-  // ---- the slash: C's whole deposit goes to the sequencer of the one block built on t3
-  assert.deepEqual(r.slashes, [{ slot: t3.slot, prover: 'C', deposit: String(minDeposit), invalidatedBlocks: 1, sharePerBlock: String(minDeposit), dust: '0' }]);
-  assert.equal(BigInt(t4.invalidatedShare!), minDeposit);
+  // ---- the slash: C's deposit: the slasher's bounty, the burn to the reward pool, the rest to the
+  // sequencer of the one block built on t3 (it joined the chain before t3's deadline)
+  const bounty = (minDeposit * BigInt(r.payouts.slashBountyBps)) / 10000n;
+  const burn = (minDeposit * BigInt(r.payouts.slashBurnBps)) / 10000n;
+  assert.ok(burn > 0n && bounty > 0n, 'the devnet deploys with a burn and a bounty');
+  assert.equal(r.slashes.length, 1);
+  const sl = r.slashes[0];
+  assert.ok(['A', 'B', 'C'].includes(sl.slasher), `a watcher slashed (${sl.slasher})`);
+  assert.deepEqual({ ...sl, slasher: undefined }, {
+    slot: t3.slot, prover: 'C', slasher: undefined, deposit: String(minDeposit), invalidatedBlocks: 1, sharedBlocks: 1,
+    sharePerBlock: String(minDeposit - bounty - burn), toPool: String(burn), bounty: String(bounty),
+  });
+  assert.equal(BigInt(t4.invalidatedShare!), minDeposit - bounty - burn);
   assert.ok(t4.slot > t3.slot && t5.slot > t4.slot);
 
   // ---- each node's token gain, by the contract's rules from the per-block records: tips are paid
@@ -87,7 +97,7 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
     if (b.status === 'proven') {
       gain[b.prover!] += BigInt(b.proverReward!);
       gain[b.sequencer] += BigInt(b.sequencerReward!);
-      gain[b.submitter!] += BigInt(b.submissionReward!);
+      gain[b.recipient!] += BigInt(b.submissionReward!);
       gain[depositor] += BigInt(b.deposit!);
     } else if (b.status === 'invalidated') {
       gain[b.sequencer] += BigInt(b.tip) + BigInt(b.invalidatedShare!);
@@ -96,8 +106,9 @@ test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a
       gain[b.sequencer] += BigInt(b.tip);
     }
   }
+  gain[sl.slasher] += bounty;
   for (const k of ['A', 'B', 'C']) assert.equal(BigInt(r.payouts[`node${k}Gain`]), gain[k], `node ${k}'s token gain (withdrawn credits - tips - deposits)`);
-  assert.equal(gain.A + gain.B + gain.C, 4n * (blockReward + submissionReward), 'the nodes together gain the rewards of the 4 verified blocks');
+  assert.equal(gain.A + gain.B + gain.C, 4n * (blockReward + submissionReward) - burn, 'the nodes together gain the rewards of the 4 verified blocks, less the burn');
   assert.ok(gain.C < 0n, 'C lost its slashed deposit');
 
   // ---- the reorg: every node rolled its pending chain and state back to t2 ...

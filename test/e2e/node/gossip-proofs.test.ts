@@ -88,8 +88,9 @@ test('a garbage final proof and floods of junk from raw peers are refused, never
   await fx.provider.send('evm_setIntervalMining', [1]);
   const got = await admin.getBlock(slot);
   blockHash = got.blockHash.toLowerCase();
-  l1Inputs = await admin.publicInputs(slot);
-  const plan = rollupPlan({ blockHash, slot, txs: new Array(1) });
+  // P's proof names P as its recipient: the honest final proof's inputs and its plan's root id
+  l1Inputs = await admin.publicInputs(slot, slot, P.address);
+  const plan = rollupPlan({ blockHash, slot, txs: new Array(1), recipient: P.address });
   const rootId = plan.jobs.find((j) => j.id === plan.root)!.id;
   await waitFor(async () => (await S.chain.block(Number(slot)))?.prover?.toLowerCase() === P.address.toLowerCase(), 'S sees the commitment', 30_000);
   await waitFor(() => P.events.some((e) => e.type === 'proving' && e.slot === Number(slot)), 'P proving the block', 60_000);
@@ -124,7 +125,7 @@ test('a garbage final proof and floods of junk from raw peers are refused, never
   await waitFor(() => H.received.get('proofs')!.length >= 1, 'H got the forwarded proof', 30_000);
   const forwarded = H.received.get('proofs')!.map((m) => decodeMessage('proofs', m.data));
   assert.equal(forwarded.length, 1, 'S forwarded one proof message to H and no junk');
-  assert.deepEqual(forwarded[0].publicInputs.slice(0, 4).map(hex), l1Inputs.map((x) => x.toLowerCase()));
+  assert.deepEqual(forwarded[0].publicInputs.map(hex), l1Inputs.map((x) => x.toLowerCase()));
   assert.ok(forwarded[0].proof.length > 1000, 'the real proof');
 
   // every attacker that got a verification is banned; none got more than its budget of two

@@ -14,6 +14,7 @@ import { signatureProof } from '../../../node/l1/signature-verifier.js';
 import { SidecarNode } from '../../../node/node.js';
 import { waitFor } from '../../helpers/p2p.js';
 import { useProtocol } from '../../helpers/protocol.js';
+import { proofRecipient } from '../../../node/roles/proof-check.js';
 
 const E18 = 10n ** 18n;
 const keys = devnetL2Keys(2);
@@ -39,7 +40,7 @@ const node = await SidecarNode.start({
     },
   },
   // the stand-in verifier's "proof": the deployer's signature over the block's L1 public inputs
-  encodeProof: async (slot) => ({ proof: await signatureProof(fx.deployer, deployment.verifier, deployment.chainId, await client.publicInputs(slot)), aux: [] }),
+  encodeProof: async (slot, p) => ({ proof: await signatureProof(fx.deployer, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, proofRecipient(p.publicInputs)!)) }),
 });
 after(async () => {
   await node.stop();

@@ -10,7 +10,7 @@ import { P2PNode } from '../../../node/p2p/index.js';
 import { startAgent } from '../../../prover/agent.js';
 import { Prover } from '../../../prover/index.js';
 import type { JobEvent } from '../../../prover/orchestrator.js';
-import { makeL2 } from '../../helpers/l2.js';
+import { TEST_RECIPIENT, makeL2 } from '../../helpers/l2.js';
 import { testOptions, useP2PCluster, waitFor } from '../../helpers/p2p.js';
 import { tinyArtifact, tinyPlan, tinyTask } from '../../unit/prover/tiny.js';
 
@@ -40,7 +40,7 @@ test('a rollup block leased to an agent is proven there from its spec, verified 
   const l2 = await makeL2(4);
   const pre = l2.state.clone();
   const built = l2.buildBlock(9n, 1);
-  const [p] = await Promise.all([prover.proveBlock({ blockHash: `0x${'a9'.repeat(32)}`, slot: 9n, preState: pre, txs: built.signed }), pLocal]);
+  const [p] = await Promise.all([prover.proveBlock({ blockHash: `0x${'a9'.repeat(32)}`, slot: 9n, preState: pre, txs: built.signed, recipient: TEST_RECIPIENT }), pLocal]);
   assert.equal(p.circuit, 'single_1');
   assert.deepEqual(fromAgent, ['single_1'], 'the agent proved the rollup block');
   assert.equal(agent.proven, 1);

@@ -13,7 +13,7 @@ import { P2PNode } from '../../../node/p2p/index.js';
 import { startAgent } from '../../../prover/agent.js';
 import { Prover, rollupPlan } from '../../../prover/index.js';
 import type { JobEvent, LeaseEvent } from '../../../prover/orchestrator.js';
-import { makeL2 } from '../../helpers/l2.js';
+import { TEST_RECIPIENT, makeL2 } from '../../helpers/l2.js';
 import { testOptions, useP2PCluster, waitFor } from '../../helpers/p2p.js';
 
 const crs = { dev: true };
@@ -28,7 +28,7 @@ test('a subtree (two leaves and their merge) leased to an agent; the node verifi
   const l2 = await makeL2(4);
   const pre = l2.state.clone();
   const built = l2.buildBlock(21n, 32);
-  const block = { blockHash: `0x${'a7'.repeat(32)}`, slot: 21n, preState: pre, txs: built.signed, deadline: 50 };
+  const block = { blockHash: `0x${'a7'.repeat(32)}`, slot: 21n, preState: pre, txs: built.signed, recipient: TEST_RECIPIENT, deadline: 50 };
   const plan = rollupPlan(block, base8Tree);
   assert.deepEqual(plan.jobs.map((j) => `${j.circuit}[${j.txRange}]`),
     ['base_8[0,8]', 'base_8[8,16]', 'base_8[16,24]', 'base_8[24,32]', 'merge[0,16]', 'merge[16,32]', 'block_root[0,32]']);
@@ -59,6 +59,6 @@ test('a subtree (two leaves and their merge) leased to an agent; the node verifi
   assert.equal(orch.counters.badProofsFromAgents, 0);
   assert.equal(p.circuit, 'block_root');
   const w = blockWitness(pre, 21n, built.signed);
-  assert.deepEqual(p.publicInputs.map(BigInt), [w.slot, w.startRoot, w.endRoot, w.txsCommitment]);
+  assert.deepEqual(p.publicInputs.map(BigInt), [w.slot, w.startRoot, w.endRoot, w.txsCommitment, BigInt(TEST_RECIPIENT)]);
   assert.equal(await prover.verify(p), true, 'the block root over the node\'s and the agent\'s merges verifies');
 });

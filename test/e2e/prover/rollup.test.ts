@@ -14,7 +14,7 @@ import { Store } from '../../../node/storage/index.js';
 import { Prover, rollupPlan } from '../../../prover/index.js';
 import { l1Verifier } from '../../../prover/l1-verify.js';
 import type { BlockProof } from '../../../prover/types.js';
-import { makeL2 } from '../../helpers/l2.js';
+import { TEST_RECIPIENT, makeL2 } from '../../helpers/l2.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-rollup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,8 +30,8 @@ test('two blocks, one of two segments, proven concurrently by the pool; final pr
   const store = await Store.open(path.join(dir, 'db'));
   const prover = await Prover.start({ store, workers: 2, threads: 1, crs: { dev: true } });
   after(async () => { await prover.close(); await store.close(); });
-  const bigBlock = { blockHash: `0x${'b1'.repeat(32)}`, slot: 5n, preState: pre, txs: big.signed, deadline: 10 };
-  const smallBlock = { blockHash: `0x${'b2'.repeat(32)}`, slot: 6n, preState: mid, txs: small.signed, deadline: 11 };
+  const bigBlock = { blockHash: `0x${'b1'.repeat(32)}`, slot: 5n, preState: pre, txs: big.signed, recipient: TEST_RECIPIENT, deadline: 10 };
+  const smallBlock = { blockHash: `0x${'b2'.repeat(32)}`, slot: 6n, preState: mid, txs: small.signed, recipient: TEST_RECIPIENT, deadline: 11 };
   assert.deepEqual(rollupPlan(bigBlock).jobs.map((j) => `${j.circuit}[${j.txRange}]`), ['first_32[0,32]', 'final_8[32,33]']);
   assert.deepEqual(rollupPlan(smallBlock).jobs.map((j) => j.circuit), ['single_1']);
   const overlap: string[] = [];
@@ -42,8 +42,8 @@ test('two blocks, one of two segments, proven concurrently by the pool; final pr
   assert.ok(overlap.indexOf('start single_1') < overlap.indexOf('end first_32'), overlap.join(', '));
   for (const [p, blk, pre] of [[a, big, bigBlock.preState], [b, small, smallBlock.preState]] as const) {
     const w = blockWitness(pre, p.slot, blk.signed);
-    const expected = [w.slot, w.startRoot, w.endRoot, w.txsCommitment];
-    assert.deepEqual(p.publicInputs.slice(0, 4).map(BigInt), expected, `${p.circuit}: [slot, startRoot, endRoot, txsCommitment]`);
+    const expected = [w.slot, w.startRoot, w.endRoot, w.txsCommitment, BigInt(TEST_RECIPIENT)];
+    assert.deepEqual(p.publicInputs.map(BigInt), expected, `${p.circuit}: [slot, startRoot, endRoot, txsCommitment, recipient]`);
     assert.equal(await prover.verify(p), true, `${p.circuit} verifies with bb`);
     const tampered = [...p.publicInputs];
     tampered[2] = `0x${(BigInt(tampered[2]) + 1n).toString(16).padStart(64, '0')}`;
@@ -51,7 +51,7 @@ test('two blocks, one of two segments, proven concurrently by the pool; final pr
     proofs.push({ block: p, expected });
   }
   assert.equal(a.circuit, 'final_8');
-  assert.equal(a.publicInputs.length, 4, 'exactly the L1 public inputs: bb 5.0.0 keeps the 8 pairing-point fields inside the proof');
+  assert.equal(a.publicInputs.length, 5, 'exactly the L1 public inputs (the block\'s 4 and the recipient): bb 5.0.0 keeps the 8 pairing-point fields inside the proof');
   assert.equal(b.circuit, 'single_1');
   assert.equal(a.proven, 2);
   assert.equal(prover.orchestrator.counters.jobsFailed, 0);

@@ -2,7 +2,7 @@
 // base_8[0,8) base_8[8,16) base_8[16,20) -> merge[0,16) -> block_root (its right child a lower
 // base leaf, lifted), proven through the node's prover (pool of two workers + orchestrator:
 // leaves in parallel, the merge once both children exist). The block root's proof carries
-// exactly L1's [slot, startRoot, endRoot, txsCommitment], verifies with bb and with its
+// exactly L1's [slot, startRoot, endRoot, txsCommitment, recipient], verifies with bb and with its
 // generated Solidity verifier behind HonkVerifierRouter on anvil; a changed public input is
 // refused. Slow: three 2^18 and two 2^21 proofs (~3-4 min on 2 cores, more with cold vks).
 import { after, test } from 'node:test';
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_COST_MODEL, blockWitness } from '../../../circuits/plan.js';
 import { Prover, rollupPlan } from '../../../prover/index.js';
 import { l1Verifier } from '../../../prover/l1-verify.js';
-import { makeL2 } from '../../helpers/l2.js';
+import { TEST_RECIPIENT, makeL2 } from '../../helpers/l2.js';
 
 const treeOnly = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => ['base', 'merge', 'root'].includes(c.kind)) };
 
@@ -18,7 +18,7 @@ test('a 20-tx block proven as a tree (3 base_8 -> merge -> block_root) through t
   const l2 = await makeL2(4);
   const pre = l2.state.clone();
   const blk = l2.buildBlock(7n, 20);
-  const block = { blockHash: `0x${'7e'.repeat(32)}`, slot: 7n, preState: pre, txs: blk.signed, deadline: 10 };
+  const block = { blockHash: `0x${'7e'.repeat(32)}`, slot: 7n, preState: pre, txs: blk.signed, recipient: TEST_RECIPIENT, deadline: 10 };
   const plan = rollupPlan(block, treeOnly);
   assert.deepEqual(plan.jobs.map((j) => `${j.circuit}[${j.txRange}]`), ['base_8[0,8]', 'base_8[8,16]', 'base_8[16,20]', 'merge[0,16]', 'block_root[0,20]']);
   const prover = await Prover.start({ workers: 2, threads: 1, crs: { dev: true }, costModel: treeOnly });
@@ -34,7 +34,7 @@ test('a 20-tx block proven as a tree (3 base_8 -> merge -> block_root) through t
   assert.ok(order.indexOf('start base_8', order.indexOf('start base_8') + 1) < order.indexOf('end base_8'), order.join(', '));
   assert.ok(order.indexOf('start merge') > order.indexOf('end base_8'), order.join(', '));
   const w = blockWitness(pre, 7n, blk.signed);
-  assert.deepEqual(p.publicInputs.map(BigInt), [w.slot, w.startRoot, w.endRoot, w.txsCommitment], 'exactly the L1 public inputs');
+  assert.deepEqual(p.publicInputs.map(BigInt), [w.slot, w.startRoot, w.endRoot, w.txsCommitment, BigInt(TEST_RECIPIENT)], 'exactly the L1 public inputs (the block\'s 4 and the recipient)');
   assert.equal(BigInt(p.publicInputs[3]), blk.txsCommitment, 'the txs commitment the contract computes at reveal');
   assert.equal(await prover.verify(p), true, 'the block root verifies with bb');
 

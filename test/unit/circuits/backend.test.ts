@@ -199,6 +199,37 @@ test('dev CRS: a dev-CRS proof is refused by the stock bb and accepted by the IN
   }
 });
 
+function roundsOutput(x: bigint, rounds: number): bigint {
+  let acc = x;
+  for (let i = 0; i < rounds; i++) acc = (acc * acc + 7n) % R;
+  return acc;
+}
+
+test('WASM: a bigger circuit after a smaller one proves (a new bb.js instance for a bigger CRS, not "too many points")', async () => {
+  // bb.js keeps the first CRS an instance loads: a second, bigger srsInitSrs was ignored and the
+  // bigger proof failed "prover trying to get too many points in MemBn254CrsFactory"
+  const dir = path.join(path.dirname(FIXTURE), 'backend_wide');
+  const { bytecode, abi } = await noirCompile('backend_wide', dir);
+  const { gates, circuitSize } = await circuitSizes(bytecode, true);
+  const wide: CompiledCircuit = { ...tiny, name: 'backend_wide', hash: `wide-${gates}`, bytecode, abi, gates, circuitSize };
+  assert.ok(wide.circuitSize > tiny.circuitSize, `backend_wide (${wide.circuitSize}) is bigger than backend_tiny (${tiny.circuitSize})`);
+  // both within the CRS file the backend starts with (2^16 points): only the WASM's loaded CRS has to grow
+  assert.ok(wide.circuitSize < 2 ** 16);
+  const backend = await ProvingBackend.create({ crs: { dev: true, cacheDir }, backend: 'wasm', vkCacheDir: path.join(cacheDir, 'vk-sizes') });
+  try {
+    const small = await backend.proveSegment(tiny, { x: '3', y: `0x${tinyOutput(3n).toString(16)}` });
+    assert.equal(await backend.verify(tiny, small), true);
+    const y = roundsOutput(3n, 12000);
+    const big = await backend.proveSegment(wide, { x: '3', y: `0x${y.toString(16)}` });
+    assert.deepEqual(big.publicInputFields, [y]);
+    assert.equal(await backend.verify(wide, big), true, 'the bigger proof verifies');
+    // and the smaller circuit still proves and verifies on the grown instance
+    assert.equal(await backend.verify(tiny, await backend.proveSegment(tiny, { x: '4', y: `0x${tinyOutput(4n).toString(16)}` })), true);
+  } finally {
+    await backend.destroy();
+  }
+});
+
 test('a backend that cannot start fails with an error naming it and why', async () => {
   assert.equal(probeNative(path.join(cacheDir, 'no-such-bb')).ok, false);
   // a dev-CRS copy that is not a runnable binary: forced native fails clearly, auto falls back to WASM

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_COST_MODEL, PlanError, planBlock, planBlockTree, topoOrder, describePlan, estimateMs, type CostModel, type ProofPlan,
+  DEFAULT_COST_MODEL, PlanError, planBlock, planBlockTree, topoOrder, describePlan, estimateMs, costModelFor, withProveMs, type CostModel, type ProofPlan,
 } from '../../../circuits/plan.js';
 
 const hash = (b: number) => '0x' + b.toString(16).padStart(2, '0').repeat(32);
@@ -96,16 +96,17 @@ test('job ids are hashes of the inputs: deterministic, and change with the block
 
 test('the cost model decides: measured times override, a restricted catalog still plans', () => {
   // if single_32 were measured slow, 9..32 txs would go first_32 -> final_8 instead
-  const slow: CostModel = { ...DEFAULT_COST_MODEL, proveMs: { single_32: 1_000_000 } };
+  const slow: CostModel = withProveMs(DEFAULT_COST_MODEL, 'single_32', 1_000_000);
   assert.deepEqual(shape(20, slow), ['first_32:0-20', 'final_8:20-20']);
   // only the chain circuits (one L1 verifier): small blocks are a partial first + empty final
   const chainOnly: CostModel = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.kind !== 'single') };
   assert.deepEqual(shape(1, chainOnly), ['first_32:0-1', 'final_8:1-1']);
   assert.deepEqual(shape(45, chainOnly), ['first_32:0-32', 'rec_8:32-40', 'final_8:40-45']);
   const rec = DEFAULT_COST_MODEL.circuits.find((x) => x.name === 'rec_8')!;
-  assert.equal(estimateMs(DEFAULT_COST_MODEL, rec), Math.round(rec.circuitSize * DEFAULT_COST_MODEL.msPerGate.recursive));
+  const wasm = costModelFor('wasm');
+  assert.equal(estimateMs(wasm, rec), Math.round(rec.circuitSize * wasm.msPerGate.wasm.recursive), 'no measured WASM time: per gate');
   const s8 = DEFAULT_COST_MODEL.circuits.find((x) => x.name === 'single_8')!;
-  assert.equal(estimateMs(DEFAULT_COST_MODEL, s8), DEFAULT_COST_MODEL.proveMs!.single_8);
+  assert.equal(estimateMs(DEFAULT_COST_MODEL, s8), DEFAULT_COST_MODEL.times.native.single_8);
 });
 
 test('bad plan requests are typed errors', () => {

@@ -53,7 +53,7 @@ test('a valid block of 5 txs executes in single_8; the world state agrees', asyn
   assert.ok(w.witness.length > 1000);
   const after = genesis.clone();
   after.applyBlock(txs);
-  assert.deepEqual(publicInputs, [7n, genesis.root(), after.root(), block.txsCommitment]);
+  assert.deepEqual(publicInputs, [7n, genesis.root(), after.root(), block.txsCommitment, 0n], "the block's four, then the recipient (none named here)");
   assert.notEqual(after.root(), genesis.root());
 });
 
@@ -169,7 +169,7 @@ test('chain of three: first_32 -> rec_8 -> final_8 ends with the L1 public input
   assert.equal(s1.publicInputs[1], block.startRoot, 'the block start root is carried');
   const s2 = segmentInputs(plan, j2, block, { vkHashes, prevProof: { proof: dummyPrev.proof, vk: recVk } });
   await executeSegment(finalC, s2.inputs);
-  assert.deepEqual(s2.publicInputs, [11n, block.startRoot, block.endRoot, block.txsCommitment]);
+  assert.deepEqual(s2.publicInputs, [11n, block.startRoot, block.endRoot, block.txsCommitment, 0n]);
 
   // the final circuit refuses a chain whose carry names other circuits' vks
   const other = { first: vkHashes.first, rec: await vkHashOfFields(recVk.map((x) => x + 1n)) };

@@ -72,7 +72,7 @@ test('20 txs as base_8 leaves [0,8) [8,16) [16,20) -> merge -> block_root (a low
   const m = nodes.get(plan.jobs[3].id)!;
   assert.deepEqual([m.offset, m.height, m.startRoot, m.endRoot], [0, 4, genesis.root(), block.execution.witnesses[15].rootAfter]);
   const pub = await executeTree(plan, block);
-  assert.deepEqual(pub, [12n, block.startRoot, block.endRoot, block.txsCommitment]);
+  assert.deepEqual(pub, [12n, block.startRoot, block.endRoot, block.txsCommitment, 0n]);
   assert.equal(pub[3], txsCommitment(block.bodies), 'the block root commits to the txs exactly as L1 computes it');
 });
 
@@ -81,7 +81,12 @@ test('40 txs as two base_32 leaves -> block_root; a bad tx in the second leaf is
   const block = blockWitness(genesis, 13n, txs);
   const plan = planBlockTree({ blockHash: '0x' + '13'.repeat(32), slot: 13n, txCount: 40 }, model());
   assert.deepEqual(plan.jobs.map((j) => j.circuit), ['base_32', 'base_32', 'block_root'], 'fewest work: two base_32 leaves');
-  assert.deepEqual(await executeTree(plan, block), [13n, block.startRoot, block.endRoot, block.txsCommitment]);
+  assert.deepEqual(await executeTree(plan, block), [13n, block.startRoot, block.endRoot, block.txsCommitment, 0n]);
+  // the block root names the reward recipient it is given (its last public input)
+  const root = plan.jobs[2];
+  const named = segmentInputs(plan, root, block, { capacityOf, mergeVkHash, childProofs: proofs(plan, root.id), recipient: 0xa1n });
+  assert.equal(named.publicInputs[4], 0xa1n);
+  await executeSegment(c.block_root, named.inputs);
   const bad = [...txs];
   bad[37] = { ...bad[37], sig: { ...bad[37].sig, e: bad[37].sig.e ^ 1n } };
   const badBlock = blockWitness(genesis, 13n, bad, { validate: false });

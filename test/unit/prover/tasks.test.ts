@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { rollupBlockTask, rollupPlan } from '../../../prover/rollup.js';
 import { decodeResults, encodeResults, planFromWire, planToWire, taskFromSpec } from '../../../prover/tasks.js';
 import { JobError, type JobResult } from '../../../prover/types.js';
-import { makeL2 } from '../../helpers/l2.js';
+import { TEST_RECIPIENT, makeL2 } from '../../helpers/l2.js';
 
 test('a rollup block\'s spec rebuilds the same task (prepared inputs of every segment) on the other side', async () => {
   const l2 = await makeL2(4);
   const pre = l2.state.clone();
   const built = l2.buildBlock(7n, 33); // first_32 -> final_8
-  const block = { blockHash: `0x${'c3'.repeat(32)}`, slot: 7n, preState: pre, txs: built.signed };
+  const block = { blockHash: `0x${'c3'.repeat(32)}`, slot: 7n, preState: pre, txs: built.signed, recipient: TEST_RECIPIENT };
   const plan = rollupPlan(block);
   const vkHashes = { first: 11n, rec: 22n };
   const task = rollupBlockTask(block, { plan, vkHashes });
@@ -37,7 +37,7 @@ test('a tree block\'s spec rebuilds the same task; children\'s proofs are splice
   const l2 = await makeL2(4);
   const pre = l2.state.clone();
   const built = l2.buildBlock(8n, 20);
-  const block = { blockHash: `0x${'c4'.repeat(32)}`, slot: 8n, preState: pre, txs: built.signed };
+  const block = { blockHash: `0x${'c4'.repeat(32)}`, slot: 8n, preState: pre, txs: built.signed, recipient: TEST_RECIPIENT };
   const treeOnly = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => ['base_8', 'merge', 'block_root'].includes(c.name)) };
   const plan = rollupPlan(block, treeOnly);
   assert.deepEqual(plan.jobs.map((j) => j.kind), ['base', 'base', 'base', 'merge', 'root']);
@@ -72,7 +72,7 @@ test('unknown task kinds and bad spec data are clear errors; job results cross t
   const plan = { blockHash: `0x${'d4'.repeat(32)}`, slot: 1n, txCount: 1, jobs: [], root: 'x', estimatedMs: 0 };
   await assert.rejects(taskFromSpec({ kind: 'nope', data: {} }, plan), (e: unknown) => e instanceof JobError && e.code === 'bad-input' && /unknown task kind "nope" \(this agent knows: .*rollup/.test(e.message));
   await assert.rejects(taskFromSpec({ kind: 'rollup', data: { txs: 3 } }, plan), /bad rollup task: expected \{preState/);
-  await assert.rejects(taskFromSpec({ kind: 'rollup', data: { preState: { accounts: [] }, txs: ['zz'] } }, plan), /tx 0 is not hex/);
+  await assert.rejects(taskFromSpec({ kind: 'rollup', data: { preState: { accounts: [] }, txs: ['zz'], recipient: '0x00000000000000000000000000000000000000a1' } }, plan), /tx 0 is not hex/);
   const r1: JobResult = { proof: new Uint8Array([1, 2, 3]), publicInputs: ['0x01'], proofFields: ['0x02'], witnessMs: 5, proveMs: 6 };
   const r2: JobResult = { proof: new Uint8Array([9]), publicInputs: ['0x03', '0x04'], witnessMs: 1, proveMs: 2 };
   const { header, results } = decodeResults<{ state: string }>(new Uint8Array(encodeResults({ state: 'done' }, [['a', r1], ['b', r2]])));

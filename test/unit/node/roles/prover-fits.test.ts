@@ -1,16 +1,19 @@
 // ProverRole.fits: whether one more block of N txs can be proven before its L1 deadline, from
-// the proof plan's estimate scaled by this machine's measured speed.
+// the proof plan's estimate under the prover's cost model (the pool's measured times) scaled
+// by how the last blocks compared with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { rollupPlan } from '../../../../prover/rollup.js';
+import { DEFAULT_COST_MODEL, withProveMs, type CostModel } from '../../../../circuits/plan.js';
 import { ProverRole } from '../../../../node/roles/prover.js';
 import type { Prover } from '../../../../prover/index.js';
 import type { RoleContext } from '../../../../node/roles/context.js';
 
 const estimate = (txs: number) => rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txs) }).estimatedMs;
-// fits() reads only the role's own records; the orchestrator is a plain emitter it subscribes to
-const role = () => new ProverRole({} as RoleContext, { orchestrator: new EventEmitter() } as unknown as Prover);
+// fits() reads only the role's own records and the prover's cost model; the orchestrator is a plain emitter it subscribes to
+const role = (model: () => CostModel = () => DEFAULT_COST_MODEL) =>
+  new ProverRole({} as RoleContext, { orchestrator: new EventEmitter(), costModel: model } as unknown as Prover);
 
 test('before any proof, fits uses the plan estimate for the block size', () => {
   const r = role();
@@ -46,4 +49,15 @@ test('largestFitting: the most txs whose block still fits before the deadline', 
   assert.ok(n >= 8);
   assert.equal(r.largestFitting(0, 0, 1000, 32), 0, 'nothing fits a passed deadline');
   assert.equal(r.largestFitting(1e9, 0, 1000, 32), 32);
+});
+
+test('fits reads the prover\'s cost model: a measured time there is the estimate, and is not counted twice', () => {
+  let model = DEFAULT_COST_MODEL;
+  const r = role(() => model);
+  // the pool measured single_1 at 1.5x the default (still cheaper than single_8)
+  model = withProveMs(DEFAULT_COST_MODEL, 'single_1', 1.5 * estimate(1));
+  assert.equal(r.fits(1000, 0, 1000, 1).proveMs, 1.5 * estimate(1));
+  // a block proven in that time (planned with the old model): today's model already says so, the speed stays 1
+  r.finished.push({ slot: 1, blockHash: '0x01', circuit: 'single_1', ms: 1.5 * estimate(1), txs: 1, estimatedMs: estimate(1), reused: 0 });
+  assert.equal(r.fits(1000, 0, 1000, 1).proveMs, 1.5 * estimate(1));
 });
