@@ -1,4 +1,4 @@
-// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, deploy.
+// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, simulate, deploy.
 // Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
 import { userLogLevel } from './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -163,6 +163,18 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         if (opts.json) io.out(`${JSON.stringify({ status, blocks, proving }, null, 2)}\n`);
         else io.out((await import('./status.js')).formatStatus({ status, blocks, proving } as unknown as StatusAnswers));
       }
+    });
+
+  program.command('simulate')
+    .description('simulate the proving market at network scale on the real Sidecar contract (an anvil of its own, simulated time): one JSON line of figures on stdout, figures.json and report.html into --out (node/sim/README.md)')
+    .requiredOption('--config <file>', 'scenario JSON (examples: node/sim/*-scenario.json)')
+    .addOption(new Option('--seed <n>', 'override the scenario\'s seed (with --sweep: run only this seed)').argParser(intArg('--seed', 0, 2 ** 31 - 1)))
+    .addOption(new Option('--slots <n>', 'override the scenario\'s slot count').argParser(intArg('--slots', 1, 100000)))
+    .option('--sweep', 'run the scenario\'s sweep grid, each point with its seeds', false)
+    .option('--out <dir>', 'write figures.json and report.html here')
+    .action(async (opts: { config: string; seed?: number; slots?: number; sweep: boolean; out?: string }) => {
+      const { simulate } = await import('../sim/cli.js');
+      await simulate(opts, io.out);
     });
 
   program.command('deploy')

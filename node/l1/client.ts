@@ -97,11 +97,12 @@ export class SidecarClient {
   readonly sender?: TxSender;
   private ownsProvider: boolean;
 
-  private constructor(readonly deployment: Deployment, readonly provider: Provider, signer: Signer | undefined, private abis: SidecarAbis, private wsUrl: string | undefined, ownsProvider: boolean) {
-    this.sidecar = new Contract(deployment.sidecar, abis.sidecar, provider);
-    this.token = new Contract(deployment.token, abis.token, provider);
+  private constructor(readonly deployment: Deployment, readonly provider: Provider, signer: Signer | undefined, private abis: SidecarAbis, private wsUrl: string | undefined, ownsProvider: boolean, shared?: { errors: Interface; sidecar: Contract; token: Contract }) {
+    // built once per deployment (~30 ms): withSigner's clients share them (read-only contracts on the same provider)
+    this.sidecar = shared?.sidecar ?? new Contract(deployment.sidecar, abis.sidecar, provider);
+    this.token = shared?.token ?? new Contract(deployment.token, abis.token, provider);
     this.events = this.sidecar.interface;
-    this.errors = errorInterface([abis.sidecar, abis.token, abis.verifier, ...abis.extraErrors], { Phase: PHASES, BlockStatus: BLOCK_STATUSES });
+    this.errors = shared?.errors ?? errorInterface([abis.sidecar, abis.token, abis.verifier, ...abis.extraErrors], { Phase: PHASES, BlockStatus: BLOCK_STATUSES });
     if (signer) this.sender = new TxSender(signer.provider ? signer : signer.connect(provider), this.errors);
     this.ownsProvider = ownsProvider;
   }
@@ -128,7 +129,7 @@ export class SidecarClient {
   /** Same deployment and provider, another key (cheap: shares ABIs). */
   withSigner(signer: string | Signer): SidecarClient {
     const s = typeof signer === 'string' ? new Wallet(signer, this.provider) : signer;
-    return new SidecarClient(this.deployment, this.provider, s, this.abis, this.wsUrl, false);
+    return new SidecarClient(this.deployment, this.provider, s, this.abis, this.wsUrl, false, { errors: this.errors, sidecar: this.sidecar, token: this.token });
   }
 
   async close(): Promise<void> {

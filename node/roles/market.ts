@@ -22,7 +22,10 @@ import type { Quote } from '../l1/block.js';
 import { HandlerError, PROOF_KIND, ValidationGate, checkMessage, encodeMessage, ignore, reject, type P2PNode, type ProofMsg, type QuoteMsg, type RfqMsg, type ValidatorInfo, type Verdict } from '../p2p/index.js';
 import type { KnownProof, RoleContext } from './context.js';
 import { MarketCheck, rfqTerms } from './market-check.js';
+import { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
 import { proofRecipient, type FinalProofCheck } from './proof-check.js';
+
+export { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
 
 const hex = (b: Uint8Array): string => hexlify(b).toLowerCase();
 const utf8 = new TextEncoder();
@@ -139,16 +142,16 @@ export class Market {
     const got = this.quotes.get(key) ?? [];
     this.quotes.delete(key);
     const now = await client.blockNumber();
-    const ok: { quote: Quote; signature: string }[] = [];
+    const terms2 = { sequencer: this.ctx.address, tip, minDeposit: config.minProverDeposit, head: now };
+    // the deposit pull would fail without the prover's balance and allowance (read from L1 for the quotes whose terms pass)
+    const funded = new Set<{ quote: Quote; signature: string }>();
     for (const q of got) {
-      const { quote } = q;
-      if (quote.sequencer.toLowerCase() !== this.ctx.address.toLowerCase()) continue; // another sequencer's: the contract refuses it
-      if (quote.fee > tip || quote.deposit < config.minProverDeposit || !quote.proverFundsDeposit || quote.validUntilBlock < BigInt(now + 1)) continue;
-      const [bal, allowance] = await Promise.all([client.tokenBalance(quote.prover), client.allowance(quote.prover)]);
-      if (bal < quote.deposit || allowance < quote.deposit) continue; // the deposit pull would fail
-      ok.push(q);
+      // another sequencer's quote (the contract refuses it), or terms the commitment would fail on
+      if (quoteRefusal(q.quote, terms2)) continue;
+      const [bal, allowance] = await Promise.all([client.tokenBalance(q.quote.prover), client.allowance(q.quote.prover)]);
+      if (bal >= q.quote.deposit && allowance >= q.quote.deposit) funded.add(q);
     }
-    ok.sort((a, b) => (a.quote.fee < b.quote.fee ? -1 : a.quote.fee > b.quote.fee ? 1 : 0));
+    const ok = acceptableQuotes(got, terms2, (q) => funded.has(q));
     log.info({ slot, received: got.length, acceptable: ok.length, best: ok[0] && String(ok[0].quote.fee) }, 'RFQ closed');
     this.note({ kind: 'rfq', slot, blockHash: blockHash.toLowerCase(), tip: String(tip), at: Date.now(), received: got.length, acceptable: ok.length, winner: ok[0]?.quote.prover, fee: ok[0] && String(ok[0].quote.fee) });
     return ok[0];
@@ -204,11 +207,10 @@ export class Market {
     const deposit = r.deposit > o.deposit ? r.deposit : o.deposit;
     if ((await client.tokenBalance(address)) < deposit) return decline('not enough tokens for the deposit');
     if (!this.approved) { await client.ensureAllowance(MaxUint256 / 2n); this.approved = true; }
-    // priced from load: each block already in flight adds the base fee again
-    const loadFee = o.baseFee * BigInt(active + 1);
-    // and never below break-even (the same P&L function the node settles with)
+    // priced from load (each block already in flight adds the base fee again) and never below
+    // break-even (the same P&L function the node settles with): node/roles/decisions.ts
     const priced = await o.price?.({ slot, blockHash, sequencer: b.sequencer, tip: r.tip, deposit, proveMs, active });
-    const fee = priced && priced.minFee > loadFee ? priced.minFee : loadFee;
+    const fee = quoteFee(o.baseFee, active, priced?.minFee);
     if (fee > r.tip) return decline(`fee ${fee} above the offered tip ${r.tip}${priced ? ` (break-even ${priced.minFee}, expected profit ${priced.expected.profit})` : ''}`);
     // bound to the block's sequencer (the RFQ's signer): no other sequencer can commit with it
     const quote: Quote = { slot: r.slot, blockHash, sequencer: getAddress(b.sequencer), prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };

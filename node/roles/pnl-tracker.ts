@@ -5,7 +5,7 @@
 import type { EventLog } from 'ethers';
 import type { ChainNotice } from '../chain/index.js';
 import type { RoleContext } from './context.js';
-import { PnlBook, blockPnl, breakevenTip, type Pnl, type PnlPrices } from './pnl.js';
+import { PnlBook, blockPnl, breakevenTip, quoteTerms, type Pnl, type PnlPrices } from './pnl.js';
 
 export interface PriceQuery { slot: number; blockHash: string; sequencer: string; tip: bigint; deposit: bigint; proveMs: number; active: number }
 
@@ -34,10 +34,7 @@ export class PnlTracker {
     const { client, config } = this.ctx;
     const p = await client.getProposal(q.slot, q.sequencer);
     const share = (config.blockReward * BigInt(p?.rewardShareBps ?? 0)) / 10_000n;
-    const terms = {
-      share, deposit: q.deposit, provingMs: q.proveMs * (q.active + 1), cores: this.cores,
-      lockedMs: q.proveMs * (q.active + 1) + 2 * this.blockMs(), gasPriceWei: await this.gasPrice(),
-    };
+    const terms = quoteTerms({ share, deposit: q.deposit, proveMs: q.proveMs, active: q.active, cores: this.cores, blockMs: this.blockMs(), gasPriceWei: await this.gasPrice() });
     const expected = blockPnl({ ...terms, tip: p?.tip ?? q.tip }, this.prices);
     this.book.expected(q.slot, q.blockHash, expected);
     return { minFee: breakevenTip(terms, this.prices), expected };

@@ -70,6 +70,16 @@ export function breakevenTip(t: Omit<BlockTerms, 'tip'>, p: PnlPrices): bigint {
   return zero.profit >= 0n ? 0n : -zero.profit;
 }
 
+/**
+ * The terms a prover prices an RFQ with (all but the tip): `active` blocks already in flight
+ * make this one wait, so its proving time and the deposit's lock grow by that factor; the lock
+ * adds two L1 blocks (commitment to proof on L1).
+ */
+export function quoteTerms(q: { share: bigint; deposit: bigint; proveMs: number; active: number; cores: number; blockMs: number; gasPriceWei: bigint }): Omit<BlockTerms, 'tip'> {
+  const provingMs = q.proveMs * (q.active + 1);
+  return { share: q.share, deposit: q.deposit, provingMs, cores: q.cores, lockedMs: provingMs + 2 * q.blockMs, gasPriceWei: q.gasPriceWei };
+}
+
 /** Token amounts for JSON (decimal strings). */
 export function pnlJson(x: Pnl): Record<keyof Pnl, string> {
   return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, String(v)])) as Record<keyof Pnl, string>;

@@ -4,6 +4,7 @@
 // block that is slashed, invalidated or no longer canonical is cancelled. After a restart
 // (kill -9 included) the block is proven again from the chain's state: every job whose proof the
 // prover's store holds is reused (counted: `reused` in progress, orchestrator jobsReusedFromStore).
+import { fitsInTime, largestFitting } from './decisions.js';
 import type { Prover } from '../../prover/index.js';
 import { rollupPlan } from '../../prover/index.js';
 import type { ChainNotice } from '../chain/index.js';
@@ -153,22 +154,14 @@ export class ProverRole {
     const speed = recent.length ? recent.reduce((a, f) => a + f.ms / f.est, 0) / recent.length : 1;
     const proveMs = estimate * speed;
     const active = this.active.size;
-    const needMs = proveMs * (active + 1);
-    const haveMs = (deadline - head - 2) * blockMs;
-    return { ok: needMs <= 0.8 * haveMs, needMs, haveMs, active, proveMs };
+    return { ...fitsInTime({ proveMs, active, deadline, head, blockMs }), active, proveMs };
   }
 
   /** The most txs (up to `maxTxs`, 0 = none) of a block `fits` says this prover finishes in time (fits is monotone in the tx count). */
   largestFitting(deadline: number, head: number, blockMs: number, maxTxs: number): number {
-    if (this.fits(deadline, head, blockMs, maxTxs).ok) return maxTxs;
-    let lo = 0;
-    let hi = maxTxs;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (this.fits(deadline, head, blockMs, mid).ok) lo = mid; else hi = mid - 1;
-    }
-    return lo;
+    return largestFitting(maxTxs, (n) => this.fits(deadline, head, blockMs, n).ok);
   }
+
 
   /** Blocks in flight: jobs done of jobs, of which `reused` came from the store (a restart). */
   progress(): { slot: number; blockHash: string; jobs: number; done: number; reused: number; ms: number }[] {

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { ReplaceOptions } from '../l1/sender.js';
 import type { BlockProof } from '../../prover/types.js';
+import { submitDecision } from './decisions.js';
 import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
 import { proofRecipient } from './proof-check.js';
 
@@ -72,12 +73,12 @@ export class Submitter {
       const recipient = proofRecipient(k.proof.publicInputs);
       if (!recipient) { this.ctx.proofs.remove(k); continue; } // (the proof book holds checked proofs only)
       const t = await client.slotTiming(k.slot);
-      const next = v.head + 1;
       this.watchRisk(k, t.deadline, v.head);
-      if (next < t.proofsFrom || next >= t.deadline) continue;
-      const mine = recipient === this.ctx.address.toLowerCase();
-      if (!mine && next < t.deadline - this.rescueBlocks) continue; // someone else's reward: only a rescue
-      if (next < t.exclusiveUntil && recipient !== c.prover?.toLowerCase()) continue; // the prover's window
+      const go = submitDecision({
+        pending: true, parentSlot: Number(c.parentSlot), lastProvenSlot: Number(cs.lastProvenSlot), head: v.head, proofsFrom: t.proofsFrom, deadline: t.deadline,
+        exclusiveUntil: t.exclusiveUntil, recipient, me: this.ctx.address.toLowerCase(), prover: c.prover?.toLowerCase() ?? '', rescueBlocks: this.rescueBlocks,
+      });
+      if (!go.submit) continue;
       this.inFlight.add(k.slot);
       void this.submit(k, v).finally(() => this.inFlight.delete(k.slot));
     }

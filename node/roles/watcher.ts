@@ -1,5 +1,6 @@
 // The watcher: slashes the oldest pending block once its deadline has passed (anyone may), and
 // withdraws this node's credited rewards to the configured address.
+import { slashDue } from './decisions.js';
 import { l1Code, type L1View, type RoleContext } from './context.js';
 
 export interface WatcherOptions {
@@ -30,7 +31,7 @@ export class Watcher {
     const oldest = pending[0].slot;
     if (this.slashing.has(oldest)) return;
     const t = await client.slotTiming(oldest);
-    if (v.head + 1 < t.deadline) return;
+    if (!slashDue({ head: v.head, deadline: t.deadline, pending: true })) return;
     if ((await client.blockStatus(oldest)) !== 'Pending') return;
     this.slashing.add(oldest);
     try {
