@@ -74,6 +74,11 @@ export class Prover {
     return new Prover(pool, orchestrator, jobs, opts, remote);
   }
 
+  /** The cost model blocks are planned with (undefined: circuits/plan.ts DEFAULT_COST_MODEL). */
+  get costModel(): CostModel | undefined {
+    return this.opts.costModel;
+  }
+
   /** Proves a rollup block; resolves with its final (L1-flavour) proof. */
   async proveBlock(block: RollupBlock): Promise<BlockProof> {
     const plan = rollupPlan(block, this.opts.costModel);

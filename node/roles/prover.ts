@@ -103,7 +103,7 @@ export class ProverRole {
     try {
       const [preState, txs, timing] = await Promise.all([chain.preState(slot), chain.blockTxs(blockHash), client.slotTiming(slot)]);
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
-      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs });
+      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs }, this.prover.costModel);
       const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
       this.active.set(blockHash, a);
       const before = await this.prover.jobs?.getBlock(blockHash);
@@ -143,7 +143,7 @@ export class ProverRole {
   fits(deadline: number, head: number, blockMs: number, txCount: number): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
     // measured speed, as the ratio of measured to cost-model time over the last blocks proven
     // from scratch, scaled to this block's plan (a 1-tx and a 128-tx block differ ~100x)
-    const estimate = rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txCount) }).estimatedMs;
+    const estimate = rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txCount) }, this.prover.costModel).estimatedMs;
     const recent = this.finished.filter((f) => f.reused === 0 && f.estimatedMs > 0).slice(-5);
     const speed = recent.length ? recent.reduce((a, f) => a + f.ms / f.estimatedMs, 0) / recent.length : 1;
     const proveMs = estimate * speed;
