@@ -33,12 +33,15 @@ function pkgVersion(dir: string): string {
 /** Versions, the backends that start here, and the CRS kind (INSECURE dev or production). */
 export async function software(opts: { devCrs: boolean; crsId: string; backends: Software['backends'] }): Promise<Software> {
   const { SIDECAR_VERSION } = await import('../../node/version.js');
-  const { bbVersion, bbPackageDir } = await import('../../circuits/backend/binaries.js');
+  const { bbVersion, bbPackageDir, probeNative, stockBbBinary } = await import('../../circuits/backend/binaries.js');
+  const stock = stockBbBinary();
+  const native = stock.path ? probeNative(stock.path) : undefined;
   const { REPO_ROOT } = await import('../../circuits/build.js');
   return {
     sidecar: SIDECAR_VERSION,
     node: process.version,
-    bb: bbVersion(),
+    // the native binary's own version where it runs (e.g. 5.0.0-nightly.…), else bb.js'
+    bb: native?.ok && native.version ? native.version : bbVersion(),
     bbjs: pkgVersion(bbPackageDir()),
     noir: pkgVersion(path.join(REPO_ROOT, 'node_modules', '@noir-lang', 'noir_wasm')),
     backends: opts.backends,
