@@ -49,7 +49,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   const axes = `<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#333"/>` +
     xs.map((v) => `<text x="${X(v).toFixed(1)}" y="${H - bottom + 16}" font-size="11" text-anchor="middle">${v}</text>`).join('') +
     [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${left - 6}" y="${(Y(f * yMax) + 4).toFixed(1)}" font-size="10" text-anchor="end">${fmt(f * yMax, 2)}</text>`).join('') +
-    `<text x="${(left + W - right) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">${esc(xLabel)}</text><text x="12" y="${top - 10}" font-size="12">${esc(yLabel)}</text>`;
+    `<text x="${(left + W - right) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">${esc(xLabel)}</text><text x="${left + 6}" y="${top + 10}" font-size="12">${esc(yLabel)}</text>`;
   const lines = series.map((s, i) => {
     const c = COLORS[i % COLORS.length];
     const sorted = [...s.points].sort((a, b) => a[0] - b[0]);
