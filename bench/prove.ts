@@ -82,6 +82,13 @@ async function runPool(blocks: RollupBlock[], args: Args) {
   const backend = await pool.backendKind();
   const coldStartMs = performance.now() - tw;
   log(`warm in ${(coldStartMs / 1000).toFixed(1)} s (workers ${warmed.map((w) => `${w.worker}: ${(w.ms / 1000).toFixed(1)} s`).join(', ')}); backend: ${backend}`);
+  // tree plans: the vk hashes block_root pins (base_*, merge)
+  const roots = [...new Set(plans.flatMap((p) => p.jobs.filter((j) => j.kind === 'root').map((j) => j.circuit)))];
+  const treeVkHashes = new Map<string, Record<string, bigint>>();
+  for (const r of roots) {
+    const info = await pool.circuitInfo(r);
+    treeVkHashes.set(r, Object.fromEntries(Object.entries(info.pinnedVkHashes!).map(([k, v]) => [k, BigInt(v)])));
+  }
   const orch = new M.orchestrator.Orchestrator({ executor: pool, backoffMs: 1000 });
   const total = plans.reduce((s, p) => s + p.jobs.length, 0);
   const progress = new Progress(`prove ${blocks.length}x${blocks[0].txs.length} txs, W=${pool.capacity}, ${backend}`, total);
@@ -101,7 +108,8 @@ async function runPool(blocks: RollupBlock[], args: Args) {
   });
   const results = await Promise.all(blocks.map((b, i) => {
     const fin = plans[i].jobs.find((j) => j.kind === 'final');
-    return orch.submit(M.rollup.rollupBlockTask(b, { plan: plans[i], vkHashes: fin ? vkHashes.get(fin.circuit) : undefined }));
+    const root = plans[i].jobs.find((j) => j.kind === 'root');
+    return orch.submit(M.rollup.rollupBlockTask(b, { plan: plans[i], vkHashes: fin ? vkHashes.get(fin.circuit) : undefined, treeVkHashes: root ? treeVkHashes.get(root.circuit) : undefined }));
   }));
   const makespanMs = performance.now() - t0;
   progress.tick(total);
@@ -109,7 +117,7 @@ async function runPool(blocks: RollupBlock[], args: Args) {
   const costModel = pool.costModel();
   await orch.close();
   await pool.close();
-  return { plans, results, timings, makespanMs, coldStartMs, verified, workers: pool.capacity, threads: pool.threads, vkHashes, backend, costModel };
+  return { plans, results, timings, makespanMs, coldStartMs, verified, workers: pool.capacity, threads: pool.threads, vkHashes, treeVkHashes, backend, costModel };
 }
 
 /** One single_1 block proven by the native then the WASM backend in this thread: CPU ms of each proving call (vk and CRS loaded first). */
@@ -141,7 +149,7 @@ async function compareBackends(block: RollupBlock, threads: number) {
 }
 
 /** The same jobs, one after another, in a plain bb.js loop in this thread. */
-async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map<string, { first: bigint; rec: bigint }>, kind: 'native' | 'wasm') {
+async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map<string, { first: bigint; rec: bigint }>, kind: 'native' | 'wasm', treeVkHashes: Map<string, Record<string, bigint>>) {
   const { ProvingBackend, prevProofOf } = await import('../circuits/backend/prover.js');
   const backend = await ProvingBackend.create({ crs: { dev: true }, threads: 1, backend: kind });
   const total = plans.reduce((s, p) => s + p.jobs.length, 0);
@@ -154,11 +162,15 @@ async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map
   for (let i = 0; i < blocks.length; i++) {
     const w = M.plan.blockWitness(blocks[i].preState, blocks[i].slot, blocks[i].txs);
     let prev: PrevProof | undefined;
+    const byJob = new Map<string, PrevProof>();
     const fin = plans[i].jobs.find((j) => j.kind === 'final');
+    const root = plans[i].jobs.find((j) => j.kind === 'root');
+    const mergeVkHash = root ? treeVkHashes.get(root.circuit)?.merge : undefined;
     for (const job of M.plan.topoOrder(plans[i])) {
       const c = await backend.circuit(job.circuit);
       const tw = performance.now();
-      const s = M.plan.segmentInputs(plans[i], job, w, { prevProof: prev, vkHashes: fin ? vkHashes.get(fin.circuit) : undefined });
+      const childProofs = job.deps.length === 2 ? [byJob.get(job.deps[0])!, byJob.get(job.deps[1])!] as const : undefined;
+      const s = M.plan.segmentInputs(plans[i], job, w, { prevProof: prev, vkHashes: fin ? vkHashes.get(fin.circuit) : undefined, mergeVkHash, childProofs });
       const witness = await backend.execute(c, s.inputs);
       const witnessMs = performance.now() - tw;
       const rssBefore = process.memoryUsage.rss();
@@ -167,7 +179,10 @@ async function runNaive(blocks: RollupBlock[], plans: ProofPlan[], vkHashes: Map
       const p = await backend.prove(c, witness);
       clearInterval(sampler);
       peak = Math.max(peak, process.memoryUsage.rss());
-      if (c.flavour === 'recursive') prev = prevProofOf(p, await backend.vk(c));
+      if (c.flavour === 'recursive') {
+        prev = prevProofOf(p, await backend.vk(c));
+        byJob.set(job.id, prev);
+      }
       const e = perCircuit.get(job.circuit) ?? { proveMs: [], witnessMs: [], peakRssMB: 0 };
       e.proveMs.push(p.ms);
       e.witnessMs.push(witnessMs);
@@ -240,7 +255,7 @@ export async function main(argv: string[]): Promise<void> {
   const l1 = args.l1 ? await verifyOnL1(pool.results) : { ok: false, note: 'skipped (--no-l1)' };
   log(`L1: ${l1.ok} (${l1.note})`);
   const nativeVsWasm = args.compare ? await compareBackends((await makeBlocks(1, 1))[0], args.threads) : null;
-  const naive = args.naive ? await runNaive(blocks, pool.plans, pool.vkHashes, pool.backend) : undefined;
+  const naive = args.naive ? await runNaive(blocks, pool.plans, pool.vkHashes, pool.backend, pool.treeVkHashes) : undefined;
   const perCircuit: Record<string, unknown> = {};
   const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   for (const c of new Set(pool.timings.map((t) => t.circuit))) {

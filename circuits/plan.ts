@@ -1,8 +1,8 @@
 // The proof plan of a block: a DAG of proving jobs the orchestrator (prover/) schedules.
-// Under WASM's 4 GiB a circuit verifies at most one proof, so today's plans are one `single`
-// proof or a chain first -> rec* -> final; the structure (jobs with deps) also carries binary
-// merges (two deps) for backends with more memory. `planBlock` picks the shape from a cost
-// model (data: measured gates and proving times) to minimise the block's proving time, and
+// Shapes: one `single` proof; a chain first -> rec* -> final (one recursion per circuit); or a
+// tree: base leaves (txs inline) merged pairwise by `merge` (two recursions, 2^21) up to the
+// `block_root` (circuits/tree.ts). `planBlock` picks the shape from a cost model (data:
+// measured gates and proving times) to minimise the block's proving time, and
 // `segmentInputs` builds each job's circuit inputs from the block's execution.
 import { createHash } from 'node:crypto';
 import type { InputMap } from '@noir-lang/noir_js';
@@ -13,8 +13,9 @@ import { poseidon2 } from './l2/poseidon2.js';
 import type { BlockExecution, WorldState } from './l2/state.js';
 import { encodeTxBody, type SignedTx } from './l2/tx.js';
 import { noirTxs } from './witness.js';
+import { baseInputs, baseNode, blockRootInputs, mergeInputs, mergeNode, nodePublicInputs, type ChildIn, type TreeNode } from './tree.js';
 
-export type JobKind = SegmentKind | 'merge';
+export type JobKind = SegmentKind;
 export type ProofFlavour = 'recursive' | 'l1';
 
 export interface ProofJob {
@@ -22,7 +23,7 @@ export interface ProofJob {
   id: string;
   kind: JobKind;
   circuit: string;
-  /** Txs [start, end) of the block this job executes inline. */
+  /** Txs [start, end) of the block this job executes inline (merge / root: the txs its subtree covers). */
   txRange: [number, number];
   /** Jobs whose proofs this job verifies. */
   deps: string[];
@@ -76,7 +77,8 @@ export interface CostModel {
 
 /**
  * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the
- * committed circuits. Times: bb 5.0.0, 1 thread, dev CRS (circuits/README.md "Figures",
+ * committed circuits (merge / block_root as built with the dev CRS's pinned vk hashes:
+ * `npm run build:circuits -- --dev-crs`). Times: bb 5.0.0, 1 thread, dev CRS (circuits/README.md "Figures",
  * `npm run bench -- backends` / `prove`): native = the bb child's CPU time (its wall time on a
  * quiet core), WASM = single_1 as measured; the rest of WASM from the per-gate speed
  * (~95 s per 2^20, as under 0.82.2; native ~3x less). `costModelFrom(circuits)` builds the same
@@ -90,6 +92,10 @@ export const DEFAULT_COST_MODEL: CostModel = {
     { name: 'first_32', kind: 'first', capacity: 32, gates: 640_143, circuitSize: 1 << 20 },
     { name: 'rec_8', kind: 'rec', capacity: 8, gates: 888_501, circuitSize: 1 << 20 },
     { name: 'final_8', kind: 'final', capacity: 8, gates: 895_888, circuitSize: 1 << 20 },
+    { name: 'base_8', kind: 'base', capacity: 8, gates: 156_158, circuitSize: 1 << 18 },
+    { name: 'base_32', kind: 'base', capacity: 32, gates: 641_026, circuitSize: 1 << 20 },
+    { name: 'merge', kind: 'merge', capacity: 0, gates: 1_519_772, circuitSize: 1 << 21 },
+    { name: 'block_root', kind: 'root', capacity: 0, gates: 1_598_871, circuitSize: 1 << 21 },
   ],
   backend: 'native',
   msPerGate: {
@@ -129,30 +135,37 @@ export class PlanError extends Error {
   }
 }
 
-const flavourOf = (k: SegmentKind): ProofFlavour => (k === 'single' || k === 'final' ? 'l1' : 'recursive');
+const flavourOf = (k: SegmentKind): ProofFlavour => (k === 'single' || k === 'final' || k === 'root' ? 'l1' : 'recursive');
 
 /** THE estimate of a circuit's proving time under `model` (its backend's measured time, else per gate). */
 export function estimateMs(model: CostModel, c: CircuitCost): number {
   return model.times[model.backend]?.[c.name] ?? Math.round(c.circuitSize * model.msPerGate[model.backend][flavourOf(c.kind)]);
 }
 
-interface Shape { steps: { c: CircuitCost; txs: number }[]; ms: number }
+/** A candidate plan before ids: jobs as circuit + tx range + deps (indices of earlier jobs). */
+interface Shape { jobs: { c: CircuitCost; txRange: [number, number]; deps: number[] }[]; workMs: number; criticalMs: number }
 
-function candidateShapes(n: number, model: CostModel): Shape[] {
-  const by = (k: SegmentKind) => model.circuits.filter((c) => c.kind === k).sort((a, b) => a.capacity - b.capacity);
+function shapeOf(jobs: Shape['jobs'], model: CostModel): Shape {
+  const ms = jobs.map((j) => estimateMs(model, j.c));
+  const finish: number[] = [];
+  jobs.forEach((j, i) => { finish[i] = ms[i] + Math.max(0, ...j.deps.map((d) => finish[d])); });
+  return { jobs, workMs: ms.reduce((a, b) => a + b, 0), criticalMs: Math.max(...finish) };
+}
+
+function chainShapes(n: number, model: CostModel, by: (k: SegmentKind) => CircuitCost[]): Shape[] {
   const shapes: Shape[] = [];
-  for (const s of by('single')) {
-    if (s.capacity >= n) shapes.push({ steps: [{ c: s, txs: n }], ms: estimateMs(model, s) });
-  }
+  const chain = (steps: { c: CircuitCost; txs: number }[]) => {
+    let pos = 0;
+    const jobs = steps.map((s, i) => { const j = { c: s.c, txRange: [pos, pos + s.txs] as [number, number], deps: i ? [i - 1] : [] }; pos += s.txs; return j; });
+    shapes.push(shapeOf(jobs, model));
+  };
+  for (const s of by('single')) if (s.capacity >= n) chain([{ c: s, txs: n }]);
   for (const f of by('first')) {
     for (const r of by('rec')) {
       for (const fin of by('final')) {
         if (n <= f.capacity) {
           // the first segment partial, the final one empty (when no single circuit may be used)
-          if (f.capacity % fin.capacity === 0) {
-            const steps = [{ c: f, txs: n }, { c: fin, txs: 0 }];
-            shapes.push({ steps, ms: steps.reduce((t, s) => t + estimateMs(model, s.c), 0) });
-          }
+          if (f.capacity % fin.capacity === 0) chain([{ c: f, txs: n }, { c: fin, txs: 0 }]);
           continue;
         }
         const rest = n - f.capacity;
@@ -169,9 +182,43 @@ function candidateShapes(n: number, model: CostModel): Shape[] {
         if (pos % fin.capacity !== 0 || pos + fin.capacity > MAX_TXS_PER_BLOCK) aligned = false;
         if (!aligned) continue;
         steps.push({ c: fin, txs: n - pos });
-        shapes.push({ steps, ms: steps.reduce((t, s) => t + estimateMs(model, s.c), 0) });
+        chain(steps);
       }
     }
+  }
+  return shapes;
+}
+
+/**
+ * Trees: ceil(n / C) base_C leaves (the last one partial), merged pairwise level by level (an
+ * odd node out moves up unmerged and becomes a lower right child), the top pair by the block
+ * root. Needs at least two leaves (one leaf is a single circuit's job).
+ */
+function treeShapes(n: number, model: CostModel, by: (k: SegmentKind) => CircuitCost[]): Shape[] {
+  const merge = by('merge')[0];
+  const root = by('root')[0];
+  if (!merge || !root) return [];
+  const shapes: Shape[] = [];
+  for (const base of by('base')) {
+    const leaves = Math.ceil(n / base.capacity);
+    if (leaves < 2) continue;
+    const jobs: Shape['jobs'] = [];
+    let level: number[] = [];
+    for (let i = 0; i < leaves; i++) {
+      jobs.push({ c: base, txRange: [i * base.capacity, Math.min(n, (i + 1) * base.capacity)], deps: [] });
+      level.push(i);
+    }
+    while (level.length > 1) {
+      const next: number[] = [];
+      for (let i = 0; i < level.length; i += 2) {
+        if (i + 1 === level.length) { next.push(level[i]); continue; }
+        const [l, r] = [jobs[level[i]], jobs[level[i + 1]]];
+        jobs.push({ c: level.length === 2 ? root : merge, txRange: [l.txRange[0], r.txRange[1]], deps: [level[i], level[i + 1]] });
+        next.push(jobs.length - 1);
+      }
+      level = next;
+    }
+    shapes.push(shapeOf(jobs, model));
   }
   return shapes;
 }
@@ -188,27 +235,54 @@ export interface PlanBlockInput {
   txs?: readonly unknown[];
 }
 
-/** The cheapest plan (estimated proving time) for a block of n txs. */
-export function planBlock(block: PlanBlockInput, model: CostModel = DEFAULT_COST_MODEL): ProofPlan {
+export interface PlanOptions {
+  /**
+   * Provers working on the block at once (default 1). A shape's score is
+   * max(total work / workers, critical path): with one worker the least total work wins.
+   */
+  workers?: number;
+}
+
+/**
+ * The cheapest plan (estimated proving time) for a block of n txs: one `single_S`, a chain
+ * `first -> rec* -> final`, or a tree of base leaves, merges and a block root, whichever the
+ * cost model's circuits allow and estimate best (ties: shorter critical path, fewer jobs).
+ */
+export function planBlock(block: PlanBlockInput, model: CostModel = DEFAULT_COST_MODEL, opts: PlanOptions = {}): ProofPlan {
   const n = block.txCount ?? block.txs?.length;
   if (n === undefined || !Number.isInteger(n) || n < 0) throw new PlanError('planBlock needs txCount or txs');
   if (n > MAX_TXS_PER_BLOCK) throw new PlanError(`a block holds at most ${MAX_TXS_PER_BLOCK} txs, got ${n}`);
   if (!/^0x[0-9a-fA-F]{64}$/.test(block.blockHash)) throw new PlanError(`blockHash must be 0x + 64 hex digits, got ${block.blockHash}`);
-  const shapes = candidateShapes(n, model);
+  const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new PlanError(`workers must be a positive integer, got ${opts.workers}`);
+  const by = (k: SegmentKind) => model.circuits.filter((c) => c.kind === k).sort((a, b) => a.capacity - b.capacity);
+  const shapes = [...chainShapes(n, model, by), ...treeShapes(n, model, by)];
   if (shapes.length === 0) throw new PlanError(`no circuit combination in the cost model proves a block of ${n} txs`);
-  const best = shapes.reduce((a, b) => (b.ms < a.ms || (b.ms === a.ms && b.steps.length < a.steps.length) ? b : a));
+  const score = (s: Shape) => Math.max(s.workMs / workers, s.criticalMs);
+  const best = shapes.reduce((a, b) => {
+    const [sa, sb] = [score(a), score(b)];
+    if (sb !== sa) return sb < sa ? b : a;
+    if (b.criticalMs !== a.criticalMs) return b.criticalMs < a.criticalMs ? b : a;
+    return b.jobs.length < a.jobs.length ? b : a;
+  });
+  return planFromShape(block, n, best, model);
+}
+
+/** Only trees (base leaves, merges, block root), e.g. for a block a single circuit would take. */
+export function planBlockTree(block: PlanBlockInput, model: CostModel = DEFAULT_COST_MODEL, opts: PlanOptions = {}): ProofPlan {
+  return planBlock(block, { ...model, circuits: model.circuits.filter((c) => c.kind === 'base' || c.kind === 'merge' || c.kind === 'root') }, opts);
+}
+
+function planFromShape(block: PlanBlockInput, n: number, shape: Shape, model: CostModel): ProofPlan {
   const jobs: ProofJob[] = [];
-  let pos = 0;
-  for (const { c, txs } of best.steps) {
-    const deps = jobs.length ? [jobs[jobs.length - 1].id] : [];
-    const txRange: [number, number] = [pos, pos + txs];
+  for (const j of shape.jobs) {
+    const deps = j.deps.map((d) => jobs[d].id);
     jobs.push({
-      id: jobId([block.blockHash.toLowerCase(), c.name, c.hash ?? '', txRange[0], txRange[1], ...deps]),
-      kind: c.kind, circuit: c.name, txRange, deps, flavour: flavourOf(c.kind), estimatedMs: estimateMs(model, c),
+      id: jobId([block.blockHash.toLowerCase(), j.c.name, j.c.hash ?? '', j.txRange[0], j.txRange[1], ...deps]),
+      kind: j.c.kind, circuit: j.c.name, txRange: j.txRange, deps, flavour: flavourOf(j.c.kind), estimatedMs: estimateMs(model, j.c),
     });
-    pos += txs;
   }
-  return { blockHash: block.blockHash, slot: BigInt(block.slot), txCount: n, jobs, root: jobs[jobs.length - 1].id, estimatedMs: best.ms };
+  return { blockHash: block.blockHash, slot: BigInt(block.slot), txCount: n, jobs, root: jobs[jobs.length - 1].id, estimatedMs: shape.criticalMs };
 }
 
 /** Jobs in dependency order (deps first). */
@@ -261,15 +335,15 @@ export interface ChainVkHashes { first: bigint; rec: bigint }
 
 /** The previous segment's proof in the recursive flavour, as fields. */
 export interface PrevProof {
-  /** 456 fields (bb.js 0.82.2 UltraHonk, pairing points included), public inputs excluded. */
+  /** 410 fields (bb 5.0.0 no-ZK UltraHonk, its 8 pairing-point fields included), public inputs excluded. */
   proof: readonly (bigint | string)[];
-  /** 128 vk fields (acirVkAsFieldsUltraHonk(new RawBuffer(vk))). */
+  /** 115 vk fields. */
   vk: readonly (bigint | string)[];
 }
 
 export interface SegmentInputs {
   inputs: InputMap;
-  /** The job's public inputs in circuit order: [slot, startRoot, endRoot, acc | txsCommitment]. */
+  /** The job's public inputs in circuit order: [slot, startRoot, endRoot, acc | txsCommitment], a tree node's 8 (tree.ts). */
   publicInputs: bigint[];
 }
 
@@ -307,6 +381,10 @@ export function segmentInputs(
   block: BlockWitness,
   opts: {
     prevProof?: PrevProof; vkHashes?: ChainVkHashes; capacityOf?: (circuit: string) => number;
+    /** Tree jobs: the merge circuit's vk hash the tree carries (block_root pins it). */
+    mergeVkHash?: bigint;
+    /** merge / root jobs: the children's proofs (deps order); zeros when absent (spliced in later). */
+    childProofs?: readonly [PrevProof, PrevProof];
     /** the L1 reward recipient an L1-flavour proof names (its last public input); 0 (default) names nobody and L1 refuses it */
     recipient?: bigint;
   } = {},
@@ -320,7 +398,7 @@ export function segmentInputs(
   const order = topoOrder(plan);
   const idx = order.findIndex((j) => j.id === job.id);
   if (idx < 0) throw new PlanError(`job ${job.id} is not in the plan`);
-  if (job.kind === 'merge') throw new PlanError('merge jobs need a backend that verifies two proofs (not available under WASM)');
+  if (job.kind === 'base' || job.kind === 'merge' || job.kind === 'root') return treeJobInputs(plan, job, block, capacityOf, opts);
   const vk = opts.vkHashes ?? { first: 0n, rec: 0n };
   const recipient = opts.recipient ?? 0n;
   const slot = toHex(block.slot);
@@ -387,6 +465,43 @@ export function segmentInputs(
       };
     }
   }
+}
+
+/** Every tree job's node (base / merge) of `plan` for `block` (TS twin of the circuits). */
+export function treeNodes(plan: ProofPlan, block: BlockWitness, mergeVkHash: bigint, capacityOf: (circuit: string) => number): Map<string, TreeNode> {
+  const nodes = new Map<string, TreeNode>();
+  for (const j of topoOrder(plan)) {
+    if (j.kind === 'base') nodes.set(j.id, baseNode(block, j.txRange, capacityOf(j.circuit), mergeVkHash));
+    else if (j.kind === 'merge') nodes.set(j.id, mergeNode(nodes.get(j.deps[0])!, nodes.get(j.deps[1])!));
+  }
+  return nodes;
+}
+
+const zeroProof: PrevProof = { proof: Array<bigint>(HONK_PROOF_FIELDS).fill(0n), vk: Array<bigint>(HONK_VK_FIELDS).fill(0n) };
+
+function treeJobInputs(
+  plan: ProofPlan, job: ProofJob, block: BlockWitness, capacityOf: (circuit: string) => number,
+  opts: { mergeVkHash?: bigint; childProofs?: readonly [PrevProof, PrevProof]; recipient?: bigint },
+): SegmentInputs {
+  const mvk = opts.mergeVkHash ?? 0n;
+  let nodes: Map<string, TreeNode>;
+  try {
+    nodes = treeNodes(plan, block, mvk, capacityOf);
+  } catch (e) {
+    throw new PlanError(`plan ${plan.blockHash}: ${(e as Error).message}`);
+  }
+  if (job.kind === 'base') {
+    const node = nodes.get(job.id)!;
+    return { inputs: baseInputs(block, node, job.txRange, capacityOf(job.circuit)), publicInputs: nodePublicInputs(node) };
+  }
+  if (job.deps.length !== 2) throw new PlanError(`${job.kind} job ${job.id} must have two children, has ${job.deps.length}`);
+  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  const [l, r] = job.deps.map((d, i): ChildIn => ({ node: nodes.get(d)!, isMerge: byId.get(d)?.kind === 'merge', proof: opts.childProofs?.[i] ?? zeroProof }));
+  if (job.kind === 'merge') {
+    const { inputs, node } = mergeInputs(l, r);
+    return { inputs, publicInputs: nodePublicInputs(node) };
+  }
+  return blockRootInputs(l, r, mvk, opts.recipient ?? 0n);
 }
 
 /** A plan as one line per job (logs, reports). */

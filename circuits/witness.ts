@@ -1,4 +1,4 @@
-// Witness execution of the segment circuits (noir_js 1.0.0-beta.3 / ACVM in WASM). Works in
+// Witness execution of the segment circuits (noir_js 1.0.0-beta.26 / ACVM in WASM). Works in
 // any thread, worker threads included. Failing circuit asserts come back as WitnessError,
 // naming the tx (its index in the block) when the failure is about one tx.
 import { Noir, type InputMap } from '@noir-lang/noir_js';
@@ -11,7 +11,7 @@ import { txMessage } from './l2/tx.js';
 export type WitnessReason =
   | 'bad-signature' | 'wrong-nonce' | 'overspend' | 'unknown-account' | 'balance-overflow'
   | 'root-mismatch' | 'start-root-mismatch' | 'txs-commitment-mismatch' | 'bad-previous-proof'
-  | 'bad-input' | 'constraint';
+  | 'not-adjacent' | 'other-slot' | 'bad-input' | 'constraint';
 
 export class WitnessError extends Error {
   constructor(
@@ -34,7 +34,9 @@ const REASONS: [RegExp, WitnessReason][] = [
   [/segment start root does not match/, 'start-root-mismatch'],
   [/end root does not match/, 'root-mismatch'],
   [/txs commitment does not match/, 'txs-commitment-mismatch'],
-  [/previous proof|chain (does not start|names the wrong)|carried txs-tree state/, 'bad-previous-proof'],
+  [/previous proof|chain (does not start|names the wrong)|carried txs-tree state|child proof was not made by|names another merge circuit/, 'bad-previous-proof'],
+  [/not adjacent|not aligned to the merged subtree|taller than the left|already the whole txs tree|does not start at tx 0/, 'not-adjacent'],
+  [/from another slot/, 'other-slot'],
 ];
 
 /** Turn a noir_js execution error into a WitnessError. */

@@ -70,6 +70,10 @@ export const SETTINGS = {
   proverWorkers: { env: 'SIDECAR_PROVER_WORKERS', describe: 'prover pool size (0 = measured default for this machine)', default: 0, schema: intish(0, 256) },
   proverThreads: { env: 'SIDECAR_PROVER_THREADS', describe: 'threads per prover worker: native bb or WASM (0 = measured default)', default: 0, schema: intish(0, 256) },
   proverBackend: { env: 'SIDECAR_PROVER_BACKEND', describe: 'proving backend: auto (native bb where it runs, else WASM), native or wasm', default: 'auto', schema: z.enum(['auto', 'native', 'wasm'], { message: 'must be one of auto, native, wasm' }) },
+  proverBenchFile: {
+    env: 'SIDECAR_PROVER_BENCH_FILE', describe: 'a `sidecar bench` result.json (measured on this machine): its per-circuit proving times for this backend and thread count replace the cost model\'s estimates in quote pricing and in what fits in time (empty = the built-in model)',
+    default: '', schema: z.string(),
+  },
   devCrs: { env: 'SIDECAR_DEV_CRS', describe: 'use the INSECURE dev CRS generated from a published seed (devnet/tests only)', default: false, schema: boolish },
   sequencerTip: { env: 'SIDECAR_SEQUENCER_TIP', describe: 'prover tip per block (token base units)', default: 10n ** 18n, schema: bigintish },
   sequencerRewardShareBps: { env: 'SIDECAR_SEQUENCER_REWARD_SHARE_BPS', describe: 'share of the block reward offered to the prover, in basis points', default: 2000, schema: intish(0, 10000) },

@@ -34,6 +34,7 @@ import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole, type ProverFaultPlan } from './roles/prover.js';
 import { ProvingBreaker } from './roles/breaker.js';
+import type { CostModel } from '../circuits/plan.js';
 import { PnlTracker } from './roles/pnl-tracker.js';
 import type { PnlPrices } from './roles/pnl.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
@@ -50,7 +51,7 @@ export interface NodeOptions {
   /** WebSocket URL for L1 events (default: poll over the client's provider) */
   wsUrl?: string;
   sequencer?: Omit<SequencerOptions, 'chooseProver'> & Pick<SequencerOptions, 'chooseProver'>;
-  prover?: { workers?: number; threads?: number; crs?: CrsSelection; backend?: BackendChoice; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number }; /** P&L prices (node/roles/pnl.ts) */ prices?: PnlPrices };
+  prover?: { workers?: number; threads?: number; crs?: CrsSelection; backend?: BackendChoice; /** the planner's cost model (default circuits/plan.ts DEFAULT_COST_MODEL; `proverBenchFile` feeds it measured times) */ costModel?: CostModel; faults?: ProverFaultPlan; /** default: 3 faults in a row, 100 L1 blocks (node/roles/breaker.ts) */ breaker?: { threshold: number; cooldownBlocks: number }; /** P&L prices (node/roles/pnl.ts) */ prices?: PnlPrices };
   /** the CRS of this deployment's circuits, for verifying others' proofs on a node without the prover role (default: prover.crs) */
   crs?: CrsSelection;
   /** libp2p: gossip (RFQ, quotes, proofs) with other nodes */
@@ -226,7 +227,7 @@ export class SidecarNode extends EventEmitter {
       this.pnl = new PnlTracker(ctx, this.o.prover?.prices ?? defaults, this.o.prover?.threads || 1, () => this.blockMs(),
         (hash) => this.proverRole?.finished.find((f) => f.blockHash === hash.toLowerCase())?.ms);
       // with p2p, remote agents (`sidecar agent`) may join and take leases
-      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, backend: this.o.prover?.backend, metrics: this.metrics, p2p: this.p2p });
+      this.prover = await Prover.start({ store: this.store, workers: this.o.prover?.workers, threads: this.o.prover?.threads, crs: this.o.prover?.crs, backend: this.o.prover?.backend, costModel: this.o.prover?.costModel, metrics: this.metrics, p2p: this.p2p });
       this.proverRole = new ProverRole(ctx, this.prover, {
         faults: this.o.prover?.faults,
         onProof: (p) => {

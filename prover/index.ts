@@ -87,7 +87,16 @@ export class Prover {
     const plan = rollupPlan(block, this.costModel());
     const chain = plan.jobs.some((j) => j.kind === 'final');
     const vkHashes = chain ? await this.chainVkHashes(plan.jobs.find((j) => j.kind === 'final')!.circuit) : undefined;
-    return this.orchestrator.submit(rollupBlockTask(block, { plan, vkHashes }));
+    const root = plan.jobs.find((j) => j.kind === 'root');
+    const treeVkHashes = root ? await this.treeVkHashes(root.circuit) : undefined;
+    return this.orchestrator.submit(rollupBlockTask(block, { plan, vkHashes, treeVkHashes }));
+  }
+
+  /** The vk hashes a block root pins (base_* and merge, this CRS's). */
+  async treeVkHashes(rootCircuit: string): Promise<Record<string, bigint>> {
+    const info = await this.pool.circuitInfo(rootCircuit);
+    if (!info.pinnedVkHashes) throw new Error(`circuit ${rootCircuit} has no pinned vk hashes`);
+    return Object.fromEntries(Object.entries(info.pinnedVkHashes).map(([k, v]) => [k, BigInt(v)]));
   }
 
   private async chainVkHashes(finalCircuit: string) {

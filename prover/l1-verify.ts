@@ -16,6 +16,11 @@ import type { BlockProof } from './types.js';
 export interface L1Verifier {
   /** IVerifier.verify through the router: true/false (the router turns a revert into false). */
   verify(p: Pick<BlockProof, 'circuit' | 'proof' | 'publicInputs'>): Promise<boolean>;
+  /**
+   * Gas of the circuit's own generated verifier on the proof (eth_estimateGas: 21k + calldata
+   * included; the verifier reverts on a bad proof, so the estimate is meaningful, unlike the router's).
+   */
+  verifierGas(p: Pick<BlockProof, 'circuit' | 'proof' | 'publicInputs'>): Promise<bigint>;
   close(): Promise<void>;
 }
 
@@ -77,6 +82,13 @@ export async function l1Verifier(circuits: readonly string[], opts: { crs?: CrsS
       async verify(proof) {
         const tagged = routerProof({ circuit: proof.circuit, proof: proof.proof, flavour: 'l1' });
         return (await view.verify(tagged, proof.publicInputs.map(hex32))) === true;
+      },
+      async verifierGas(proof) {
+        const tag = VERIFIER_TAGS[proof.circuit as L1Circuit];
+        if (!tag) throw new Error(`${proof.circuit} is not an L1 circuit`);
+        const at = await view.verifierOf(tag) as string;
+        const v = new Contract(at, ['function verify(bytes proof, bytes32[] publicInputs) view returns (bool)'], p);
+        return v.verify.estimateGas(proof.proof, proof.publicInputs.map(hex32));
       },
       async close() {
         p.destroy();

@@ -1,9 +1,10 @@
-// Rollup blocks as orchestrator tasks: the plan from circuits/plan.ts, the block executed
-// and every segment's inputs built ahead (`prepare`, main thread, while earlier segments
-// prove), the previous segment's proof/vk fields spliced in when its proof exists
-// (`request`), and each returned proof's public inputs checked against the expected ones
-// before anything uses it (`check`). Its `spec` ({kind: 'rollup', data: pre-state + txs + the
-// chain's vk hashes}) lets a remote agent rebuild the same task (prover/tasks.ts).
+// Rollup blocks as orchestrator tasks: the plan from circuits/plan.ts (a single proof, a chain
+// or a tree), the block executed and every job's inputs built ahead (`prepare`, main thread,
+// while earlier jobs prove), the previous segment's / the two children's proof and vk fields
+// spliced in when those proofs exist (`request`), and each returned proof's public inputs (and
+// for recursive-flavour proofs its vk hash) checked against the expected ones before anything
+// uses it (`check`). Its `spec` ({kind: 'rollup', data: pre-state + txs + the pinned vk hashes})
+// lets a remote agent rebuild the same task (prover/tasks.ts).
 import { createHash } from 'node:crypto';
 import { vkHashOfFields } from '../circuits/build.js';
 import { blockWitness, planBlock, segmentInputs, type BlockWitness, type ChainVkHashes, type CostModel, type ProofPlan } from '../circuits/plan.js';
@@ -40,7 +41,13 @@ export interface RollupTaskOptions {
   costModel?: CostModel;
   /** The chain's vk hashes (what the final circuit pins; ProverPool.circuitInfo('final_8').vkHashes). */
   vkHashes?: ChainVkHashes;
+  /** A tree's vk hashes by circuit (base_*, merge: what block_root pins; ProverPool.circuitInfo('block_root').pinnedVkHashes). */
+  treeVkHashes?: TreeVkHashes;
 }
+
+export type TreeVkHashes = Record<string, bigint>;
+
+const isTreeJob = (job: ProofJob) => job.kind === 'base' || job.kind === 'merge' || job.kind === 'root';
 
 interface Prepared { inputs: Record<string, unknown>; publicInputs: bigint[] }
 
@@ -88,10 +95,16 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
     deadline: block.deadline,
     signal: block.signal,
     get spec(): TaskSpec {
-      spec ??= { kind: 'rollup', data: rollupSpecData(block, opts.vkHashes) };
+      spec ??= { kind: 'rollup', data: rollupSpecData(block, opts.vkHashes, opts.treeVkHashes) };
       return spec;
     },
     prepare(job: ProofJob): Prepared {
+      if (isTreeJob(job)) {
+        const mergeVkHash = opts.treeVkHashes?.merge;
+        if (mergeVkHash === undefined) throw new JobError('bad-input', `a ${job.kind} job needs the tree's vk hashes (RollupTaskOptions.treeVkHashes)`);
+        const s = segmentInputs(plan, job, execute(), { mergeVkHash, recipient: job.id === plan.root ? recipient : undefined });
+        return { inputs: s.inputs as Record<string, unknown>, publicInputs: s.publicInputs };
+      }
       const needsPrev = job.kind === 'rec' || job.kind === 'final';
       if (needsPrev && !opts.vkHashes) throw new JobError('bad-input', `a ${job.kind} segment needs the chain's vk hashes (RollupTaskOptions.vkHashes)`);
       // the root (L1-flavour) proof names the reward recipient after the block's four inputs
@@ -101,6 +114,13 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
     request(job, deps, prepared): ProveRequest {
       const p = prepared as Prepared;
       const inputs = { ...p.inputs };
+      if (job.kind === 'merge' || job.kind === 'root') {
+        for (const [i, side] of (['left', 'right'] as const).entries()) {
+          const d = deps[i];
+          if (!d?.proofFields || !d.vkFields) throw new JobError('bad-input', `${job.circuit}: the ${side} child's proof has no recursive fields`, { jobId: job.id });
+          inputs[side] = { ...(inputs[side] as object), proof: d.proofFields, vk: d.vkFields };
+        }
+      }
       if (job.kind === 'rec' || job.kind === 'final') {
         const prev = deps[0];
         if (!prev?.proofFields || !prev.vkFields) throw new JobError('bad-input', `${job.circuit}: the previous segment's proof has no recursive fields`, { jobId: job.id });
@@ -114,6 +134,13 @@ export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}
       if (result.vkFields && opts.vkHashes && (job.kind === 'first' || job.kind === 'rec')) {
         const got = await vkHashOfFields(result.vkFields.map((f) => BigInt(f)));
         if (got !== opts.vkHashes[job.kind]) throw new JobError('prove', `${job.circuit}: the proof's vk hash ${hex(got)} is not the chain's ${hex(opts.vkHashes[job.kind])}`, { jobId: job.id, circuit: job.circuit });
+      }
+      // a tree node's vk (what its parent verifies against) must be the one block_root pins
+      if ((job.kind === 'base' || job.kind === 'merge') && opts.treeVkHashes) {
+        const want = opts.treeVkHashes[job.circuit];
+        if (!result.vkFields) throw new JobError('prove', `${job.circuit}: a tree node's proof came without its vk fields`, { jobId: job.id, circuit: job.circuit });
+        const got = await vkHashOfFields(result.vkFields.map((f) => BigInt(f)));
+        if (want === undefined || got !== want) throw new JobError('prove', `${job.circuit}: the proof's vk hash ${hex(got)} is not the tree's ${want === undefined ? '(none pinned)' : hex(want)}`, { jobId: job.id, circuit: job.circuit });
       }
       const expected = (prepared as Prepared).publicInputs;
       const got = result.publicInputs.slice(0, expected.length).map((x) => BigInt(x));
@@ -130,14 +157,16 @@ export interface RollupSpecData {
   txs: string[];
   recipient: string;
   vkHashes?: { first: string; rec: string };
+  treeVkHashes?: Record<string, string>;
 }
 
-export function rollupSpecData(block: Pick<RollupBlock, 'preState' | 'txs' | 'recipient'>, vkHashes?: ChainVkHashes): RollupSpecData {
+export function rollupSpecData(block: Pick<RollupBlock, 'preState' | 'txs' | 'recipient'>, vkHashes?: ChainVkHashes, treeVkHashes?: TreeVkHashes): RollupSpecData {
   return {
     preState: block.preState.toJSON(),
     txs: block.txs.map((t) => Buffer.from(encodeSignedTx(t)).toString('hex')),
     recipient: block.recipient,
     vkHashes: vkHashes && { first: hex(vkHashes.first), rec: hex(vkHashes.rec) },
+    treeVkHashes: treeVkHashes && Object.fromEntries(Object.entries(treeVkHashes).map(([k, v]) => [k, hex(v)])),
   };
 }
 
@@ -152,5 +181,9 @@ registerTaskFactory('rollup', async (data, plan) => {
   if (txs.length !== plan.txCount) throw new Error(`the plan is for ${plan.txCount} txs, the block has ${txs.length}`);
   const preState = await WorldState.fromJSON(d.preState);
   const vkHashes = d.vkHashes ? { first: BigInt(d.vkHashes.first), rec: BigInt(d.vkHashes.rec) } : undefined;
-  return rollupBlockTask({ blockHash: plan.blockHash, slot: plan.slot, preState, txs, recipient: d.recipient }, { plan, vkHashes });
+  if (d.treeVkHashes !== undefined && (typeof d.treeVkHashes !== 'object' || Object.values(d.treeVkHashes).some((v) => typeof v !== 'string' || !/^0x[0-9a-f]+$/i.test(v)))) {
+    throw new Error('treeVkHashes must map circuit names to 0x-hex hashes');
+  }
+  const treeVkHashes = d.treeVkHashes && Object.fromEntries(Object.entries(d.treeVkHashes).map(([k, v]) => [k, BigInt(v)]));
+  return rollupBlockTask({ blockHash: plan.blockHash, slot: plan.slot, preState, txs, recipient: d.recipient }, { plan, vkHashes, treeVkHashes });
 });

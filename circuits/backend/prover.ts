@@ -29,7 +29,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { InputMap } from '@noir-lang/noir_js';
 import type { Barretenberg } from '@aztec/bb.js';
 import { createLogger } from '../../node/log.js';
-import { BUILD_DIR, acirOf, loadCircuit, writeAtomic, vkHashOfFields, type CompiledCircuit, type VkHashSource } from '../build.js';
+import { BUILD_DIR, acirOf, isPinning, loadCircuit, writeAtomic, vkHashOfFields, type CompiledCircuit, type VkHashSource } from '../build.js';
 import { executeSegment, WitnessError } from '../witness.js';
 import { barretenbergSync } from '../l2/poseidon2.js';
 import type { PrevProof } from '../plan.js';
@@ -558,7 +558,7 @@ export class ProvingBackend {
    * vk hashes of this CRS's first/rec vks (a variant per non-dev CRS).
    */
   async circuit(name: string): Promise<CompiledCircuit> {
-    if (!name.startsWith('final_')) return loadCircuit(name);
+    if (!isPinning(name)) return loadCircuit(name);
     return loadCircuit(name, { vkSource: this.vkHashSource(), variant: this.crs.kind === 'dev' ? undefined : this.crs.id });
   }
 

@@ -26,11 +26,11 @@ import { BackendError, ProvingBackend, type SegmentProof } from './prover.js';
 const log = createLogger('circuits:verifier');
 
 /** The circuits whose proofs L1 verifies. */
-export const L1_CIRCUITS = ['single_1', 'single_8', 'single_32', 'final_8'] as const;
+export const L1_CIRCUITS = ['single_1', 'single_8', 'single_32', 'final_8', 'block_root'] as const;
 export type L1Circuit = (typeof L1_CIRCUITS)[number];
 
 /** One-byte tag in front of a proof for HonkVerifierRouter (0 is never a tag). */
-export const VERIFIER_TAGS: Readonly<Record<L1Circuit, number>> = { single_1: 1, single_8: 2, single_32: 3, final_8: 4 };
+export const VERIFIER_TAGS: Readonly<Record<L1Circuit, number>> = { single_1: 1, single_8: 2, single_32: 3, final_8: 4, block_root: 5 };
 
 /** Aztec Ignition [x]G2 as bb 5.0.0's Solidity template writes it (EIP-197 order). */
 export const AZTEC_G2_SOLIDITY = [

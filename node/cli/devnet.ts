@@ -132,7 +132,8 @@ export function l1CircuitsFor(maxTxs: number): L1Circuit[] {
   const out: L1Circuit[] = ['single_1'];
   if (maxTxs > 1) out.push('single_8');
   if (maxTxs > 8) out.push('single_32');
-  if (maxTxs > 32) out.push('final_8');
+  // bigger blocks: a chain or a tree, whichever the planner estimates cheaper (circuits/plan.ts)
+  if (maxTxs > 32) out.push('final_8', 'block_root');
   return out;
 }
 

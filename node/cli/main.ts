@@ -1,4 +1,4 @@
-// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, simulate, deploy.
+// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, simulate, bench, deploy.
 // Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
 import { userLogLevel } from './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -175,6 +175,18 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .action(async (opts: { config: string; seed?: number; slots?: number; sweep: boolean; out?: string }) => {
       const { simulate } = await import('../sim/cli.js');
       await simulate(opts, io.out);
+    });
+
+  program.command('bench')
+    .description('the proving benchmark: every circuit the node proves on each backend and thread count, whole blocks through the prover pool; a JSON result and an HTML report in --out (`sidecar bench --help`; `sidecar bench compare A.json B.json`)')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { runBenchCli } = await import('./bench.js');
+      const code = await runBenchCli(args, io);
+      // the message is printed: exit 2 like any usage error
+      if (code) throw new CommanderError(code, 'sidecar.bench', '');
     });
 
   program.command('deploy')

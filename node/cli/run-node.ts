@@ -18,6 +18,9 @@ import { proofRecipient } from '../roles/proof-check.js';
 import { runAgent } from './agent.js';
 import { keysPath, loadOrCreateKeys, resolveL1Key } from './keys.js';
 import { describe } from './devnet.js';
+import { DEFAULT_COST_MODEL, type CostModel } from '../../circuits/plan.js';
+import { readBenchResult } from '../../bench/suite/schema.js';
+import { costModelFromBench, withBenchTimes, type BenchTimes } from '../../bench/suite/cost-model.js';
 
 export class NodeSetupError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }
@@ -55,6 +58,23 @@ export function proofEncoder(deployment: Deployment, client: SidecarClient, env:
   }
   // any other verifier: the generated Honk verifiers behind HonkVerifierRouter (a circuit tag, then the proof)
   return async (_slot, p) => ({ proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }) });
+}
+
+/**
+ * The cost model with a bench result's measured per-circuit times (`proverBenchFile`): the
+ * node's quotes and its "fits in time" then plan with what this machine measured. A bad file
+ * stops the node with a clear message.
+ */
+export function loadBenchCostModel(file: string, backend: 'auto' | 'native' | 'wasm', threads: number, log: { info: (o: object, m: string) => void }): CostModel {
+  let times: BenchTimes;
+  try {
+    times = costModelFromBench(readBenchResult(file), { backend, threads: threads || 1 });
+  } catch (e) {
+    throw new NodeSetupError(`--prover-bench-file: ${(e as Error).message}`);
+  }
+  if (!Object.keys(times.proveMs).length) throw new NodeSetupError(`--prover-bench-file: ${file} has no measured circuit for the ${times.backend} backend`);
+  log.info({ file, backend: times.backend, threads: times.threads, proveMs: times.proveMs }, 'cost model: measured proving times from the bench result');
+  return withBenchTimes(DEFAULT_COST_MODEL, times);
 }
 
 export async function runNode(flags: Record<string, unknown>, extra: { config?: string; genesis?: string }, env = process.env): Promise<void> {
@@ -102,6 +122,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
   if (roles.includes('submitter') && !encodeProof) {
     throw new NodeSetupError('the submitter role on a deployment with the stand-in SignatureVerifier needs SIDECAR_DEV_VERIFIER_KEY (the verifier signer key; devnets only)');
   }
+  const costModel = cfg.proverBenchFile && roles.includes('prover') ? loadBenchCostModel(cfg.proverBenchFile, cfg.proverBackend, cfg.proverThreads, log) : undefined;
   if (cfg.devCrs) log.warn('INSECURE: the dev CRS (published tau) is on: its proofs can be forged; devnets and tests only');
   if (deployment.verifierKind === 'signature') log.warn('INSECURE: this deployment\'s L1 verifier is the stand-in SignatureVerifier (it checks a signature, not a proof); devnets and tests only');
   const node = await SidecarNode.start({
@@ -110,7 +131,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       tip: cfg.sequencerTip, rewardShareBps: cfg.sequencerRewardShareBps, maxTxs: cfg.sequencerMaxTxs,
       deposit: cfg.proverDeposit > deployment.config.minProverDeposit ? cfg.proverDeposit : deployment.config.minProverDeposit, selfProve: cfg.sequencerSelfProve,
     },
-    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs }, backend: cfg.proverBackend, breaker: { threshold: cfg.proverBreakerFaults, cooldownBlocks: cfg.proverBreakerCooldownBlocks },
+    prover: { workers: cfg.proverWorkers, threads: cfg.proverThreads, crs: { dev: cfg.devCrs }, backend: cfg.proverBackend, costModel, breaker: { threshold: cfg.proverBreakerFaults, cooldownBlocks: cfg.proverBreakerCooldownBlocks },
       prices: { costPerCoreHour: cfg.proverCostPerCoreHour, tokensPerEth: cfg.proverTokensPerEth, capitalBpsPerYear: cfg.proverCapitalBpsPerYear, slashRiskBps: cfg.proverSlashRiskBps } },
     crs: { dev: cfg.devCrs },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,

@@ -132,8 +132,9 @@ test('a validly signed quote of an unfunded prover, sent point to point, is refu
   const msg: QuoteMsg = { ...q, signature: getBytes(await signQuote(poor, d.chainId, d.sidecar, quoteOf(q))) };
   const before = await served('bad-request');
   await assert.rejects(Q.p2p!.requestAt(R.p2p!.peerId, R.p2p!.addrs, 'quote/1', encodeMessage('quotes', msg)),
-    (e: unknown) => (e as { code?: string }).code === 'bad-request' && /unfunded-prover/.test((e as Error).message));
-  assert.equal(await served('bad-request'), before + 1, 'R refused it on quote/1');
+    (e: unknown) => (e as { code?: string }).code === 'bad-request');
+  assert.equal(await served('bad-request'), before + 1, 'R refused it on quote/1 (unfunded-prover: its market check)');
+  assert.equal(await R.market!.check.checkQuote(msg).then((v) => v.result === 'accept' ? 'accept' : v.code), 'unfunded-prover', 'the refusal is the funding check');
   assert.ok(!R.p2p!.isBanned(Q.p2p!.peerId), 'no blame: funding can change');
 });
 

@@ -1,9 +1,10 @@
 // Proof-plan shapes from the cost model: one proof when the txs fit, else a chain
-// first -> rec* -> final; ids are content hashes; the plan is a valid DAG.
+// first -> rec* -> final or a tree base* -> merge* -> block_root, whichever is estimated
+// cheaper; ids are content hashes; the plan is a valid DAG.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_COST_MODEL, PlanError, planBlock, topoOrder, describePlan, estimateMs, costModelFor, withProveMs, type CostModel,
+  DEFAULT_COST_MODEL, PlanError, planBlock, planBlockTree, topoOrder, describePlan, estimateMs, costModelFor, withProveMs, type CostModel, type ProofPlan,
 } from '../../../circuits/plan.js';
 
 const hash = (b: number) => '0x' + b.toString(16).padStart(2, '0').repeat(32);
@@ -19,39 +20,76 @@ test('plans for 1, 8, 32, 128 txs (and the edges between)', () => {
   assert.deepEqual(shape(40), ['first_32:0-32', 'final_8:32-40']);
   assert.deepEqual(shape(41), ['first_32:0-32', 'rec_8:32-40', 'final_8:40-41']);
   const p128 = planBlock({ blockHash: hash(1), slot: 3n, txCount: 128 });
-  assert.equal(p128.jobs.length, 1 + 11 + 1);
-  assert.deepEqual(p128.jobs.map((j) => j.kind), ['first', ...Array(11).fill('rec'), 'final']);
-  assert.equal(p128.jobs.at(-1)!.txRange[1], 128);
+  // a tree: 4 base_32 leaves, 2 merges, the block root (950 s of work estimated vs the chain's 13 x 95 s)
+  assert.deepEqual(describePlan(p128).split(' ~')[0],
+    'base_32[0,32) -> base_32[32,64) -> base_32[64,96) -> base_32[96,128) -> merge[0,64) -> merge[64,128) -> block_root[0,128)');
   assert.equal(p128.jobs.at(-1)!.flavour, 'l1');
   assert.ok(p128.jobs.slice(0, -1).every((j) => j.flavour === 'recursive'));
-  assert.equal(p128.estimatedMs, p128.jobs.reduce((t, j) => t + j.estimatedMs, 0));
-  assert.match(describePlan(p128), /^first_32\[0,32\) -> rec_8\[32,40\)/);
+  const work = p128.jobs.reduce((t, j) => t + j.estimatedMs, 0);
+  const chain128 = 13 * estimateMs(DEFAULT_COST_MODEL, DEFAULT_COST_MODEL.circuits.find((c) => c.name === 'rec_8')!);
+  assert.ok(work < chain128, `tree ${work} ms < chain ${chain128} ms`);
+  // estimatedMs is the critical path: a leaf, a merge, the root
+  assert.equal(p128.estimatedMs, p128.jobs[0].estimatedMs + p128.jobs[4].estimatedMs + p128.jobs[6].estimatedMs);
+  assert.ok(p128.estimatedMs / work <= 0.5);
 });
 
-test('every tx is covered exactly once, in order, and deps form the chain', () => {
-  for (const n of [0, 1, 7, 8, 31, 33, 100, 128, 1024]) {
-    const plan = planBlock({ blockHash: hash(2), slot: 1, txCount: n });
-    let pos = 0;
-    for (const [i, j] of topoOrder(plan).entries()) {
+/** Checks the plan covers [0, n) exactly once in order: a chain's segments, or a tree's leaves and nodes. */
+function checkCoverage(plan: ProofPlan, n: number) {
+  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  const tree = plan.jobs.some((j) => j.deps.length === 2);
+  let pos = 0;
+  for (const [i, j] of topoOrder(plan).entries()) {
+    assert.ok(j.txRange[1] >= j.txRange[0]);
+    if (!tree) {
       assert.equal(j.txRange[0], pos);
-      assert.ok(j.txRange[1] >= j.txRange[0]);
       pos = j.txRange[1];
       assert.deepEqual(j.deps, i === 0 ? [] : [plan.jobs[i - 1].id]);
+    } else if (j.deps.length === 0) {
+      assert.equal(j.kind, 'base');
+      assert.equal(j.txRange[0], pos);
+      pos = j.txRange[1];
+    } else {
+      const [l, r] = j.deps.map((d) => byId.get(d)!);
+      assert.deepEqual([l.txRange[0], l.txRange[1], r.txRange[1]], [j.txRange[0], r.txRange[0], j.txRange[1]], 'a node covers its children, adjacent');
+      assert.equal(j.kind, j.id === plan.root ? 'root' : 'merge');
     }
-    assert.equal(pos, n);
-    assert.equal(plan.root, plan.jobs.at(-1)!.id);
-    assert.equal(new Set(plan.jobs.map((j) => j.id)).size, plan.jobs.length);
   }
+  assert.equal(pos, n);
+  assert.equal(plan.root, plan.jobs.at(-1)!.id);
+  assert.equal(new Set(plan.jobs.map((j) => j.id)).size, plan.jobs.length);
+}
+
+test('every tx is covered exactly once, in order; deps form the chain or the tree', () => {
+  for (const n of [0, 1, 7, 8, 31, 33, 64, 65, 100, 128, 1000, 1024]) checkCoverage(planBlock({ blockHash: hash(2), slot: 1, txCount: n }), n);
+  // trees of every leaf count 2..9 (odd nodes move up as lower right children)
+  for (let n = 9; n <= 72; n++) checkCoverage(planBlockTree({ blockHash: hash(2), slot: 1, txCount: n }, { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.name !== 'base_32') }), n);
+  // a block that fits one base leaf has no tree
+  const no8 = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.name !== 'base_8') };
+  assert.throws(() => planBlockTree({ blockHash: hash(2), slot: 1, txCount: 32 }, no8), /no circuit combination/);
+  assert.equal(planBlockTree({ blockHash: hash(2), slot: 1, txCount: 33 }, no8).jobs.length, 3);
+});
+
+test('leaves by cost: base_32 for big blocks (base_8 leaves need 4x the merges)', () => {
+  const p = planBlockTree({ blockHash: hash(5), slot: 1, txCount: 128 });
+  assert.ok(p.jobs.filter((j) => j.kind === 'base').every((j) => j.circuit === 'base_32'));
+  const only8 = planBlockTree({ blockHash: hash(5), slot: 1, txCount: 128 }, { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.name !== 'base_32') });
+  assert.equal(only8.jobs.length, 16 + 15);
+  const work = (x: ProofPlan) => x.jobs.reduce((t, j) => t + j.estimatedMs, 0);
+  assert.ok(work(p) < work(only8));
+  // with more workers the score is max(work / workers, critical path): 65 txs go to a tree
+  assert.deepEqual(planBlock({ blockHash: hash(5), slot: 1, txCount: 65 }).jobs.map((j) => j.kind), ['first', 'rec', 'rec', 'rec', 'rec', 'final']);
+  assert.equal(planBlock({ blockHash: hash(5), slot: 1, txCount: 65 }, undefined, { workers: 2 }).jobs.at(-1)!.kind, 'root');
+  assert.throws(() => planBlock({ blockHash: hash(5), slot: 1, txCount: 65 }, undefined, { workers: 0 }), PlanError);
 });
 
 test('job ids are hashes of the inputs: deterministic, and change with the block or circuit', () => {
-  const a = planBlock({ blockHash: hash(3), slot: 1, txCount: 50 });
-  const b = planBlock({ blockHash: hash(3), slot: 1, txCount: 50 });
-  const c = planBlock({ blockHash: hash(4), slot: 1, txCount: 50 });
+  const a = planBlock({ blockHash: hash(3), slot: 1, txCount: 45 });
+  const b = planBlock({ blockHash: hash(3), slot: 1, txCount: 45 });
+  const c = planBlock({ blockHash: hash(4), slot: 1, txCount: 45 });
   assert.deepEqual(a.jobs.map((j) => j.id), b.jobs.map((j) => j.id));
   assert.ok(a.jobs.every((j, i) => j.id !== c.jobs[i].id));
   const changed: CostModel = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.map((x) => (x.name === 'rec_8' ? { ...x, hash: 'new' } : x)) };
-  const d = planBlock({ blockHash: hash(3), slot: 1, txCount: 50 }, changed);
+  const d = planBlock({ blockHash: hash(3), slot: 1, txCount: 45 }, changed);
   assert.equal(d.jobs[0].id, a.jobs[0].id);
   assert.notEqual(d.jobs[1].id, a.jobs[1].id);
 });
@@ -76,7 +114,7 @@ test('bad plan requests are typed errors', () => {
   assert.throws(() => planBlock({ blockHash: 'nope', slot: 1, txCount: 1 }), PlanError);
   assert.throws(() => planBlock({ blockHash: hash(1), slot: 1 }), PlanError);
   assert.throws(() => planBlock({ blockHash: hash(1), slot: 1, txCount: 40 }, { ...DEFAULT_COST_MODEL, circuits: [] }), /no circuit combination/);
-  const p = planBlock({ blockHash: hash(1), slot: 1, txCount: 50 });
+  const p = planBlock({ blockHash: hash(1), slot: 1, txCount: 45 });
   p.jobs[0].deps.push(p.jobs[1].id);
   assert.throws(() => topoOrder(p), /cycle/);
 });

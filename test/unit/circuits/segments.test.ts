@@ -94,7 +94,7 @@ test('malformed inputs are a bad-input WitnessError, not a crash', async () => {
 
 test('the default cost model carries the compiled circuits\' gate counts', async () => {
   const { DEFAULT_COST_MODEL } = await import('../../../circuits/plan.js');
-  for (const name of ['single_1', 'single_8', 'single_32', 'first_32', 'rec_8']) {
+  for (const name of ['single_1', 'single_8', 'single_32', 'first_32', 'rec_8', 'base_8', 'base_32']) {
     const c = await loadCircuit(name);
     const m = DEFAULT_COST_MODEL.circuits.find((x) => x.name === name);
     assert.deepEqual(m && [m.kind, m.capacity, m.gates, m.circuitSize], [c.kind, c.capacity, c.gates, c.circuitSize], name);

@@ -31,6 +31,43 @@ test('a rollup block\'s spec rebuilds the same task (prepared inputs of every se
   await assert.rejects(async () => remote.check!(first, fake, prepared), /vk hash .* is not the chain's/);
 });
 
+test('a tree block\'s spec rebuilds the same task; children\'s proofs are spliced into merges; a wrong vk hash is refused', async () => {
+  const { DEFAULT_COST_MODEL } = await import('../../../circuits/plan.js');
+  const { vkHashOfFields } = await import('../../../circuits/build.js');
+  const l2 = await makeL2(4);
+  const pre = l2.state.clone();
+  const built = l2.buildBlock(8n, 20);
+  const block = { blockHash: `0x${'c4'.repeat(32)}`, slot: 8n, preState: pre, txs: built.signed, recipient: TEST_RECIPIENT };
+  const treeOnly = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => ['base_8', 'merge', 'block_root'].includes(c.name)) };
+  const plan = rollupPlan(block, treeOnly);
+  assert.deepEqual(plan.jobs.map((j) => j.kind), ['base', 'base', 'base', 'merge', 'root']);
+  const baseVk = Array(115).fill('0x05');
+  const treeVkHashes = { base_8: await vkHashOfFields(baseVk.map(BigInt)), merge: 33n };
+  assert.throws(() => rollupBlockTask(block, { plan }).prepare!(plan.jobs[0]), /needs the tree's vk hashes/);
+  const task = rollupBlockTask(block, { plan, treeVkHashes });
+  const remote = await taskFromSpec(JSON.parse(JSON.stringify(task.spec)), planFromWire(JSON.parse(JSON.stringify(planToWire(plan)))));
+  const prepared = new Map<string, unknown>();
+  for (const job of plan.jobs) {
+    prepared.set(job.id, await task.prepare!(job));
+    assert.deepEqual(await remote.prepare!(job), prepared.get(job.id), `${job.circuit}: the agent prepares the same inputs`);
+  }
+  // the merge gets its children's proof and vk fields, left then right
+  const merge = plan.jobs[3];
+  const child = (tag: string): JobResult => ({ proof: new Uint8Array(0), publicInputs: [], proofFields: Array(410).fill(tag), vkFields: baseVk, witnessMs: 0, proveMs: 0 });
+  const req = await task.request(merge, [child('0x0a'), child('0x0b')], prepared.get(merge.id));
+  const inputs = req.inputs as { left: { proof: string[]; vk: string[] }; right: { proof: string[] } };
+  assert.equal(inputs.left.proof[0], '0x0a');
+  assert.equal(inputs.right.proof[0], '0x0b');
+  assert.deepEqual(inputs.left.vk, baseVk);
+  await assert.rejects(async () => task.request(merge, [child('0x0a'), { ...child('0x0b'), proofFields: undefined }], prepared.get(merge.id)), /right child's proof has no recursive fields/);
+  // a base proof whose vk is not the pinned base_8 vk is refused, on the node and on the agent
+  const leaf = plan.jobs[0];
+  const expected = (prepared.get(leaf.id) as { publicInputs: bigint[] }).publicInputs.map((x) => `0x${x.toString(16)}`);
+  const good: JobResult = { ...child('0x01'), publicInputs: expected };
+  await task.check!(leaf, good, prepared.get(leaf.id));
+  await assert.rejects(async () => remote.check!(leaf, { ...good, vkFields: Array(115).fill('0x06') }, prepared.get(leaf.id)), /vk hash .* is not the tree's/);
+});
+
 test('unknown task kinds and bad spec data are clear errors; job results cross the wire intact', async () => {
   const plan = { blockHash: `0x${'d4'.repeat(32)}`, slot: 1n, txCount: 1, jobs: [], root: 'x', estimatedMs: 0 };
   await assert.rejects(taskFromSpec({ kind: 'nope', data: {} }, plan), (e: unknown) => e instanceof JobError && e.code === 'bad-input' && /unknown task kind "nope" \(this agent knows: .*rollup/.test(e.message));
