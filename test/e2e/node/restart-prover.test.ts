@@ -133,11 +133,11 @@ test('kill -9 a prover mid-tree (first_32 persisted, final_8 proving); the resta
 
   // ---- L1: proven by the node's proof tx, rewards credited to the node (submitter and prover)
   const ev = (await admin.sidecar.queryFilter(admin.sidecar.filters.BlockProven(), fx.deployment.deployBlock))
-    .map((e) => (e as unknown as { args: { slot: bigint; prover: string; submitter: string; proverReward: bigint; submissionReward: bigint } }).args);
+    .map((e) => (e as unknown as { args: { slot: bigint; prover: string; recipient: string; proverReward: bigint; submissionReward: bigint } }).args);
   assert.equal(ev.length, 1);
   assert.equal(ev[0].slot, slot);
   assert.equal(ev[0].prover, P);
-  assert.equal(ev[0].submitter, P, 'the restarted node submitted the proof');
+  assert.equal(ev[0].recipient, P, 'the restarted node named itself in its proof (the reward recipient)');
   assert.equal(ev[0].submissionReward, fx.deployment.config.submissionReward);
   assert.ok(ev[0].submissionReward > 0n);
   assert.equal(await admin.creditOf(P), ev[0].proverReward + ev[0].submissionReward, 'submitter reward and prover reward credited');
