@@ -30,6 +30,7 @@ export type Prechecked = { verdict: Verdict; circuit?: string; rootJob?: string 
  * slot, start root, end root, txs commitment, then the reward recipient the proof names.
  */
 export const L1_PUBLIC_INPUTS = 5;
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 /** The reward recipient a final proof names (its 5th public input), undefined when it is not a non-zero 20-byte address. */
 export function proofRecipient(publicInputs: readonly string[]): string | undefined {
@@ -47,18 +48,23 @@ export class FinalProofCheck {
 
   constructor(private readonly chain: ChainSync, private readonly client: SidecarClient, private readonly verifyFn: ProofVerifyFn) {}
 
-  /** The public inputs L1 checks for `slot` naming `recipient` (contract view, cached per block; a failed read is not cached). */
-  expectedInputs(slot: number, blockHash: string, recipient: string): Promise<bigint[]> {
-    const key = `${slot}/${blockHash.toLowerCase()}/${recipient.toLowerCase()}`;
+  /**
+   * The public inputs L1 checks for `slot` naming `recipient`: the block's four from the contract
+   * (`publicInputs`, read once per block and cached; a failed read is not cached), then the recipient,
+   * last as in the contract's layout. Per block, not per recipient: a flood of proofs naming ever new
+   * recipients costs no extra L1 read.
+   */
+  async expectedInputs(slot: number, blockHash: string, recipient: string): Promise<bigint[]> {
+    const key = `${slot}/${blockHash.toLowerCase()}`;
     let p = this.l1Inputs.get(key);
     if (!p) {
-      p = this.client.publicInputs(slot, slot, recipient).then((xs) => xs.map((x) => BigInt(x)));
+      p = this.client.publicInputs(slot, slot, ZERO_ADDRESS).then((xs) => xs.slice(0, L1_PUBLIC_INPUTS - 1).map((x) => BigInt(x)));
       this.l1Inputs.set(key, p);
       p.catch(() => this.l1Inputs.delete(key));
       // bounded: a few blocks are pending at a time
       if (this.l1Inputs.size > 256) this.l1Inputs.delete(this.l1Inputs.keys().next().value!);
     }
-    return p;
+    return [...(await p), BigInt(recipient)];
   }
 
   /** Undefined when `publicInputs` are exactly the L1 inputs of the slot's block and a recipient, else why not. */

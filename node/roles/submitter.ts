@@ -46,7 +46,7 @@ export class Submitter {
   private readonly resend: ReplaceOptions | undefined;
   private readonly rescueBlocks: number;
   private readonly warnBlocks: number;
-  /** slots at risk (proof known, not landed near the deadline), each warned once */
+  /** slots at risk at the last tick (proof known, block pending near the deadline), each warned once while at risk */
   private readonly atRisk = new Set<number>();
 
   constructor(private readonly ctx: RoleContext, private readonly encode: L1ProofEncoder, opts: SubmitterOptions = {}) {
@@ -58,22 +58,25 @@ export class Submitter {
   async tick(v: L1View): Promise<void> {
     const { client, chain } = this.ctx;
     const known = this.ctx.proofs.all();
-    if (!known.length) return;
+    if (!known.length) { this.noteRisk(new Map(), v.head); return; }
     const cs = await client.chainState();
+    const risky = new Map<number, KnownProof>();
     for (const k of known) {
-      if (this.landed.has(k.slot) || this.inFlight.has(k.slot)) continue;
+      if (this.landed.has(k.slot)) continue;
       if (this.refused.has(proofKey(k.proof))) { this.ctx.proofs.remove(k); continue; }
       const c = await chain.block(k.slot);
       if (!c || c.blockHash?.toLowerCase() !== k.blockHash.toLowerCase() || c.status !== 'pending') {
         if (c && c.status !== 'pending') this.ctx.proofs.delete(k.slot);
         continue;
       }
-      if (BigInt(c.parentSlot) !== cs.lastProvenSlot) continue; // its parent must be proven first
-      if ((this.retryAt.get(k.slot) ?? 0) > v.head) continue;
       const recipient = proofRecipient(k.proof.publicInputs);
       if (!recipient) { this.ctx.proofs.remove(k); continue; } // (the proof book holds checked proofs only)
       const t = await client.slotTiming(k.slot);
-      this.watchRisk(k, t.deadline, v.head);
+      // at risk whatever holds it back: a parent not proven, a retry, or a tx of ours stuck in flight
+      if (v.head >= t.deadline - this.warnBlocks && v.head < t.deadline) risky.set(k.slot, k);
+      if (this.inFlight.has(k.slot)) continue;
+      if (BigInt(c.parentSlot) !== cs.lastProvenSlot) continue; // its parent must be proven first
+      if ((this.retryAt.get(k.slot) ?? 0) > v.head) continue;
       const go = submitDecision({
         pending: true, parentSlot: Number(c.parentSlot), lastProvenSlot: Number(cs.lastProvenSlot), head: v.head, proofsFrom: t.proofsFrom, deadline: t.deadline,
         exclusiveUntil: t.exclusiveUntil, recipient, me: this.ctx.address.toLowerCase(), prover: c.prover?.toLowerCase() ?? '', rescueBlocks: this.rescueBlocks,
@@ -82,6 +85,7 @@ export class Submitter {
       this.inFlight.add(k.slot);
       void this.submit(k, v).finally(() => this.inFlight.delete(k.slot));
     }
+    this.noteRisk(risky, v.head);
   }
 
   private async submit(k: KnownProof, v: L1View): Promise<void> {
@@ -127,14 +131,17 @@ export class Submitter {
     }
   }
 
-  /** A proof is known but its block is still pending `warnBlocks` before the deadline: say so once (L1 congestion, a fee cap too low, a stuck tx). */
-  private watchRisk(k: KnownProof, deadline: number, head: number): void {
-    for (const s of this.atRisk) if (this.landed.has(s)) this.atRisk.delete(s);
-    if (head >= deadline - this.warnBlocks && head < deadline && !this.atRisk.has(k.slot)) {
-      this.atRisk.add(k.slot);
-      this.ctx.log.warn({ slot: k.slot, head, deadline, blocksLeft: deadline - head, inFlight: this.inFlight.has(k.slot), source: k.source }, 'a final proof is known but its block is not proven on L1 yet, close to the deadline (L1 congestion or a stuck submission?)');
+  /**
+   * The blocks whose proof is known but still pending `warnBlocks` before the deadline (L1 congestion,
+   * a fee cap too low, a stuck tx): each is warned once while at risk; the gauge is this tick's count.
+   */
+  private noteRisk(risky: Map<number, KnownProof>, head: number): void {
+    for (const [slot, k] of risky) {
+      if (this.atRisk.has(slot)) continue;
+      this.ctx.log.warn({ slot, head, inFlight: this.inFlight.has(slot), source: k.source }, 'a final proof is known but its block is not proven on L1 yet, close to the deadline (L1 congestion or a stuck submission?)');
     }
-    if (head >= deadline) this.atRisk.delete(k.slot);
+    this.atRisk.clear();
+    for (const slot of risky.keys()) this.atRisk.add(slot);
     this.ctx.metrics.proofsAtRisk.set(this.atRisk.size);
   }
 
