@@ -78,11 +78,15 @@ export interface CostModel {
 /**
  * Gate counts measured with circuitStats (bb.js 5.0.0, no-ZK; Noir 1.0.0-beta.26) for the
  * committed circuits (merge / block_root as built with the dev CRS's pinned vk hashes:
- * `npm run build:circuits -- --dev-crs`). Times: bb 5.0.0, 1 thread, dev CRS (circuits/README.md "Figures",
- * `npm run bench -- backends` / `prove`): native = the bb child's CPU time (its wall time on a
- * quiet core), WASM = single_1 as measured; the rest of WASM from the per-gate speed
- * (~95 s per 2^20, as under 0.82.2; native ~3x less). `costModelFrom(circuits)` builds the same
- * catalog from compiled artifacts; `costModelFor(backend)` picks the backend.
+ * `npm run build:circuits -- --dev-crs`). Times: bb 5.0.0, 1 thread, dev CRS, one full block per
+ * circuit, every circuit measured in the same session (circuits/README.md "Figures"):
+ * `npm run bench -- backends --circuits first_32,rec_8,final_8,base_8,base_32,merge,block_root --wasm base_8`
+ * and `npm run bench -- backends --circuits single_1,single_8,single_32 --wasm single_1`;
+ * native = the bb child's CPU time (its wall time on a quiet core), WASM = this process's CPU
+ * time. Circuits without a measured time fall back to their dyadic size at the backend's
+ * per-gate speed (native ~22 s per 2^20 as measured here; WASM ~60 s per 2^20, from base_8 and
+ * single_1: ~2.5x native). `costModelFrom(circuits)` builds the same catalog from compiled
+ * artifacts; `costModelFor(backend)` picks the backend.
  */
 export const DEFAULT_COST_MODEL: CostModel = {
   circuits: [
@@ -99,12 +103,15 @@ export const DEFAULT_COST_MODEL: CostModel = {
   ],
   backend: 'native',
   msPerGate: {
-    native: { recursive: 32_000 / (1 << 20), l1: 32_000 / (1 << 20) },
-    wasm: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
+    native: { recursive: 22_000 / (1 << 20), l1: 22_000 / (1 << 20) },
+    wasm: { recursive: 60_000 / (1 << 20), l1: 60_000 / (1 << 20) },
   },
   times: {
-    native: { single_1: 5_100, single_8: 9_900, single_32: 34_000, first_32: 30_800, rec_8: 37_100, final_8: 43_300 },
-    wasm: { single_1: 17_000 },
+    native: {
+      single_1: 3_400, single_8: 7_200, single_32: 21_800, first_32: 22_700, rec_8: 28_100, final_8: 26_500,
+      base_8: 5_900, base_32: 21_100, merge: 43_100, block_root: 45_200,
+    },
+    wasm: { single_1: 8_800, base_8: 14_900 },
   },
 };
 

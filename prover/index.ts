@@ -6,7 +6,7 @@
 //
 // After a restart, `prover.unfinishedBlocks()` lists the blocks whose proving had not
 // finished; resubmitting them with proveBlock reuses every persisted proof.
-import type { CostModel } from '../circuits/plan.js';
+import type { CostModel, PlanOptions, ProofPlan } from '../circuits/plan.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import type { BackendChoice } from '../circuits/backend/binaries.js';
 import { createLogger } from '../node/log.js';
@@ -82,9 +82,22 @@ export class Prover {
     return this.pool.costModel();
   }
 
+  /**
+   * The planner's options for this prover: its pool's workers prove a block's jobs at once, so
+   * a plan is scored max(total work / workers, critical path) (circuits/plan.ts planBlock).
+   */
+  planOptions(): PlanOptions {
+    return { workers: this.pool.capacity };
+  }
+
+  /** The plan this prover proves `block` with (its cost model and workers): what proveBlock runs, ProverRole counts and quotes. */
+  plan(block: Pick<RollupBlock, 'blockHash' | 'slot' | 'txs'> & { recipient?: string }): ProofPlan {
+    return rollupPlan(block, this.costModel(), this.planOptions());
+  }
+
   /** Proves a rollup block; resolves with its final (L1-flavour) proof. */
   async proveBlock(block: RollupBlock): Promise<BlockProof> {
-    const plan = rollupPlan(block, this.costModel());
+    const plan = this.plan(block);
     const chain = plan.jobs.some((j) => j.kind === 'final');
     const vkHashes = chain ? await this.chainVkHashes(plan.jobs.find((j) => j.kind === 'final')!.circuit) : undefined;
     const root = plan.jobs.find((j) => j.kind === 'root');

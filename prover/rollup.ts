@@ -7,7 +7,7 @@
 // lets a remote agent rebuild the same task (prover/tasks.ts).
 import { createHash } from 'node:crypto';
 import { vkHashOfFields } from '../circuits/build.js';
-import { blockWitness, planBlock, segmentInputs, type BlockWitness, type ChainVkHashes, type CostModel, type ProofPlan } from '../circuits/plan.js';
+import { blockWitness, planBlock, segmentInputs, type BlockWitness, type ChainVkHashes, type CostModel, type PlanOptions, type ProofPlan } from '../circuits/plan.js';
 import { WorldState, decodeSignedTx, encodeSignedTx, type SignedTx, type WorldStateJSON } from '../circuits/l2/index.js';
 import type { BlockTask } from './orchestrator.js';
 import { registerTaskFactory, type TaskSpec } from './tasks.js';
@@ -36,9 +36,11 @@ export interface RollupBlock {
 }
 
 export interface RollupTaskOptions {
-  /** Default: planBlock(block, costModel). */
+  /** Default: planBlock(block, costModel, planOptions). */
   plan?: ProofPlan;
   costModel?: CostModel;
+  /** The planner's options (the workers proving the block at once). */
+  planOptions?: PlanOptions;
   /** The chain's vk hashes (what the final circuit pins; ProverPool.circuitInfo('final_8').vkHashes). */
   vkHashes?: ChainVkHashes;
   /** A tree's vk hashes by circuit (base_*, merge: what block_root pins; ProverPool.circuitInfo('block_root').pinnedVkHashes). */
@@ -57,8 +59,8 @@ const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`;
  * The block's plan; with a recipient, the root job's id also hashes it (the final proof names it, so
  * proofs for different recipients are different jobs; nothing below the root depends on it).
  */
-export function rollupPlan(block: Pick<RollupBlock, 'blockHash' | 'slot' | 'txs'> & { recipient?: string }, costModel?: CostModel): ProofPlan {
-  const plan = planBlock({ blockHash: block.blockHash, slot: block.slot, txCount: block.txs.length }, costModel);
+export function rollupPlan(block: Pick<RollupBlock, 'blockHash' | 'slot' | 'txs'> & { recipient?: string }, costModel?: CostModel, opts?: PlanOptions): ProofPlan {
+  const plan = planBlock({ blockHash: block.blockHash, slot: block.slot, txCount: block.txs.length }, costModel, opts);
   if (block.recipient === undefined) return plan;
   const recipient = recipientField(block.recipient);
   const id = createHash('sha256').update(`${plan.root}\0recipient\0${recipient.toString(16)}`).digest('hex');
@@ -74,7 +76,7 @@ export function recipientField(recipient: string): bigint {
 }
 
 export function rollupBlockTask(block: RollupBlock, opts: RollupTaskOptions = {}): BlockTask {
-  const plan = opts.plan ?? rollupPlan(block, opts.costModel);
+  const plan = opts.plan ?? rollupPlan(block, opts.costModel, opts.planOptions);
   const recipient = recipientField(block.recipient);
   let executed: BlockWitness | undefined;
   const execute = (): BlockWitness => {

@@ -30,16 +30,17 @@ export function fitsInTime(i: FitInput): { ok: boolean; needMs: number; haveMs: 
   return { ok: needMs <= (i.margin ?? 0.8) * haveMs, needMs, haveMs };
 }
 
-/** The most txs (0..maxTxs) for which `fits` holds; `fits` must be monotone in the tx count. */
+/**
+ * The most txs n (0..maxTxs) such that a block of EVERY size 1..n fits: a cap the sequencer
+ * may fill with fewer txs (a short mempool) and still have a block that fits. Monotone in the
+ * tx count whatever `fits` is: a cost model's estimate need not be (a bigger block can have a
+ * cheaper plan, e.g. a measured single_32 slower than a tree of 33 txs), so a size that does
+ * not fit caps everything above it. One `fits` call per size up to the first that fails.
+ */
 export function largestFitting(maxTxs: number, fits: (txCount: number) => boolean): number {
-  if (fits(maxTxs)) return maxTxs;
-  let lo = 0;
-  let hi = maxTxs;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (fits(mid)) lo = mid; else hi = mid - 1;
-  }
-  return lo;
+  let n = 0;
+  while (n < maxTxs && fits(n + 1)) n++;
+  return n;
 }
 
 /** The fee a prover quotes: the base fee once per block in flight plus this one, never below break-even (`minFee`, node/roles/pnl.ts). */

@@ -7,6 +7,7 @@
 import { fitsInTime, largestFitting } from './decisions.js';
 import type { Prover } from '../../prover/index.js';
 import { rollupPlan } from '../../prover/index.js';
+import { lowerBoundMs } from '../../circuits/plan-stats.js';
 import type { ChainNotice } from '../chain/index.js';
 import type { BlockProof } from '../../prover/types.js';
 import type { L1View, RoleContext } from './context.js';
@@ -105,7 +106,7 @@ export class ProverRole {
       const [preState, txs, timing] = await Promise.all([chain.preState(slot), chain.blockTxs(blockHash), client.slotTiming(slot)]);
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
       const recipient = this.ctx.address;
-      const plan = rollupPlan({ blockHash, slot: BigInt(slot), txs, recipient }, this.prover.costModel());
+      const plan = this.prover.plan({ blockHash, slot: BigInt(slot), txs, recipient });
       const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
       this.active.set(blockHash, a);
       const before = await this.prover.jobs?.getBlock(blockHash);
@@ -138,28 +139,41 @@ export class ProverRole {
 
   /**
    * Can this prover finish one more block of `txCount` txs before L1 block `deadline`? The
-   * block's plan estimate under the prover's cost model (Prover.costModel: the pool's backend
-   * and its own recent measured proving times per circuit), scaled by how the last blocks
+   * block's plan (Prover.plan: the prover's cost model — the pool's backend and its own recent
+   * measured proving times per circuit — and its pool's workers) estimated as max(total work /
+   * workers, critical path), scaled by how the last blocks
    * proven from scratch compared with the same model's estimate of them (witnesses, checks,
    * queueing; 1 before the first), times the blocks in flight plus one, against the time left
    * at `blockMs` per L1 block, with a 20% margin.
    */
   fits(deadline: number, head: number, blockMs: number, txCount: number): { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
+    return this.fitter(deadline, head, blockMs)(txCount);
+  }
+
+  /** `fits` for one deadline: the cost model, the planner's options and the measured speed read once for every size asked. */
+  private fitter(deadline: number, head: number, blockMs: number): (txCount: number) => { ok: boolean; needMs: number; haveMs: number; active: number; proveMs: number } {
     const model = this.prover.costModel();
-    const estimateOf = (txs: number) => rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txs) }, model).estimatedMs;
-    const estimate = estimateOf(txCount);
+    const planOpts = this.prover.planOptions();
+    // a block's time on the pool: max(total work / workers, critical path) of its plan
+    const estimateOf = (txs: number) => lowerBoundMs(rollupPlan({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txs: new Array(txs) }, model, planOpts), planOpts.workers ?? 1);
     // each recent block against today's model (not the one it was planned with: the model has
     // since taken in its measured times, and scaling by both would count the speed twice)
     const recent = this.finished.filter((f) => f.reused === 0).slice(-5).map((f) => ({ ms: f.ms, est: estimateOf(f.txs) })).filter((f) => f.est > 0);
     const speed = recent.length ? recent.reduce((a, f) => a + f.ms / f.est, 0) / recent.length : 1;
-    const proveMs = estimate * speed;
     const active = this.active.size;
-    return { ...fitsInTime({ proveMs, active, deadline, head, blockMs }), active, proveMs };
+    return (txCount) => {
+      const proveMs = estimateOf(txCount) * speed;
+      return { ...fitsInTime({ proveMs, active, deadline, head, blockMs }), active, proveMs };
+    };
   }
 
-  /** The most txs (up to `maxTxs`, 0 = none) of a block `fits` says this prover finishes in time (fits is monotone in the tx count). */
+  /**
+   * The most txs (up to `maxTxs`, 0 = none) such that a block of any size up to it fits
+   * (decisions.ts largestFitting: monotone even where the plan estimates are not).
+   */
   largestFitting(deadline: number, head: number, blockMs: number, maxTxs: number): number {
-    return largestFitting(maxTxs, (n) => this.fits(deadline, head, blockMs, n).ok);
+    const fits = this.fitter(deadline, head, blockMs);
+    return largestFitting(maxTxs, (n) => fits(n).ok);
   }
 
 

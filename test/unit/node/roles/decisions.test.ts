@@ -32,6 +32,10 @@ test('fitsInTime and largestFitting: the 20% margin, blocks in flight wait', () 
   assert.equal(largestFitting(32, (n) => n * 10 <= 125), 12);
   assert.equal(largestFitting(32, () => true), 32);
   assert.equal(largestFitting(32, () => false), 0);
+  // fits need not be monotone (a bigger block's plan can be cheaper): a size that does not fit caps every size above it
+  assert.equal(largestFitting(32, (n) => n !== 5), 4);
+  assert.equal(largestFitting(32, (n) => n <= 8 || n >= 20), 8);
+  assert.equal(largestFitting(0, () => true), 0);
 });
 
 test('submitDecision and slashDue: the proof window and the deadline are exclusive; others\' proofs only as a rescue, never in the prover\'s window', () => {
