@@ -20,7 +20,7 @@ test('plans for 1, 8, 32, 128 txs (and the edges between)', () => {
   assert.deepEqual(shape(40), ['first_32:0-32', 'final_8:32-40']);
   assert.deepEqual(shape(41), ['first_32:0-32', 'rec_8:32-40', 'final_8:40-41']);
   const p128 = planBlock({ blockHash: hash(1), slot: 3n, txCount: 128 });
-  // a tree: 4 base_32 leaves, 2 merges, the block root (950 s of work estimated vs the chain's 13 x 95 s)
+  // a tree: 4 base_32 leaves, 2 merges, the block root (216 s of work, critical path 109 s, vs the chain's 13 proofs, 360 s)
   assert.deepEqual(describePlan(p128).split(' ~')[0],
     'base_32[0,32) -> base_32[32,64) -> base_32[64,96) -> base_32[96,128) -> merge[0,64) -> merge[64,128) -> block_root[0,128)');
   assert.equal(p128.jobs.at(-1)!.flavour, 'l1');
@@ -30,7 +30,8 @@ test('plans for 1, 8, 32, 128 txs (and the edges between)', () => {
   assert.ok(work < chain128, `tree ${work} ms < chain ${chain128} ms`);
   // estimatedMs is the critical path: a leaf, a merge, the root
   assert.equal(p128.estimatedMs, p128.jobs[0].estimatedMs + p128.jobs[4].estimatedMs + p128.jobs[6].estimatedMs);
-  assert.ok(p128.estimatedMs / work <= 0.5);
+  // the measured times put it just over half the work (109 / 216 s: a 2^21 merge and root cost twice a leaf)
+  assert.ok(p128.estimatedMs / work <= 0.51, `critical path ${p128.estimatedMs} of ${work} ms`);
 });
 
 /** Checks the plan covers [0, n) exactly once in order: a chain's segments, or a tree's leaves and nodes. */
@@ -76,9 +77,10 @@ test('leaves by cost: base_32 for big blocks (base_8 leaves need 4x the merges)'
   assert.equal(only8.jobs.length, 16 + 15);
   const work = (x: ProofPlan) => x.jobs.reduce((t, j) => t + j.estimatedMs, 0);
   assert.ok(work(p) < work(only8));
-  // with more workers the score is max(work / workers, critical path): 65 txs go to a tree
-  assert.deepEqual(planBlock({ blockHash: hash(5), slot: 1, txCount: 65 }).jobs.map((j) => j.kind), ['first', 'rec', 'rec', 'rec', 'rec', 'final']);
-  assert.equal(planBlock({ blockHash: hash(5), slot: 1, txCount: 65 }, undefined, { workers: 2 }).jobs.at(-1)!.kind, 'root');
+  // with more workers the score is max(work / workers, critical path): 41 txs go to a tree (one worker: a
+  // chain of 3 x 2^20, 77 s, beats 2 x base_32 + block_root, 87 s of work; two: the tree's 66 s critical path wins)
+  assert.deepEqual(planBlock({ blockHash: hash(5), slot: 1, txCount: 41 }).jobs.map((j) => j.kind), ['first', 'rec', 'final']);
+  assert.deepEqual(planBlock({ blockHash: hash(5), slot: 1, txCount: 41 }, undefined, { workers: 2 }).jobs.map((j) => j.kind), ['base', 'base', 'root']);
   assert.throws(() => planBlock({ blockHash: hash(5), slot: 1, txCount: 65 }, undefined, { workers: 0 }), PlanError);
 });
 

@@ -23,7 +23,7 @@ test('before any proof, fits uses the plan estimate for the block size', () => {
   const big = r.fits(1000, 0, 1000, 128);
   assert.equal(small.proveMs, estimate(1));
   assert.equal(big.proveMs, estimate(128));
-  assert.ok(big.proveMs > 10 * small.proveMs, 'a 128-tx block is a tree of 7 proofs, on one worker');
+  assert.ok(big.proveMs > 10 * small.proveMs, 'a 128-tx block is a tree of 7 proofs (216 s of work on one worker)');
   // the pool's workers reach the planner: two workers prove a tree's leaves side by side
   const two = role(undefined, 2).fits(1000, 0, 1000, 128);
   assert.equal(two.proveMs, estimate(128, 2));
@@ -35,7 +35,7 @@ test('measured speed scales the estimate of every size; blocks that reused store
   // this machine proved a 1-tx block 2x slower than the cost model says
   r.finished.push({ slot: 1, blockHash: '0x01', circuit: 'single_1', ms: 2 * estimate(1), txs: 1, estimatedMs: estimate(1), reused: 0 });
   // a resumed block (most of it from the store) took almost nothing: ignored
-  r.finished.push({ slot: 2, blockHash: '0x02', circuit: 'block_root', ms: 10, txs: 33, estimatedMs: estimate(33), reused: 1 });
+  r.finished.push({ slot: 2, blockHash: '0x02', circuit: 'final_8', ms: 10, txs: 33, estimatedMs: estimate(33), reused: 1 });
   assert.equal(r.fits(1000, 0, 1000, 1).proveMs, 2 * estimate(1));
   assert.equal(r.fits(1000, 0, 1000, 33).proveMs, 2 * estimate(33));
   // deadline: 2x the estimate of 8 txs fits in a window 3x as long, not in one 2x as long (20% margin)
@@ -55,10 +55,10 @@ test('largestFitting: the most txs whose block still fits before the deadline, m
   assert.ok(n >= 8);
   assert.equal(r.largestFitting(0, 0, 1000, 32), 0, 'nothing fits a passed deadline');
   assert.equal(r.largestFitting(1e9, 0, 1000, 32), 32);
-  // a model where 9..32 txs (single_32, measured slow; no base_8 for a tree) cost more than 33 (a tree of
-  // two base_32): a window for the tree but not for single_32 gets 8, not 33 (a sequencer short of txs
-  // would make a block of 20 that does not fit)
-  const no8 = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.name !== 'base_8') };
+  // a model where 9..32 txs (single_32, measured slow; no base_8 tree or chain to take them) cost more than
+  // 33 (a tree of two base_32): a window for the tree but not for single_32 gets 8, not 33 (a sequencer
+  // short of txs would make a block of 20 that does not fit)
+  const no8 = { ...DEFAULT_COST_MODEL, circuits: DEFAULT_COST_MODEL.circuits.filter((c) => c.name !== 'base_8' && !['first', 'rec', 'final'].includes(c.kind)) };
   const slow32 = withProveMs(no8, 'single_32', 10 * estimate(33));
   const s = role(() => slow32);
   const window = blocks(2 * estimate(33) / 0.8);
