@@ -411,12 +411,16 @@ export class Devnet {
         if (o.slots !== undefined && turns.done(sq.label)) return;
         const mine = keys.map((_, i) => i).filter((i) => i % sequencers.length === si);
         const state = sq.node.chain.pendingState();
-        for (let i = 0; i < o.txPerSlot; i++) {
+        // at most two full blocks wait in a sequencer's mempool (proving, not the generator, sets the pace)
+        const room = Math.max(0, Math.min(o.txPerSlot, 2 * o.maxTxs - sq.node.mempool.size));
+        for (let i = 0; i < room; i++) {
           const from = mine[(v.slot * o.txPerSlot + i) % mine.length];
           const to = (from + 1) % keys.length;
           const nonce = Math.max(nonces.get(from) ?? 0, sq.node.mempool.nextNonce(from, state));
+          // taken now: the next tx of this account in this loop gets the next nonce (the mempool learns of this one asynchronously)
+          nonces.set(from, nonce + 1);
           const signed = signTx({ from, to, amount: BigInt(1 + ((v.slot + i) % 9)), nonce }, keys[from].secretKey);
-          sq.node.submitTx(signed).then((h) => { nonces.set(from, nonce + 1); txHashes.push(h); }, (e) => {
+          sq.node.submitTx(signed).then((h) => { txHashes.push(h); }, (e) => {
             if (e instanceof MempoolError) nonces.delete(from);
             log.warn({ err: e }, 'tx generator: tx refused');
           });

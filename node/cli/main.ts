@@ -38,7 +38,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .addOption(new Option('--block-time <s>', 'L1 block time in seconds').default(DEVNET_DEFAULTS.blockTime).argParser(intArg('--block-time', 1, 60)))
     .addOption(new Option('--phase-blocks <n>', 'proposal/reveal/commitment phase length in L1 blocks (default: 4 with 3 nodes, 3 with 1)').argParser(intArg('--phase-blocks', 2, 60)))
     .addOption(new Option('--proving-blocks <n>', 'proving phase in L1 blocks').default(DEVNET_DEFAULTS.provingBlocks).argParser(intArg('--proving-blocks', 1, 10000)))
-    .addOption(new Option('--tx-per-slot <n>', 'txs the generator sends per slot').default(DEVNET_DEFAULTS.txPerSlot).argParser(intArg('--tx-per-slot', 0, 1024)))
+    .addOption(new Option('--tx-per-slot <n>', 'txs the generator sends each sequencer per slot (while fewer than 2 x --max-txs wait in its mempool)').default(DEVNET_DEFAULTS.txPerSlot).argParser(intArg('--tx-per-slot', 0, 1024)))
     .addOption(new Option('--max-txs <n>', 'most txs per block').default(DEVNET_DEFAULTS.maxTxs).argParser(intArg('--max-txs', 1, 1024)))
     .addOption(new Option('--workers <n>', 'prover pool workers').default(DEVNET_DEFAULTS.workers).argParser(intArg('--workers', 1, 64)))
     .addOption(new Option('--nodes <n>', '3: a self-proving sequencer, a sequencer buying proofs by RFQ and an independent prover, over libp2p on 127.0.0.1; 1: one node with every role').choices(['1', '3']).default(String(DEVNET_DEFAULTS.nodes)))

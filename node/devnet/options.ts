@@ -9,7 +9,9 @@ export interface DevnetOptions {
   phaseBlocks: number;
   provingBlocks: number;
   submissionBlocks: number;
+  /** txs the generator sends each sequencer per slot (while fewer than 2 x maxTxs wait in its mempool) */
   txPerSlot: number;
+  /** most txs per block (default 64: blocks of 49..64 txs, proven as trees 2 x base_32 -> block_root; circuits/README.md plans) */
   maxTxs: number;
   workers: number;
   l2Accounts: number;
@@ -42,7 +44,7 @@ export interface DevnetOptions {
 }
 
 export const DEVNET_DEFAULTS: DevnetOptions = {
-  blockTime: 1, phaseBlocks: 4, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 1, maxTxs: 1, workers: 1,
+  blockTime: 1, phaseBlocks: 4, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 50, maxTxs: 64, workers: 1,
   l2Accounts: 8, withholdEvery: 0, maxUnproven: 1, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 3,
 };
 

@@ -29,7 +29,7 @@ interface State {
 
 test('the dashboards of a running 3-node devnet in chromium: proof trees go from running to done live; blocks proven, market and money shown', { skip: !existsSync(CHROMIUM) && !process.env.CI && `no ${CHROMIUM} (apt-get install chromium; .ci/run does)`, timeout: 25 * MIN }, async (t) => {
   const lines: string[] = [];
-  const devnet = new Devnet({ ...DEVNET_DEFAULTS, nodes: 3, verifier: 'signature', slots: 2, timeoutSec: 1200, out: (l) => lines.push(l) });
+  const devnet = new Devnet({ ...DEVNET_DEFAULTS, txPerSlot: 1, maxTxs: 1, nodes: 3, verifier: 'signature', slots: 2, timeoutSec: 1200, out: (l) => lines.push(l) });
   after(() => devnet.stop());
   const running = devnet.run();
   let result: Awaited<typeof running> | undefined;

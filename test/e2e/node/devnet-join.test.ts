@@ -13,7 +13,7 @@ import { startNodeProcess } from '../../helpers/node-process.js';
 test('the printed join command starts a prover that wins a quote and proves a block', { timeout: 12 * 60_000 }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-join-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const devnet = startDevnetProcess(['--data-dir', dir, '--verifier', 'signature', '--proving-blocks', '120']);
+  const devnet = startDevnetProcess(['--data-dir', dir, '--verifier', 'signature', '--proving-blocks', '120', '--tx-per-slot', '1', '--max-txs', '1']);
   after(() => devnet.killGroup());
   await devnet.waitForLine(/^devnet: join as an independent prover/, 5 * 60_000, 'the join command');
   const i = devnet.lines.findIndex((l) => l.startsWith('devnet: join as an independent prover'));

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { anvilStatePath } from '../../../node/cli/devnet.js';
 import { startDevnetProcess, waitPortClosed } from '../../helpers/devnet-process.js';
 
-const COMMON = ['--nodes', '3', '--verifier', 'signature', '--proving-blocks', '60'];
+// one tx per block (single_1 proofs): the test is about resuming, not proof trees
+const TXS = ['--tx-per-slot', '1', '--max-txs', '1'];
+const COMMON = ['--nodes', '3', '--verifier', 'signature', '--proving-blocks', '60', ...TXS];
 
 function tempDir(prefix: string): string {
   const d = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -31,7 +33,7 @@ test('kill -9 right after sequencer B proposed, then --resume --slots 2: both se
   assert.ok(existsSync(anvilStatePath(dir)), 'the chain was saved in the data dir');
   t.diagnostic(`killed after B proposed slot ${killedSlot}; anvil on :${port} stopped with it`);
 
-  const run2 = startDevnetProcess(['--data-dir', dir, '--resume', '--slots', '2', '--timeout', '600']);
+  const run2 = startDevnetProcess(['--data-dir', dir, '--resume', '--slots', '2', '--timeout', '600', ...TXS]);
   const { code, result } = await run2.result(9 * 60_000);
   assert.equal(code, 0, run2.tail());
   assert.ok(result, `a JSON result line${run2.tail()}`);
@@ -58,7 +60,7 @@ test('kill -9 after prover C\'s first block was verified on L1, --withhold-every
   t.diagnostic(`killed after C proved slot ${firstSlot}`);
 
   // the recorded options apply on --resume; --withhold-every is a run option: pass it again
-  const run2 = startDevnetProcess(['--data-dir', dir, '--resume', '--slots', '2', '--withhold-every', '2', '--timeout', '700']);
+  const run2 = startDevnetProcess(['--data-dir', dir, '--resume', '--slots', '2', '--withhold-every', '2', '--timeout', '700', ...TXS]);
   const { code, result } = await run2.result(11 * 60_000);
   assert.equal(code, 0, run2.tail());
   assert.ok(result, `a JSON result line${run2.tail()}`);

@@ -15,7 +15,7 @@ test('devnet --resume: the second run continues the first one\'s chain, deployme
   after(() => rmSync(dir, { recursive: true, force: true }));
   const lines: string[] = [];
   const base: DevnetOptions = {
-    ...DEVNET_DEFAULTS, nodes: 1, phaseBlocks: 3, provingBlocks: 120, verifier: 'signature', slots: 1, dataDir: dir, timeoutSec: 400,
+    ...DEVNET_DEFAULTS, txPerSlot: 1, maxTxs: 1, nodes: 1, phaseBlocks: 3, provingBlocks: 120, verifier: 'signature', slots: 1, dataDir: dir, timeoutSec: 400,
     out: (l) => lines.push(l),
   };
   const log = () => `\n${lines.join('\n')}`;
