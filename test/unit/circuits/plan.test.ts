@@ -20,7 +20,7 @@ test('plans for 1, 8, 32, 128 txs (and the edges between)', () => {
   assert.deepEqual(shape(40), ['first_32:0-32', 'final_8:32-40']);
   assert.deepEqual(shape(41), ['first_32:0-32', 'rec_8:32-40', 'final_8:40-41']);
   const p128 = planBlock({ blockHash: hash(1), slot: 3n, txCount: 128 });
-  // a tree: 4 base_32 leaves, 2 merges, the block root (216 s of work, critical path 109 s, vs the chain's 13 proofs, 360 s)
+  // a tree: 4 base_32 leaves, 2 merges, the block root (216 s of work, critical path 109 s, vs the chain's 13 proofs, 358 s)
   assert.deepEqual(describePlan(p128).split(' ~')[0],
     'base_32[0,32) -> base_32[32,64) -> base_32[64,96) -> base_32[96,128) -> merge[0,64) -> merge[64,128) -> block_root[0,128)');
   assert.equal(p128.jobs.at(-1)!.flavour, 'l1');
