@@ -120,3 +120,15 @@ test('bad plan requests are typed errors', () => {
   p.jobs[0].deps.push(p.jobs[1].id);
   assert.throws(() => topoOrder(p), /cycle/);
 });
+
+test('chain or tree over 1..1024 txs under the measured defaults (circuits/README.md "The proof plan"; npm run bench -- plans)', async () => {
+  const { comparePlans } = await import('../../../bench/plans.js');
+  const one = comparePlans(DEFAULT_COST_MODEL, 1, 1024);
+  const two = comparePlans(DEFAULT_COST_MODEL, 2, 1024);
+  const ranges = (r: typeof one) => r.ranges.map((x) => `${x.shape} ${x.from}..${x.to}`);
+  assert.deepEqual(ranges(one), ['single 1..32', 'chain 33..48', 'tree 49..1024']);
+  assert.deepEqual(ranges(two), ['single 1..32', 'chain 33..40', 'tree 41..1024']);
+  // where the chain is planned, the best tree is really slower (the chain circuits stay for these sizes)
+  for (const c of [...one.chainWins, ...two.chainWins]) assert.ok(c.otherMs !== null && c.chainMs < c.otherMs, JSON.stringify(c));
+  assert.deepEqual([one.chainWins[0].chainMs, one.chainWins[0].otherMs], [49_200, 87_400], '33 txs: first_32 + final_8 vs 2 x base_32 + block_root');
+});
