@@ -66,9 +66,9 @@ interface JobTiming { jobId: string; block: number; circuit: string; worker: num
 
 async function runPool(blocks: RollupBlock[], args: Args) {
   const pool = new M.pool.ProverPool({ workers: args.workers, threads: args.threads, crs: { dev: true }, backend: args.backend });
-  // planned with the pool's cost model (its workers' backend: one worker's backend starts here)
+  // planned as the node plans (Prover.plan): the pool's cost model (its workers' backend: one worker's backend starts here) and its workers
   await pool.backendKind();
-  const plans = blocks.map((b) => M.rollup.rollupPlan(b, pool.costModel()));
+  const plans = blocks.map((b) => M.rollup.rollupPlan(b, pool.costModel(), { workers: pool.capacity }));
   const circuits = [...new Set(plans.flatMap((p) => p.jobs.map((j) => j.circuit)))];
   log(`pool: ${pool.capacity} workers x ${pool.threads} threads (backend choice: ${args.backend}); warming up: backend, CRS, ${circuits.join(', ')} and their vks (not timed)`);
   const tw = performance.now();
