@@ -399,6 +399,7 @@ export function segmentInputs(
   const idx = order.findIndex((j) => j.id === job.id);
   if (idx < 0) throw new PlanError(`job ${job.id} is not in the plan`);
   if (job.kind === 'base' || job.kind === 'merge' || job.kind === 'root') return treeJobInputs(plan, job, block, capacityOf, opts);
+  if (job.kind === 'range') throw new PlanError(`a range job's inputs come from its blocks' proofs (prover/range.ts), not from one block`);
   const vk = opts.vkHashes ?? { first: 0n, rec: 0n };
   const recipient = opts.recipient ?? 0n;
   const slot = toHex(block.slot);
