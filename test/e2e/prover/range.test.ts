@@ -34,11 +34,11 @@ const params = {
 
 test('a range of two blocks: one range_2 proof verified on L1 settles both; failing merges fail', { timeout: 1_800_000 }, async () => {
   const t0 = Date.now();
-  const fx = await useProtocol({ accounts: 4, params, honkCircuits: ['single_1', 'range_2'] });
+  const l2 = await makeL2(2);
+  const fx = await useProtocol({ accounts: 4, params: { ...params, genesisRoot: l2.genesisRoot }, honkCircuits: ['single_1', 'range_2'] });
   const [admin, seq, proverC, lander] = fx.clients;
   const P = await proverC.address();
   const R = (await lander.address()).toLowerCase(); // the recipient both proofs name (not the sequencer, not the prover)
-  const l2 = await makeL2(2);
   const tmp = mkdtempSync(path.join(tmpdir(), 'sidecar-range-'));
   after(() => rmSync(tmp, { recursive: true, force: true }));
   await seq.stake(params.minStake);
