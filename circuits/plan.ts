@@ -96,6 +96,9 @@ export const DEFAULT_COST_MODEL: CostModel = {
     { name: 'base_32', kind: 'base', capacity: 32, gates: 641_026, circuitSize: 1 << 20 },
     { name: 'merge', kind: 'merge', capacity: 0, gates: 1_519_772, circuitSize: 1 << 21 },
     { name: 'block_root', kind: 'root', capacity: 0, gates: 1_598_871, circuitSize: 1 << 21 },
+    // ranges of blocks (prover/range.ts; never in a block's plan)
+    { name: 'range_2', kind: 'range', capacity: 0, gates: 1_432_529, circuitSize: 1 << 21 },
+    { name: 'range_4', kind: 'range', capacity: 0, gates: 1_432_722, circuitSize: 1 << 21 },
   ],
   backend: 'native',
   msPerGate: {
@@ -103,7 +106,7 @@ export const DEFAULT_COST_MODEL: CostModel = {
     wasm: { recursive: 95_000 / (1 << 20), l1: 95_000 / (1 << 20) },
   },
   times: {
-    native: { single_1: 5_100, single_8: 9_900, single_32: 34_000, first_32: 30_800, rec_8: 37_100, final_8: 43_300 },
+    native: { single_1: 5_100, single_8: 9_900, single_32: 34_000, first_32: 30_800, rec_8: 37_100, final_8: 43_300, range_2: 41_900, range_4: 42_000 },
     wasm: { single_1: 17_000 },
   },
 };

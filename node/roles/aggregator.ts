@@ -23,7 +23,7 @@ import type { ProverRole } from './prover.js';
  * single_1 alone, range_2, range_4; one-tx blocks). The aggregator replaces an entry with what
  * its own submissions measured.
  */
-export const DEFAULT_SUBMIT_GAS: Readonly<Record<number, bigint>> = { 1: 2_278_542n, 2: 2_683_389n, 4: 2_760_000n };
+export const DEFAULT_SUBMIT_GAS: Readonly<Record<number, bigint>> = { 1: 2_284_467n, 2: 2_683_269n, 4: 2_741_322n };
 
 export interface AggregatorOptions {
   /** most blocks per submission (config submitterAggregateMax; 1 = never aggregate) */
