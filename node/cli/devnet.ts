@@ -343,7 +343,8 @@ export class Devnet {
     const slots = o.slots;
     const half = slots === undefined ? undefined : Math.ceil(slots / 2);
     // turns and budgets count this run's proposals only (node/devnet/turns.ts): a resumed run reaches its --slots
-    const turns = new DevnetTurns(three ? o.maxUnproven : undefined);
+    // with aggregation, each sequencer proposes two slots in a row: its prover can aggregate them
+    const turns = new DevnetTurns(three ? o.maxUnproven : undefined, o.aggregateMax >= 2 ? 2 : 1);
     const quoteFees = new Map<number, bigint>();
     const p2p = (bootstrap?: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 200, ipColocationWeight: 0 });
     const node = (this.node = await SidecarNode.start({
