@@ -15,26 +15,28 @@ import { Progress, log, printResult } from './lib/report.js';
 
 const E18 = 10n ** 18n;
 
-function parseArgs(args: string[]): { txs: number; sizes: number[] } {
+function parseArgs(args: string[]): { txs: number; sizes: number[]; standIn: boolean } {
   let txs = 32;
   let sizes = [1, 8, 32, 128];
+  let standIn = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--txs') txs = Number(args[++i]);
     else if (args[i] === '--sizes') sizes = String(args[++i]).split(',').map(Number);
-    else throw new Error(`unknown option ${args[i]} (use --txs N, --sizes 1,8,32)`);
+    else if (args[i] === '--stand-in-aggregation') standIn = true;
+    else throw new Error(`unknown option ${args[i]} (use --txs N, --sizes 1,8,32, --stand-in-aggregation)`);
   }
   if (!Number.isInteger(txs) || txs < 1 || txs > 1024) throw new Error('--txs must be 1..1024');
   if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 1024)) throw new Error('--sizes must be integers 1..1024');
   if (!sizes.includes(1)) sizes.unshift(1);
   if (!sizes.includes(txs)) sizes.push(txs);
-  return { txs, sizes: [...new Set(sizes)].sort((a, b) => a - b) };
+  return { txs, sizes: [...new Set(sizes)].sort((a, b) => a - b), standIn };
 }
 
 interface CallFrame { to?: string; gasUsed?: string; calls?: CallFrame[] }
 
 export async function main(args: string[]): Promise<void> {
-  const { txs, sizes } = parseArgs(args);
-  const steps = 14 + sizes.length;
+  const { txs, sizes, standIn } = parseArgs(args);
+  const steps = 14 + sizes.length + (standIn ? 0 : 1);
   const progress = new Progress('gas', steps);
   let done = 0;
   const step = (note: string) => progress.tick(++done, note);
@@ -178,7 +180,10 @@ export async function main(args: string[]): Promise<void> {
     step('stake');
 
     // aggregation: one submitProofRange over 1, 2 and 4 consecutive blocks (chain state restored after each)
-    const aggregated: Record<string, { gas: number; gasPerBlock: number; exclVerifierPerBlock: number }> = {};
+    // with the stand-in verifier (what the protocol itself costs per block: `aggregatedStandIn`), then
+    // with the REAL verifiers (`aggregated`: single_1 / range_2 / range_4 behind HonkVerifierRouter)
+    const aggregatedStandIn: Record<string, { gas: number; gasPerBlock: number; exclVerifierPerBlock: number }> = {};
+    const aggregated = aggregatedStandIn;
     const base = afterS2.clone();
     for (const n of [1, 2, 4]) {
       const snap = await provider.send('evm_snapshot', []);
@@ -205,6 +210,12 @@ export async function main(args: string[]): Promise<void> {
       step(`submitProofRange over ${n} block(s): ${g(sent)} (${aggregated[String(n)].exclVerifierPerBlock} per block excl. the verifier)`);
     }
 
+    let real: Awaited<ReturnType<typeof realAggregation>> | undefined;
+    if (!standIn) {
+      real = await realAggregation(provider, wallets, (m) => log(m));
+      step(`real range proofs: ${JSON.stringify(real.aggregated)}`);
+    }
+
     const totalPerBlock = propose + reveal + commitProver + submitExclVerifier;
     log(`reveal by size: ${JSON.stringify(revealBySize)}; per tx ≈ ${revealPerTx}`);
     log(`references (prototype on this machine): propose ≈ 164k, commitProver ≈ 80k, ERC-20 escrow transferFrom ≈ 40k (this run: ${erc20TransferFrom})`);
@@ -216,9 +227,14 @@ export async function main(args: string[]): Promise<void> {
         propose, reveal, revealPerTx, commitProver, commitProverWithQuote, submitProof, submitExclVerifier,
         slash, withdraw, totalPerBlock,
       },
-      // the stand-in verifier (an ECDSA check): what aggregation saves on settlement; with the Honk verifier
-      // (~2.4M gas per verification) the saving per block is the verifier's cost x (1 - 1/n)
-      aggregated,
+      // gas per block of one submitProofRange over n blocks with the REAL verifiers (single_1 for 1 block,
+      // range_2, range_4; real proofs, INSECURE dev CRS); --stand-in-aggregation: the stand-in's figures
+      aggregated: real ? Object.fromEntries(Object.entries(real.aggregated).map(([n, r]) => [n, r.gasPerBlock])) : Object.fromEntries(Object.entries(aggregatedStandIn).map(([n, r]) => [n, r.gasPerBlock])),
+      aggregatedDetail: real?.aggregated,
+      aggregatedRatio4: real ? +(real.aggregated['4'].gasPerBlock / real.aggregated['1'].gasPerBlock).toFixed(3) : undefined,
+      aggregatedProving: real?.proving,
+      // the stand-in verifier (an ECDSA check): what the protocol costs per block besides the verifier
+      aggregatedStandIn,
       detail: {
         revealBySize, proposeSecond, verifierGas: v1, verifierGasSecond: v2, submitProofSecond: g(sub2), submitExclVerifierSecond: g(sub2) - v2,
         withdrawSequencer, refundProposal, stake: stakeGas, slashInvalidatedBlocks: 1,
@@ -235,4 +251,90 @@ export async function main(args: string[]): Promise<void> {
     provider.destroy();
     await anvil.stop();
   }
+}
+
+/**
+ * One submitProofRange over 1, 2 and 4 consecutive one-tx blocks on a second Sidecar whose
+ * IVerifier is HonkVerifierRouter over the generated single_1, range_2 and range_4 verifiers,
+ * with real proofs (INSECURE dev CRS; prover/range.ts): the 4 blocks are proposed once, then each
+ * size is submitted from an EVM snapshot of that state. Proofs are kept in
+ * .build/bench/gas-range-store (job ids are hashes of their inputs: a rerun with the same blocks
+ * reuses them).
+ */
+async function realAggregation(provider: JsonRpcProvider, wallets: Wallet[], say: (m: string) => void) {
+  const { Prover } = await import('../prover/index.js');
+  const { deployHonkRouter } = await import('../prover/l1-verify.js');
+  const { routerProof } = await import('../circuits/backend/verifier.js');
+  const { Store } = await import('../node/storage/index.js');
+  const { REPO_ROOT } = await import('../circuits/build.js');
+  const path = await import('node:path');
+  const l2 = await makeL2(2);
+  const router = await deployHonkRouter(new NonceManager(wallets[0]), ['single_1', 'range_2', 'range_4'], { crs: { dev: true }, log: say });
+  const params = {
+    proposalBlocks: 4, revealBlocks: 4, commitBlocks: 4, provingBlocks: 400, submissionBlocks: 8, earlyProofs: true,
+    reorgWindow: 8, minStake: 1000n * E18, activationDelay: 1, minProverDeposit: 100n * E18,
+    blockReward: 10n * E18, submissionReward: 1n * E18, genesisRoot: l2.genesisRoot, proverExclusiveBlocks: 0,
+  };
+  const deployment = await deployProtocol({
+    signer: wallets[0], params, fundRewards: 1000n * E18, verifier: { kind: 'address', address: router.address },
+    mint: wallets.map((w) => ({ to: w.address, amount: 1_000_000n * E18 })),
+  });
+  const admin = SidecarClient.connect({ deployment, rpc: provider, signer: wallets[0] });
+  const clients = wallets.map((w, i) => (i === 0 ? admin : admin.withSigner(w)));
+  for (const c of clients) await c.approve(MaxUint256);
+  const [, seq, , , prover, , lander] = clients;
+  const R = (await lander.address()).toLowerCase();
+  await seq.stake(params.minStake);
+  const mineTo = async (block: number) => {
+    const head = await provider.getBlockNumber();
+    if (block - 1 > head) await provider.send('anvil_mine', [toQuantity(block - 1 - head)]);
+  };
+  const first = (await admin.currentSlot()) + 2n;
+  const blocks = [];
+  for (let i = 0; i < 4; i++) {
+    const slot = first + BigInt(i);
+    const pre = l2.state.clone();
+    const b = l2.buildBlock(slot, 1);
+    await mineTo((await admin.slotTiming(slot)).proposalStart);
+    await seq.propose(slot, b, E18, 0);
+    await mineTo((await admin.slotTiming(slot)).revealStart);
+    await seq.reveal(b);
+    await mineTo((await admin.slotTiming(slot)).commitStart);
+    await seq.commitProver(slot, await prover.address(), 100n * E18);
+    blocks.push({ blockHash: blockHash(b), slot, preState: pre, txs: b.signed, recipient: R });
+  }
+  await mineTo((await admin.slotTiming(first + 3n)).commitEnd + 1);
+  const store = await Store.open(path.join(REPO_ROOT, '.build', 'bench', 'gas-range-store'));
+  const pool = await Prover.start({ crs: { dev: true }, store });
+  const proving: Record<string, number> = {};
+  let proofs;
+  try {
+    let t = Date.now();
+    const single = await pool.proveBlock(blocks[0]);
+    await Promise.all(blocks.slice(1).map((b) => pool.proveBlock(b)));
+    proving.singles = Date.now() - t;
+    t = Date.now();
+    const r2 = await pool.proveRange(blocks.slice(0, 2), R);
+    proving.range2 = Date.now() - t;
+    t = Date.now();
+    const r4 = await pool.proveRange(blocks, R);
+    proving.range4 = Date.now() - t;
+    say(`real proofs (ms, reused from .build/bench/gas-range-store when present): ${JSON.stringify(proving)}`);
+    proofs = { 1: single, 2: r2, 4: r4 };
+  } finally {
+    await pool.close();
+    await store.close();
+  }
+  const aggregated: Record<string, { gas: number; gasPerBlock: number; circuit: string }> = {};
+  for (const n of [1, 2, 4] as const) {
+    const snap = await provider.send('evm_snapshot', []);
+    const p = proofs[n];
+    const sent = await lander.submitProofRange(first, first + BigInt(n - 1), R, routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }));
+    aggregated[String(n)] = { gas: Number(sent.gasUsed), gasPerBlock: Math.round(Number(sent.gasUsed) / n), circuit: p.circuit };
+    if ((await admin.blockStatus(first + BigInt(n - 1))) !== 'Proven') throw new Error(`the ${n}-block range did not settle`);
+    await provider.send('evm_revert', [snap]);
+    for (const c of clients) c.resetNonce();
+  }
+  await admin.close();
+  return { aggregated, proving };
 }

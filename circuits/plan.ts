@@ -100,6 +100,9 @@ export const DEFAULT_COST_MODEL: CostModel = {
     { name: 'base_32', kind: 'base', capacity: 32, gates: 641_026, circuitSize: 1 << 20 },
     { name: 'merge', kind: 'merge', capacity: 0, gates: 1_519_772, circuitSize: 1 << 21 },
     { name: 'block_root', kind: 'root', capacity: 0, gates: 1_598_871, circuitSize: 1 << 21 },
+    // ranges of blocks (prover/range.ts; never in a block's plan)
+    { name: 'range_2', kind: 'range', capacity: 0, gates: 1_432_529, circuitSize: 1 << 21 },
+    { name: 'range_4', kind: 'range', capacity: 0, gates: 1_432_722, circuitSize: 1 << 21 },
   ],
   backend: 'native',
   msPerGate: {
@@ -109,7 +112,7 @@ export const DEFAULT_COST_MODEL: CostModel = {
   times: {
     native: {
       single_1: 3_400, single_8: 7_200, single_32: 21_800, first_32: 22_700, rec_8: 28_100, final_8: 26_500,
-      base_8: 5_900, base_32: 21_100, merge: 43_100, block_root: 45_200,
+      base_8: 5_900, base_32: 21_100, merge: 43_100, block_root: 45_200, range_2: 41_900, range_4: 42_000,
     },
     wasm: { single_1: 8_800, base_8: 14_900 },
   },
@@ -406,6 +409,7 @@ export function segmentInputs(
   const idx = order.findIndex((j) => j.id === job.id);
   if (idx < 0) throw new PlanError(`job ${job.id} is not in the plan`);
   if (job.kind === 'base' || job.kind === 'merge' || job.kind === 'root') return treeJobInputs(plan, job, block, capacityOf, opts);
+  if (job.kind === 'range') throw new PlanError(`a range job's inputs come from its blocks' proofs (prover/range.ts), not from one block`);
   const vk = opts.vkHashes ?? { first: 0n, rec: 0n };
   const recipient = opts.recipient ?? 0n;
   const slot = toHex(block.slot);

@@ -89,6 +89,10 @@ export const SETTINGS = {
   proverBreakerCooldownBlocks: { env: 'SIDECAR_PROVER_BREAKER_COOLDOWN_BLOCKS', describe: 'circuit breaker: L1 blocks before one trial block once it opened', default: 100, schema: intish(1, 1_000_000) },
   submitterResendBlocks: { env: 'SIDECAR_SUBMITTER_RESEND_BLOCKS', describe: 'resend a proof tx not mined within this many L1 blocks, same nonce, fees +12.5% or more (0 = never)', default: 3, schema: intish(0, 1000) },
   submitterMaxFeePerGas: { env: 'SIDECAR_SUBMITTER_MAX_FEE_PER_GAS', describe: 'highest maxFeePerGas (wei) a proof tx resend may offer', default: 200n * 10n ** 9n, schema: bigintish },
+  submitterAggregateMax: {
+    env: 'SIDECAR_SUBMITTER_AGGREGATE_MAX', describe: 'most consecutive own blocks one submission may settle with one range proof (range_2 / range_4; 1 = never aggregate): the submitter waits for a range only while it is expected before the first block\'s deadline, else it lands the block\'s own proof',
+    default: 4, schema: intish(1, 4),
+  },
   withdrawTo: { env: 'SIDECAR_WITHDRAW_TO', describe: 'address that credited rewards are withdrawn to (empty = own address)', default: '', schema: z.union([z.literal(''), z.string().regex(address, 'expected a 0x-prefixed 20-byte address')]) },
   logLevel: { env: 'SIDECAR_LOG_LEVEL', describe: 'log level', default: 'info', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) },
   logFormat: { env: 'SIDECAR_LOG_FORMAT', describe: 'log output: pretty (one readable line per event), json (one object per line, for log collectors) or auto (pretty when stderr is a terminal, else json)', default: 'auto', schema: z.enum(['auto', 'pretty', 'json']) },

@@ -39,6 +39,7 @@ import { PnlTracker } from './roles/pnl-tracker.js';
 import type { PnlPrices } from './roles/pnl.js';
 import { Sequencer, type SequencerOptions } from './roles/sequencer.js';
 import { Submitter, type L1ProofEncoder, type SubmitterOptions } from './roles/submitter.js';
+import { Aggregator } from './roles/aggregator.js';
 import { Watcher } from './roles/watcher.js';
 import { Store } from './storage/index.js';
 
@@ -72,8 +73,9 @@ export interface NodeOptions {
   };
   /** required with the submitter role */
   encodeProof?: L1ProofEncoder;
-  /** submitter: resend of a stuck proof tx (default: after 3 L1 blocks, fee cap 200 gwei) */
-  submitter?: SubmitterOptions;
+  /** submitter: resend of a stuck proof tx (default: after 3 L1 blocks, fee cap 200 gwei); aggregateMax:
+   *  most of this node's consecutive blocks one range proof settles (default 1: never; needs the prover role) */
+  submitter?: Omit<SubmitterOptions, 'aggregator'> & { aggregateMax?: number };
   withdrawTo?: string;
   /** HTTP API (port 0 = random; undefined = off); it also serves GET /metrics */
   api?: { host: string; port: number };
@@ -103,6 +105,7 @@ export class SidecarNode extends EventEmitter {
   /** the prover's per-block profit and loss (with the prover role) */
   pnl?: PnlTracker;
   submitter?: Submitter;
+  aggregator?: Aggregator;
   watcher?: Watcher;
   api?: ApiServer;
   /** the Prometheus endpoint on its own port (`metrics` option) */
@@ -265,7 +268,12 @@ export class SidecarNode extends EventEmitter {
     }
     if (roles.has('submitter')) {
       if (!this.o.encodeProof) throw new Error('the submitter role needs a proof encoder for this deployment\'s verifier');
-      this.submitter = new Submitter(ctx, this.o.encodeProof, this.o.submitter);
+      const aggregateMax = this.o.submitter?.aggregateMax ?? 1;
+      const aggregator = aggregateMax > 1 && this.prover && this.proverRole
+        ? new Aggregator(ctx, this.prover, this.proverRole, { aggregateMax, blockMs: () => this.blockMs() })
+        : undefined;
+      this.aggregator = aggregator;
+      this.submitter = new Submitter(ctx, this.o.encodeProof, { ...this.o.submitter, aggregator });
     }
     if (roles.has('watcher')) this.watcher = new Watcher(ctx, { withdrawTo: this.o.withdrawTo });
     // a new final proof: race to submit it now, not at the next L1 head

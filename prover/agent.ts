@@ -16,6 +16,7 @@ import { Orchestrator, type Executor, type JobEvent } from './orchestrator.js';
 import { ProverPool } from './pool.js';
 import { MAX_FRAME_BYTES, PROTO_CANCEL, PROTO_HELLO, PROTO_LEASE, PROTO_POLL, type LeaseRequest, type PollReply } from './remote.js';
 import './rollup.js'; // registers the 'rollup' task kind
+import './range.js'; // registers the 'range' task kind
 import { decodeResults, encodeResults, planFromWire, taskFromSpec } from './tasks.js';
 import { JobError, type JobResult } from './types.js';
 import { decodeFrame, encodeFrame } from './worker.js';

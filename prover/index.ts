@@ -18,9 +18,10 @@ import { Orchestrator, type JobEvent } from './orchestrator.js';
 import { ProverPool } from './pool.js';
 import { AgentHub, type RemoteOptions } from './remote.js';
 import { rollupBlockTask, rollupPlan, type RollupBlock } from './rollup.js';
+import { rangePlan, rangeTask, rangeEstimateMs, type RangeMember, type RangeVkHashes } from './range.js';
 import type { BlockProof, JobError, JobResult } from './types.js';
 
-export { AgentHub, JobStore, Orchestrator, ProverPool, rollupBlockTask, rollupPlan };
+export { AgentHub, JobStore, Orchestrator, ProverPool, rollupBlockTask, rollupPlan, rangePlan, rangeTask, rangeEstimateMs };
 export { LeaseRunner, ProverAgent, startAgent } from './agent.js';
 export { registerTaskFactory, type TaskSpec } from './tasks.js';
 export type { BlockProof, BlockRecord, RollupBlock };
@@ -62,7 +63,7 @@ export class Prover {
     remote?.on('agent:joined', () => { pool.warmVerifier().catch((e) => log.warn({ err: e }, 'warming the verifier failed')); });
     const orchestrator = new Orchestrator({
       executor: pool, store: jobs, jobTimeoutMs: opts.jobTimeoutMs, maxAttempts: opts.maxAttempts,
-      lessor: remote, verify: (c, proof, pi) => pool.verify(c, proof, pi),
+      lessor: remote, verify: (c, proof, pi, flavour) => pool.verify(c, proof, pi, flavour),
     });
     if (opts.metrics) {
       bindMetrics(orchestrator, opts.metrics, remote);
@@ -103,6 +104,28 @@ export class Prover {
     const root = plan.jobs.find((j) => j.kind === 'root');
     const treeVkHashes = root ? await this.treeVkHashes(root.circuit) : undefined;
     return this.orchestrator.submit(rollupBlockTask(block, { plan, vkHashes, treeVkHashes }));
+  }
+
+  /**
+   * Proves a range of 2 or 4 consecutive blocks (chain order, all naming `recipient`) as one L1
+   * proof (range_2 / range_4, prover/range.ts): every block's own jobs are reused from the store
+   * (prove the blocks first, with proveBlock: their L1 proofs are the fallback), its top circuit
+   * is proven once more in the recursive flavour, then the range circuits.
+   */
+  async proveRange(blocks: readonly RollupBlock[], recipient: string, opts: { deadline?: number; signal?: AbortSignal } = {}): Promise<BlockProof> {
+    const model = this.costModel();
+    const members: RangeMember[] = [];
+    for (const block of blocks) {
+      const plan = rollupPlan(block, model);
+      const final = plan.jobs.find((j) => j.kind === 'final');
+      const root = plan.jobs.find((j) => j.kind === 'root');
+      members.push({ block, plan, vkHashes: final ? await this.chainVkHashes(final.circuit) : undefined, treeVkHashes: root ? await this.treeVkHashes(root.circuit) : undefined });
+    }
+    const pins2 = await this.pool.circuitInfo('range_2');
+    const range2 = blocks.length === 4 ? (await this.pool.circuitInfo('range_4')).pinnedVkHashes?.range_2 : undefined;
+    const vk: RangeVkHashes = { blocks: Object.fromEntries(Object.entries(pins2.pinnedVkHashes ?? {}).map(([k, v]) => [k, BigInt(v)])), range2: range2 === undefined ? undefined : BigInt(range2) };
+    const plan = rangePlan(members.map((m) => m.plan), recipient, model);
+    return this.orchestrator.submit(rangeTask(members, recipient, vk, { plan, deadline: opts.deadline, signal: opts.signal }));
   }
 
   /** The vk hashes a block root pins (base_* and merge, this CRS's). */

@@ -96,7 +96,7 @@ export interface OrchestratorOptions {
   /** Remote agents that take leases (whole blocks or subtrees). Needs `verify`. */
   lessor?: Lessor;
   /** Verifies a proof (bb.js, cached vk; ProverPool.verify): every agent's result passes it before use. */
-  verify?: (circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]) => Promise<boolean>;
+  verify?: (circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[], flavour?: ProveRequest['flavour']) => Promise<boolean>;
 }
 
 export interface OrchestratorCounters {
@@ -609,7 +609,7 @@ export class Orchestrator extends EventEmitter {
     } catch (e) {
       return refuse(`cannot be checked: ${(e as Error).message}`, false);
     }
-    const ok = await this.verify!(req.circuit, result.proof, result.publicInputs).catch((e: Error) => refuse(`could not be verified: ${e.message}`, false));
+    const ok = await this.verify!(req.circuit, result.proof, result.publicInputs, req.flavour).catch((e: Error) => refuse(`could not be verified: ${e.message}`, false));
     if (!ok) refuse('does not verify', true);
     try {
       await b.task.check?.(s.job, result, s.prepared);

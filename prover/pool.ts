@@ -179,9 +179,9 @@ export class ProverPool implements Executor {
    * Verifies a proof in a worker with the circuit's cached vk (bb.js runs in the workers
    * only: the node's main thread stays free). Throws JobError when it cannot verify at all.
    */
-  async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]): Promise<boolean> {
+  async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[], flavour?: ProveRequest['flavour']): Promise<boolean> {
     if (this.closed) throw new JobError('cancelled', 'prover pool is closed', { circuit: circuit.name });
-    return this.verifier.verify(circuit, proof, publicInputs);
+    return this.verifier.verify(circuit, proof, publicInputs, flavour);
   }
 
   /** A circuit's metadata as the workers' backend builds it (final circuits pin this CRS's vk hashes). */

@@ -45,9 +45,9 @@ export class ProofVerifier {
   }
 
   /** True when the proof verifies for these public inputs; throws JobError when it cannot verify at all. */
-  async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[]): Promise<boolean> {
+  async verify(circuit: ProveRequest['circuit'], proof: Uint8Array, publicInputs: readonly string[], flavour?: ProveRequest['flavour']): Promise<boolean> {
     if (this.closed) throw new JobError('cancelled', 'verifier is closed', { circuit: circuit.name });
-    const buf = encodeFrame({ circuit, publicInputs: [...publicInputs] } satisfies VerifyRequest, proof);
+    const buf = encodeFrame({ circuit, publicInputs: [...publicInputs], flavour } satisfies VerifyRequest, proof);
     const { header } = decodeReply(await this.pool().run({ op: 'verify', buf } satisfies WorkerTask, { transferList: [buf] }));
     if (header.error) throw new JobError(header.error.code, `verifying a ${circuit.name} proof: ${header.error.message}`, { circuit: circuit.name });
     return header.ok;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { move, workerData } from 'piscina';
-import type { CompiledCircuit } from '../circuits/build.js';
+import { inFlavour, type CompiledCircuit } from '../circuits/build.js';
 import { BackendError, ProvingBackend, WitnessError, prevProofOf } from '../circuits/backend/prover.js';
 import type { CrsSelection } from '../circuits/backend/crs.js';
 import type { BackendChoice, BackendKind } from '../circuits/backend/binaries.js';
@@ -86,6 +86,8 @@ export type CircuitInfo = Omit<CompiledCircuit, 'bytecode' | 'abi'> & { crsId: s
 export interface VerifyRequest {
   circuit: ProveRequest['circuit'];
   publicInputs: string[];
+  /** The flavour the proof was made in (default: the circuit's own). */
+  flavour?: ProveRequest['flavour'];
 }
 
 /** A JSON header and a byte payload in one ArrayBuffer (what crosses threads, transferred). */
@@ -162,8 +164,15 @@ export default async function handle(task: WorkerTask): Promise<unknown> {
   }
   try {
     const b = await getBackend();
-    const c = await circuitOf(b, req.circuit);
-    if (c.flavour !== req.flavour) throw new BackendError('backend', c.name, `request asks for the ${req.flavour} flavour, the circuit is ${c.flavour}`);
+    // a block-level (or range_2) circuit is proven in the recursive flavour when it is to be
+    // aggregated into a range, else in its own; any other flavour is refused (flavoursOf)
+    const own = await circuitOf(b, req.circuit);
+    let c: CompiledCircuit;
+    try {
+      c = inFlavour(own, req.flavour);
+    } catch (e) {
+      throw new BackendError('backend', own.name, `request asks for the ${req.flavour} flavour: ${(e as Error).message}`);
+    }
     const t0 = performance.now();
     const witness = await b.execute(c, req.inputs as never);
     const witnessMs = performance.now() - t0;
@@ -190,7 +199,8 @@ async function verify(buf: ArrayBuffer): Promise<ArrayBuffer> {
   try {
     const { header, payload } = decodeFrame<VerifyRequest>(buf);
     const b = await getBackend();
-    const c = await circuitOf(b, header.circuit);
+    const own = await circuitOf(b, header.circuit);
+    const c = header.flavour ? inFlavour(own, header.flavour) : own;
     const pi = new Uint8Array(header.publicInputs.length * 32);
     header.publicInputs.forEach((f, i) => pi.set(Buffer.from(BigInt(f).toString(16).padStart(64, '0'), 'hex'), i * 32));
     const ok = await b.verify(c, { proof: payload, publicInputs: pi });

@@ -25,12 +25,12 @@ import { BackendError, ProvingBackend, type SegmentProof } from './prover.js';
 
 const log = createLogger('circuits:verifier');
 
-/** The circuits whose proofs L1 verifies. */
-export const L1_CIRCUITS = ['single_1', 'single_8', 'single_32', 'final_8', 'block_root'] as const;
+/** The circuits whose proofs L1 verifies: block-level ones (5 public inputs) and ranges of 2 / 4 blocks (9 / 17). */
+export const L1_CIRCUITS = ['single_1', 'single_8', 'single_32', 'final_8', 'block_root', 'range_2', 'range_4'] as const;
 export type L1Circuit = (typeof L1_CIRCUITS)[number];
 
 /** One-byte tag in front of a proof for HonkVerifierRouter (0 is never a tag). */
-export const VERIFIER_TAGS: Readonly<Record<L1Circuit, number>> = { single_1: 1, single_8: 2, single_32: 3, final_8: 4, block_root: 5 };
+export const VERIFIER_TAGS: Readonly<Record<L1Circuit, number>> = { single_1: 1, single_8: 2, single_32: 3, final_8: 4, block_root: 5, range_2: 6, range_4: 7 };
 
 /** Aztec Ignition [x]G2 as bb 5.0.0's Solidity template writes it (EIP-197 order). */
 export const AZTEC_G2_SOLIDITY = [
@@ -116,7 +116,7 @@ export const verifierSources = (vs: readonly GeneratedVerifier[]): Record<string
 /** The proof bytes HonkVerifierRouter takes: the circuit's tag, then bb's proof (8 pairing-point fields first). */
 export function routerProof(p: Pick<SegmentProof, 'circuit' | 'proof' | 'flavour'>): Uint8Array {
   const tag = VERIFIER_TAGS[p.circuit as L1Circuit];
-  if (!tag || p.flavour !== 'l1') throw new BackendError('backend', p.circuit, 'only L1-flavour proofs of single_*/final_* circuits go to L1');
+  if (!tag || p.flavour !== 'l1') throw new BackendError('backend', p.circuit, 'only L1-flavour proofs of block-level and range circuits go to L1');
   const out = new Uint8Array(1 + p.proof.length);
   out[0] = tag;
   out.set(p.proof, 1);

@@ -127,6 +127,11 @@ export function prepareDataDir(o: DevnetOptions): { o: DevnetOptions; resume?: D
   return { o };
 }
 
+/** The range circuits a submission of at most `aggregateMax` blocks uses (range_2, range_4). */
+export function rangeCircuitsFor(aggregateMax: number): L1Circuit[] {
+  return aggregateMax >= 4 ? ['range_2', 'range_4'] : aggregateMax >= 2 ? ['range_2'] : [];
+}
+
 /** The L1 circuits a block of at most `maxTxs` txs can be proven with (circuits/README plans). */
 export function l1CircuitsFor(maxTxs: number): L1Circuit[] {
   const out: L1Circuit[] = ['single_1'];
@@ -196,6 +201,8 @@ export interface DevnetResult {
   slashes: { slot: number; prover: string; slasher: string; deposit: string; invalidatedBlocks: number; sharedBlocks: number; sharePerBlock: string; toPool: string; bounty: string }[];
   /** each node's heads right when it handled a ChainRewound (a slash rolled the pending chain back) */
   rewinds: ({ node: string; lastProvenSlot: number } & NodeHeads)[];
+  /** the range proofs landed: one submitProofRange over blocks from..to (gas of the whole submission) */
+  aggregated: { from: number; to: number; blocks: number; circuit?: string; gas: number; node: string }[];
   /** each node's heads at the end (synced to the same L1 block) */
   heads: Record<string, NodeHeads>;
   /** L1 at the end: the last proven slot and its end state root */
@@ -327,16 +334,17 @@ export class Devnet {
     const verifierSigner = deployer;
     const encodeProof: L1ProofEncoder = o.verifier === 'honk' ? async (_slot, p) => ({
       proof: routerProof({ circuit: p.circuit, proof: p.proof, flavour: 'l1' }),
-    }) : async (slot, p) => {
+    }) : async (slot, p, to) => {
       const recipient = proofRecipient(p.publicInputs);
       if (!recipient) throw new Error(`the final proof of slot ${slot} names no recipient`);
-      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, recipient)) };
+      return { proof: await signatureProof(verifierSigner, deployment.verifier, deployment.chainId, await client.publicInputs(slot, to ?? slot, recipient)) };
     };
     const log = pino({ level: process.env.SIDECAR_LOG_LEVEL ?? 'warn', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, logDestination());
     const slots = o.slots;
     const half = slots === undefined ? undefined : Math.ceil(slots / 2);
     // turns and budgets count this run's proposals only (node/devnet/turns.ts): a resumed run reaches its --slots
-    const turns = new DevnetTurns(three ? o.maxUnproven : undefined);
+    // with aggregation, each sequencer proposes two slots in a row: its prover can aggregate them
+    const turns = new DevnetTurns(three ? o.maxUnproven : undefined, o.aggregateMax >= 2 ? 2 : 1);
     const quoteFees = new Map<number, bigint>();
     const p2p = (bootstrap?: string[]) => ({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, heartbeatMs: 200, ipColocationWeight: 0 });
     const node = (this.node = await SidecarNode.start({
@@ -346,6 +354,7 @@ export class Devnet {
         policy: turns.policy(three ? 'A' : 'node'),
       },
       prover: { workers: o.workers, threads: 1, crs: { dev: true }, faults: three ? undefined : withholdEvery(o.withholdEvery) },
+      submitter: { aggregateMax: o.aggregateMax },
       encodeProof, api: { host: '127.0.0.1', port: o.apiPort }, confirmations: 2, log: log.child({ node: 'A' }),
       p2p: three ? p2p() : undefined,
     }));
@@ -377,6 +386,7 @@ export class Devnet {
       const c = await SidecarNode.start({
         dataDir: path.join(dataDir, 'C'), roles: ['prover', 'submitter', 'watcher'], client: cC, genesis, wsUrl: this.anvil.wsUrl,
         prover: { workers: o.workers, threads: 1, crs: { dev: true }, faults: withholdEvery(o.withholdEvery) },
+        submitter: { aggregateMax: o.aggregateMax },
         encodeProof, api: { host: '127.0.0.1', port: 0 }, confirmations: 2, log: log.child({ node: 'C' }),
         p2p: { ...p2p([...boot, ...b.p2p!.addrs.filter((a) => a.includes('/p2p/'))]), quote: { baseFee: E18 / 10n, deposit: deployment.config.minProverDeposit } },
       });
@@ -584,6 +594,7 @@ export class Devnet {
       payoutsByPath: Object.fromEntries(Object.entries(byPath).map(([k, v]) => [k, { blocks: v.blocks, prover: String(v.prover), sequencer: String(v.sequencer), submitter: String(v.submitter) }])),
       slotToVerifiedMs, provingWindowUsed,
       submitKnownToSentMs: [...(node.submitter?.knownToSentMs.values() ?? [])],
+      aggregated: this.nodes.flatMap((n) => n.node.events.flatMap((e) => (e.type === 'submitted' && e.to !== undefined ? [{ from: e.slot, to: e.to, blocks: e.blocks ?? 0, circuit: e.circuit, gas: Number(e.gasUsed), node: n.label }] : []))).sort((a, b) => a.from - b.from),
       txsVerified, blocks, slashes, rewinds, heads, l1, peakRssMB: Math.round(peakRss / 2 ** 20), durationMs: Date.now() - t0,
       resumed: resume !== undefined, run: resume ? resume.runs + 1 : 1, fromL1Block: runFromBlock,
     };
@@ -600,7 +611,7 @@ export class Devnet {
     };
     let verifier: VerifierChoice;
     if (o.verifier === 'honk') {
-      const circuits = l1CircuitsFor(o.maxTxs);
+      const circuits = [...l1CircuitsFor(o.maxTxs), ...rangeCircuitsFor(o.aggregateMax)];
       this.out(`devnet: L1 verifier = generated UltraHonk verifiers (${circuits.join(', ')}) behind HonkVerifierRouter, INSECURE dev CRS`);
       verifier = { kind: 'address', address: (await deployHonkRouter(deployer, circuits, { crs: { dev: true }, log: (l) => this.out(`devnet: ${l}`) })).address };
     } else {
@@ -653,7 +664,10 @@ export function describe(e: NodeEvent): string {
     case 'proving': return `slot ${e.slot}: proving ${e.done}/${e.jobs} jobs`;
     case 'proved': return `slot ${e.slot}: REAL proof ${e.circuit} done in ${(e.ms / 1000).toFixed(1)} s, verified with bb.js`;
     case 'prove-failed': return `slot ${e.slot}: not proven: ${e.reason}`;
-    case 'submitted': return `slot ${e.slot}: proof submitted ${short(e.txHash)} (gas ${e.gasUsed}, L1 #${e.l1Block})`;
+    case 'submitted': return e.to !== undefined
+      ? `slots ${e.slot}..${e.to}: AGGREGATED ${e.circuit} proof over ${e.blocks} blocks submitted ${short(e.txHash)} (gas ${e.gasUsed}, ${Math.round(Number(e.gasUsed) / (e.blocks ?? 1))} per block, L1 #${e.l1Block})`
+      : `slot ${e.slot}: proof submitted ${short(e.txHash)} (gas ${e.gasUsed}, L1 #${e.l1Block})`;
+    case 'aggregation': return e.action === 'aggregate' ? `slot ${e.slot}: waiting to aggregate ${e.n} blocks into one range proof (saves ~${e.savedGas} gas)` : `slot ${e.slot}: submitting alone (${e.why})`;
     case 'submit-skipped': return `slot ${e.slot}: submission skipped: ${e.reason}`;
     case 'slashed': return `slot ${e.slot}: SLASHED (${short(e.txHash)})`;
     case 'withdrawn': return `withdrew ${e.amount} token units to ${e.to}`;

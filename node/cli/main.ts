@@ -46,6 +46,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .addOption(new Option('--api-port <port>', 'HTTP API port of the node (0 = random)').default(DEVNET_DEFAULTS.apiPort).argParser(intArg('--api-port', 0, 65535)))
     .addOption(new Option('--timeout <s>', 'give up (exit 1) when the blocks have not settled after this many seconds').default(DEVNET_DEFAULTS.timeoutSec).argParser(intArg('--timeout', 10, 86400)))
     .addOption(new Option('--verifier <kind>', 'L1 verifier: honk = the generated UltraHonk verifiers (real on-chain verification, INSECURE dev CRS); signature = the stand-in SignatureVerifier').choices(['honk', 'signature']).default(DEVNET_DEFAULTS.verifier))
+    .addOption(new Option('--aggregate-max <n>', 'most consecutive blocks of one prover one range proof settles on L1 (2 or 4; 1 = never aggregate)').default(DEVNET_DEFAULTS.aggregateMax).argParser(intArg('--aggregate-max', 1, 4)))
     .option('--data-dir <dir>', 'keep the devnet here: anvil\'s chain, deployment, genesis and every node\'s LevelDB (default: a temp dir, removed at exit)')
     .option('--resume', 'continue the devnet in --data-dir (no deploy; the nodes catch up from their cursors); its recorded --nodes/--verifier/phase options apply', false)
     .option('--fresh', 'wipe the devnet in --data-dir and start a new one', false)
@@ -58,6 +59,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         withholdEvery: opts.withholdEvery as number, apiPort: opts.apiPort as number, timeoutSec: opts.timeout as number,
         dataDir: opts.dataDir as string | undefined, keep: Boolean(opts.keep), verifier: opts.verifier as 'honk' | 'signature', nodes: Number(opts.nodes) as 1 | 3,
         resume: Boolean(opts.resume), fresh: Boolean(opts.fresh), explicit,
+        aggregateMax: opts.aggregateMax as number,
       };
       const { Devnet } = await import('./devnet.js');
       const devnet = new Devnet(o);

@@ -50,10 +50,10 @@ export function proofEncoder(deployment: Deployment, client: SidecarClient, env:
     const key = env.SIDECAR_DEV_VERIFIER_KEY;
     if (!key) return undefined;
     const signer = new Wallet(key);
-    return async (slot, p) => {
+    return async (slot, p, to) => {
       const recipient = proofRecipient(p.publicInputs);
       if (!recipient) throw new Error(`the final proof of slot ${slot} names no recipient`);
-      return { proof: await signatureProof(signer, deployment.verifier, deployment.chainId, await client.publicInputs(slot, slot, recipient)) };
+      return { proof: await signatureProof(signer, deployment.verifier, deployment.chainId, await client.publicInputs(slot, to ?? slot, recipient)) };
     };
   }
   // any other verifier: the generated Honk verifiers behind HonkVerifierRouter (a circuit tag, then the proof)
@@ -135,7 +135,7 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       prices: { costPerCoreHour: cfg.proverCostPerCoreHour, tokensPerEth: cfg.proverTokensPerEth, capitalBpsPerYear: cfg.proverCapitalBpsPerYear, slashRiskBps: cfg.proverSlashRiskBps } },
     crs: { dev: cfg.devCrs },
     encodeProof, withdrawTo: cfg.withdrawTo || undefined,
-    submitter: { resend: cfg.submitterResendBlocks > 0 ? { afterBlocks: cfg.submitterResendBlocks, maxFeePerGas: cfg.submitterMaxFeePerGas } : false },
+    submitter: { resend: cfg.submitterResendBlocks > 0 ? { afterBlocks: cfg.submitterResendBlocks, maxFeePerGas: cfg.submitterMaxFeePerGas } : false, aggregateMax: cfg.submitterAggregateMax },
     api: cfg.apiPort >= 0 ? { host: cfg.apiHost, port: cfg.apiPort } : undefined,
     metrics: cfg.metricsPort >= 0 ? { host: cfg.metricsHost || cfg.apiHost, port: cfg.metricsPort } : undefined,
     health: { maxSyncLagBlocks: cfg.healthMaxSyncLagBlocks },

@@ -39,6 +39,9 @@ export interface DevnetOptions {
   /** the L1 verifier: the generated Honk verifiers behind HonkVerifierRouter (real on-chain
    *  verification, INSECURE dev CRS), or the stand-in SignatureVerifier */
   verifier: 'honk' | 'signature';
+  /** most consecutive blocks of one prover node one range proof settles (range_2 / range_4; 1 = never
+   *  aggregate): the range verifiers are deployed and the provers' submitters aggregate */
+  aggregateMax: number;
   /** live lines (default: stderr) */
   out?: (line: string) => void;
 }
@@ -46,6 +49,7 @@ export interface DevnetOptions {
 export const DEVNET_DEFAULTS: DevnetOptions = {
   blockTime: 1, phaseBlocks: 4, provingBlocks: 600, submissionBlocks: 6, txPerSlot: 50, maxTxs: 64, workers: 1,
   l2Accounts: 8, withholdEvery: 0, maxUnproven: 1, keep: false, apiPort: 0, timeoutSec: 1800, verifier: 'honk', nodes: 3,
+  aggregateMax: 2,
 };
 
 /** The default phase length for a node count: 3 nodes take turns, and a proposer only proposes

@@ -34,8 +34,12 @@ export class DevnetTurns {
   private readonly claimed = new Map<number, string>();
   private config?: PhaseConfig;
 
-  /** `maxUnproven` undefined: no bound on the proposer's unproven pending blocks */
-  constructor(private readonly maxUnproven?: number) {}
+  /**
+   * `maxUnproven` undefined: no bound on the proposer's unproven pending blocks. `run`: each
+   * sequencer takes `run` consecutive turns (A, A, B, B, ... for 2), so one prover gets
+   * consecutive blocks it can aggregate into one range proof (the devnet with aggregation).
+   */
+  constructor(private readonly maxUnproven?: number, private readonly run = 1) {}
 
   /** Adds a sequencer node (before start()); `budget`: its blocks in this run. */
   add(label: string, node: SidecarNode, budget?: number): void {
@@ -89,12 +93,12 @@ export class DevnetTurns {
     return Object.fromEntries(this.seqs.map((s) => [s.label, this.attemptsOf(s)]));
   }
 
-  /** Whose turn it is: the fewest attempts in this run among those with budget left (ties: the first added). */
+  /** Whose turn it is: the fewest attempts in this run (in runs of `run`) among those with budget left (ties: the first added). */
   turn(): string | undefined {
     let best: { s: Seq; n: number } | undefined;
     for (const s of this.seqs) {
       if (this.done(s.label)) continue;
-      const n = this.attemptsOf(s);
+      const n = Math.floor(this.attemptsOf(s) / this.run);
       if (!best || n < best.n) best = { s, n };
     }
     return best?.s.label;

@@ -68,7 +68,12 @@ export type NodeEvent =
   | { type: 'proving'; slot: number; blockHash: string; jobs: number; done: number }
   | { type: 'proved'; slot: number; blockHash: string; circuit: string; ms: number }
   | { type: 'prove-failed'; slot: number; blockHash: string; reason: string; /** failed: the prover's fault (the circuit breaker counts it) */ cause?: 'failed' | 'cancelled' | 'withheld' }
-  | { type: 'submitted'; slot: number; txHash: string; gasUsed: string; l1Block: number }
+  | {
+    type: 'submitted'; slot: number; txHash: string; gasUsed: string; l1Block: number;
+    /** a range proof: the last slot it settled (slot..to) and its circuit (range_2 | range_4) */
+    to?: number; circuit?: string; blocks?: number;
+  }
+  | { type: 'aggregation'; slot: number; action: 'aggregate' | 'alone'; n: number; why: string; savedGas?: string }
   | { type: 'submit-skipped'; slot: number; reason: string }
   | { type: 'slashed'; slot: number; txHash: string }
   | { type: 'withdrawn'; amount: string; to: string }

@@ -116,3 +116,97 @@ export function submitDecision(i: SubmitInput): { submit: boolean; why?: SubmitW
 export function slashDue(i: { head: number; deadline: number; pending: boolean }): boolean {
   return i.pending && i.head + 1 >= i.deadline;
 }
+
+// ---------------------------------------------------------------- submitter: aggregate or not
+
+/** A pending block this node could put in a range, chain order from the first pending one. */
+export interface AggregateBlock {
+  slot: number;
+  /** L1 block by which its proof must have landed (slotTiming.deadline) */
+  deadline: number;
+  /** ms until this node has the block's own (L1-flavour) proof: 0 = it has it; undefined = it will not (not its block, or it names another recipient) */
+  proofEtaMs: number | undefined;
+}
+
+export interface AggregateInput {
+  head: number;
+  /** ms per L1 block */
+  blockMs: number;
+  /** the pending blocks from the first one (whose parent is proven), chain order; blocks[0] is the one to submit now or not */
+  blocks: readonly AggregateBlock[];
+  /** most blocks one submission may cover (config aggregateMax; 1 disables aggregation) */
+  aggregateMax: number;
+  /** range sizes a range circuit exists for (prover/range.ts RANGE_SIZES) */
+  sizes: readonly number[];
+  /** estimated ms to prove a range of n blocks once every block's own proof exists (cost model: prover/range.ts rangeEstimateMs) */
+  rangeMs: (n: number) => number;
+  /** gas of one block submitted alone, and of one submission of a range of n blocks (measured: bench gas) */
+  gasAlone: bigint;
+  gasRange: (n: number) => bigint;
+  /** wei per gas now */
+  gasPriceWei: bigint;
+  /** what is lost if blocks[0] misses its deadline (its submission reward + the deposit at stake, in wei-equivalent); it scales the margin */
+  atStakeWei: bigint;
+  /** L1 blocks kept for the submission tx itself (default 2) */
+  submitBlocks?: number;
+  /** the range estimate is multiplied by this before it is compared with the time left (default 1.5) */
+  safety?: number;
+}
+
+export type AggregateWhy = 'disabled' | 'no-next-block' | 'not-mine' | 'no-saving' | 'would-miss-deadline' | 'fits';
+
+export interface AggregateDecision {
+  /** 'aggregate': wait for (or prove) the range of `n` blocks starting at blocks[0]; 'alone': submit blocks[0] alone now */
+  action: 'aggregate' | 'alone';
+  n: number;
+  why: AggregateWhy;
+  /** ms until the range proof is expected (aggregate), and the L1 block it must be ready by */
+  readyInMs?: number;
+  latestBlock?: number;
+  /** gas and wei saved against submitting the n blocks alone */
+  savedGas?: bigint;
+  savedWei?: bigint;
+}
+
+/**
+ * Submit the first pending block alone now, or wait to aggregate it with the next ones into one
+ * range proof. Aggregates the largest range size n ≤ aggregateMax such that: blocks[0..n) are all
+ * this node's (their own proofs known or expected, `proofEtaMs`); one range submission costs less
+ * gas than n submissions alone; and the range proof is expected ready — the last block's own
+ * proof, then the range proving time, times `safety` (× 2 when what is at stake exceeds 100×
+ * the wei saved) — `submitBlocks` L1 blocks before blocks[0]'s deadline (the earliest of the
+ * range). Otherwise 'alone'. The caller keeps blocks[0]'s own L1 proof as the fallback and asks
+ * again every tick: once the range is no longer expected in time, the answer turns to 'alone'
+ * while the fallback still lands before the deadline (it never lets a block pass its deadline to
+ * save gas).
+ */
+export function aggregateDecision(i: AggregateInput): AggregateDecision {
+  const sizes = [...i.sizes].filter((n) => n >= 2 && n <= i.aggregateMax).sort((a, b) => b - a);
+  if (i.aggregateMax <= 1 || sizes.length === 0) return { action: 'alone', n: 1, why: 'disabled' };
+  const submitBlocks = i.submitBlocks ?? 2;
+  let why: AggregateWhy = 'no-next-block';
+  for (const n of sizes) {
+    const blocks = i.blocks.slice(0, n);
+    if (blocks.length < n) continue;
+    if (blocks.some((b) => b.proofEtaMs === undefined)) { why = 'not-mine'; continue; }
+    const savedGas = BigInt(n) * i.gasAlone - i.gasRange(n);
+    const savedWei = savedGas * i.gasPriceWei;
+    if (savedGas <= 0n) { why = 'no-saving'; continue; }
+    const cautious = savedWei > 0n && i.atStakeWei > 100n * savedWei;
+    const safety = (i.safety ?? 1.5) * (cautious ? 2 : 1);
+    const readyInMs = Math.max(...blocks.map((b) => b.proofEtaMs!)) + i.rangeMs(n);
+    const readyBlock = i.head + Math.ceil((readyInMs * safety) / i.blockMs);
+    const latestBlock = blocks[0].deadline - 1 - submitBlocks;
+    if (readyBlock > latestBlock) { why = 'would-miss-deadline'; continue; }
+    return { action: 'aggregate', n, why: 'fits', readyInMs, latestBlock, savedGas, savedWei };
+  }
+  return { action: 'alone', n: 1, why };
+}
+
+/**
+ * Is it time to give up waiting for a range and land blocks[0]'s own proof: the tx would land
+ * in head + 1, and only `submitBlocks` L1 blocks are left before its deadline.
+ */
+export function fallbackDue(i: { head: number; deadline: number; submitBlocks?: number }): boolean {
+  return i.head + 1 >= i.deadline - 1 - (i.submitBlocks ?? 2);
+}

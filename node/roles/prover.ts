@@ -12,7 +12,7 @@ import type { ChainNotice } from '../chain/index.js';
 import type { BlockProof } from '../../prover/types.js';
 import type { L1View, RoleContext } from './context.js';
 
-interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; reused: number; startedAt: number }
+interface Active { slot: number; blockHash: string; ctrl: AbortController; jobs: number; done: number; reused: number; startedAt: number; estimatedMs: number }
 
 /** Fault injection for devnets and tests (node/devnet/faults.ts); a production node has none. */
 export interface ProverFaultPlan {
@@ -107,7 +107,7 @@ export class ProverRole {
       if (!preState || !txs) throw new Error(`block ${blockHash} of slot ${slot}: its pre-state or txs are not known`);
       const recipient = this.ctx.address;
       const plan = this.prover.plan({ blockHash, slot: BigInt(slot), txs, recipient });
-      const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0 };
+      const a: Active = { slot, blockHash, ctrl, jobs: plan.jobs.length, done: 0, reused: 0, startedAt: t0, estimatedMs: plan.estimatedMs };
       this.active.set(blockHash, a);
       const before = await this.prover.jobs?.getBlock(blockHash);
       if (before?.status === 'proving') log.info({ slot, blockHash, jobs: a.jobs }, 'resuming a block whose proving was interrupted (persisted proofs are reused)');
@@ -176,6 +176,12 @@ export class ProverRole {
     return largestFitting(maxTxs, (n) => fits(n).ok);
   }
 
+
+  /** ms until this node's own proof of the block is expected (its plan's estimate less the time spent; undefined: not being proven here). */
+  etaMs(blockHash: string): number | undefined {
+    const a = this.active.get(blockHash.toLowerCase());
+    return a ? Math.max(1, a.estimatedMs - (Date.now() - a.startedAt)) : undefined;
+  }
 
   /** Blocks in flight: jobs done of jobs, of which `reused` came from the store (a restart). */
   progress(): { slot: number; blockHash: string; jobs: number; done: number; reused: number; ms: number }[] {

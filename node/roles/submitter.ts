@@ -19,9 +19,10 @@ import type { BlockProof } from '../../prover/types.js';
 import { submitDecision } from './decisions.js';
 import { l1Code, type KnownProof, type L1View, type RoleContext } from './context.js';
 import { proofRecipient } from './proof-check.js';
+import type { Aggregator } from './aggregator.js';
 
 /** Turns a final proof into the proof bytes `submitProofRange` takes for this deployment's verifier. */
-export type L1ProofEncoder = (slot: number, p: BlockProof) => Promise<{ proof: Uint8Array | string }>;
+export type L1ProofEncoder = (slot: number, p: BlockProof, to?: number) => Promise<{ proof: Uint8Array | string }>;
 
 export interface SubmitterOptions {
   /** resend a stuck proof tx with a higher fee; false = never (default: after 3 blocks, cap 200 gwei) */
@@ -30,6 +31,8 @@ export interface SubmitterOptions {
   rescueBlocks?: number;
   /** warn (log, `sidecar_submitter_proofs_at_risk`) when a known proof's block is not proven this many L1 blocks before its deadline (default 4) */
   warnBlocks?: number;
+  /** aggregation of this node's consecutive blocks into range proofs (node/roles/aggregator.ts); none: every block alone */
+  aggregator?: Aggregator;
 }
 
 export const DEFAULT_RESEND: ReplaceOptions = { afterBlocks: 3, maxFeePerGas: 200n * 10n ** 9n };
@@ -46,6 +49,7 @@ export class Submitter {
   private readonly resend: ReplaceOptions | undefined;
   private readonly rescueBlocks: number;
   private readonly warnBlocks: number;
+  private readonly agg?: Aggregator;
   /** slots at risk at the last tick (proof known, block pending near the deadline), each warned once while at risk */
   private readonly atRisk = new Set<number>();
 
@@ -53,12 +57,14 @@ export class Submitter {
     this.resend = opts.resend === false ? undefined : opts.resend ?? DEFAULT_RESEND;
     this.rescueBlocks = opts.rescueBlocks ?? 3;
     this.warnBlocks = opts.warnBlocks ?? 4;
+    this.agg = opts.aggregator;
   }
 
   async tick(v: L1View): Promise<void> {
     const { client, chain } = this.ctx;
     const known = this.ctx.proofs.all();
     if (!known.length) { this.noteRisk(new Map(), v.head); return; }
+    await this.agg?.prune();
     const cs = await client.chainState();
     const risky = new Map<number, KnownProof>();
     for (const k of known) {
@@ -82,6 +88,17 @@ export class Submitter {
         exclusiveUntil: t.exclusiveUntil, recipient, me: this.ctx.address.toLowerCase(), prover: c.prover?.toLowerCase() ?? '', rescueBlocks: this.rescueBlocks,
       });
       if (!go.submit) continue;
+      // this node's own block: alone now, or wait for a range (its own proof stays the fallback)
+      if (this.agg && recipient === this.ctx.address.toLowerCase()) {
+        const a = await this.agg.consider(k.slot, v, t.deadline);
+        if (a.kind === 'wait') continue;
+        if (a.kind === 'range') {
+          if (a.slots.some((s) => this.inFlight.has(s) || this.landed.has(s))) continue;
+          for (const s of a.slots) this.inFlight.add(s);
+          void this.submitRange(a, v).finally(() => { for (const s of a.slots) this.inFlight.delete(s); });
+          continue;
+        }
+      }
       this.inFlight.add(k.slot);
       void this.submit(k, v).finally(() => this.inFlight.delete(k.slot));
     }
@@ -128,6 +145,30 @@ export class Submitter {
       this.retryAt.set(k.slot, v.head + 2);
       this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProofRange', code, message: (e as Error).message });
       log.warn({ err: e, slot: k.slot }, 'submitProofRange failed; will retry');
+    }
+  }
+
+  /** One submitProofRange(from, to) with a checked range proof naming this node; every block of it settles. */
+  private async submitRange(r: { from: number; to: number; slots: number[]; proof: BlockProof }, v: L1View): Promise<void> {
+    const { client, chain, log, config } = this.ctx;
+    try {
+      const { proof } = await this.encode(r.from, r.proof, r.to);
+      const sent = await client.submitProofRange(r.from, r.to, this.ctx.address, proof, this.resend ? { replace: this.resend } : undefined);
+      for (const s of r.slots) this.landed.add(s);
+      this.agg?.noteGas(r.slots.length, sent.gasUsed);
+      log.info({ from: r.from, to: r.to, blocks: r.slots.length, circuit: r.proof.circuit, gasUsed: String(sent.gasUsed), gasPerBlock: String(sent.gasUsed / BigInt(r.slots.length)), rewardTokens: String(config.submissionReward * BigInt(r.slots.length)) },
+        `range proof submitted: slots ${r.from}..${r.to} (${r.slots.length} blocks) in one verification`);
+      this.ctx.metrics.l1Txs.inc({ call: 'submitProofRange', outcome: 'ok' });
+      for (const s of r.slots) await chain.notePublished(s).catch(() => undefined);
+      this.ctx.emit({ type: 'submitted', slot: r.from, to: r.to, blocks: r.slots.length, circuit: r.proof.circuit, txHash: sent.hash, gasUsed: String(sent.gasUsed), l1Block: sent.blockNumber });
+    } catch (e) {
+      const code = l1Code(e);
+      this.ctx.metrics.l1Txs.inc({ call: 'submitProofRange', outcome: code });
+      // the blocks' own proofs are still in the book: the next tick lands them alone if the range cannot land
+      this.retryAt.set(r.from, v.head + 1);
+      this.agg?.failed(r.slots, `${code}: ${(e as Error).message.split('\n')[0]}`);
+      this.ctx.emit({ type: 'l1-error', role: 'submitter', call: 'submitProofRange', code, message: (e as Error).message });
+      log.warn({ err: e, from: r.from, to: r.to }, 'submitting the range proof failed; the blocks\' own proofs remain');
     }
   }
 

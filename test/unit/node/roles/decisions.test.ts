@@ -56,3 +56,66 @@ test('submitDecision and slashDue: the proof window and the deadline are exclusi
   assert.equal(slashDue({ head: 19, deadline: 20, pending: true }), true);
   assert.equal(slashDue({ head: 19, deadline: 20, pending: false }), false);
 });
+
+// ---------------------------------------------------------------- aggregate or submit alone
+import { aggregateDecision, fallbackDue, type AggregateInput } from '../../../../node/roles/decisions.js';
+
+const agg = (o: Partial<AggregateInput> = {}): AggregateInput => ({
+  head: 100, blockMs: 1000,
+  blocks: [{ slot: 10, deadline: 300, proofEtaMs: 0 }, { slot: 11, deadline: 310, proofEtaMs: 0 }, { slot: 12, deadline: 320, proofEtaMs: 5_000 }, { slot: 13, deadline: 330, proofEtaMs: 10_000 }],
+  aggregateMax: 4, sizes: [2, 4],
+  rangeMs: (n) => (n === 2 ? 40_000 : 80_000),
+  gasAlone: 2_300_000n, gasRange: (n) => 2_500_000n + BigInt(n) * 50_000n,
+  gasPriceWei: 10n ** 9n, atStakeWei: 0n,
+  ...o,
+});
+
+test('aggregateDecision: the largest range that fits before the first deadline, with its saving', () => {
+  const d = aggregateDecision(agg());
+  assert.equal(d.action, 'aggregate');
+  assert.equal(d.n, 4);
+  assert.equal(d.why, 'fits');
+  assert.equal(d.readyInMs, 10_000 + 80_000, 'the last block\'s own proof, then the range');
+  assert.equal(d.savedGas, 4n * 2_300_000n - 2_700_000n);
+  assert.equal(d.latestBlock, 300 - 1 - 2);
+});
+
+test('aggregateDecision: aggregateMax 1 (or below the smallest range) disables aggregation', () => {
+  assert.deepEqual(aggregateDecision(agg({ aggregateMax: 1 })), { action: 'alone', n: 1, why: 'disabled' });
+  assert.equal(aggregateDecision(agg({ aggregateMax: 3 })).n, 2, 'aggregateMax 3: ranges of 2 only');
+});
+
+test('aggregateDecision: never waits past what the deadline allows; the fallback is landed instead', () => {
+  // 4 blocks need 90 s x 1.5 = 135 blocks: too late for a deadline 100 blocks away; 2 blocks (40 s x 1.5 = 60) fit
+  const near = agg({ blocks: agg().blocks.map((b) => ({ ...b, deadline: b.deadline - 100 })) });
+  const d = aggregateDecision(near);
+  assert.equal(d.action, 'aggregate');
+  assert.equal(d.n, 2);
+  // nothing fits: alone, and why
+  const late = aggregateDecision(agg({ head: 250 }));
+  assert.deepEqual([late.action, late.why], ['alone', 'would-miss-deadline']);
+  // exactly at the margin: ready by deadline - 1 - submitBlocks is fine, one block later is not
+  const exact = agg({ blocks: agg().blocks.slice(0, 2), rangeMs: () => 20_000, safety: 1, head: 100 });
+  exact.blocks = [{ slot: 10, deadline: 100 + 20 + 3, proofEtaMs: 0 }, { slot: 11, deadline: 300, proofEtaMs: 0 }];
+  assert.equal(aggregateDecision(exact).action, 'aggregate');
+  exact.blocks = [{ slot: 10, deadline: 100 + 20 + 2, proofEtaMs: 0 }, { slot: 11, deadline: 300, proofEtaMs: 0 }];
+  assert.equal(aggregateDecision(exact).action, 'alone');
+  assert.equal(fallbackDue({ head: 100, deadline: 104 }), true, 'the tx lands at 101 = deadline - 1 - 2');
+  assert.equal(fallbackDue({ head: 99, deadline: 104 }), false);
+});
+
+test('aggregateDecision: no next block of this node, or no gas saved: alone', () => {
+  assert.deepEqual(aggregateDecision(agg({ blocks: agg().blocks.slice(0, 1) })).why, 'no-next-block');
+  const notMine = agg({ blocks: [agg().blocks[0], { ...agg().blocks[1], proofEtaMs: undefined }] });
+  assert.deepEqual([aggregateDecision(notMine).action, aggregateDecision(notMine).why], ['alone', 'not-mine']);
+  const dear = aggregateDecision(agg({ gasRange: (n) => BigInt(n) * 2_300_000n }));
+  assert.deepEqual([dear.action, dear.why], ['alone', 'no-saving']);
+});
+
+test('aggregateDecision: a large stake against a small saving doubles the margin', () => {
+  const base = agg({ blocks: agg().blocks.slice(0, 2), rangeMs: () => 40_000, head: 100 });
+  base.blocks = [{ slot: 10, deadline: 100 + 3 + 61, proofEtaMs: 0 }, { slot: 11, deadline: 300, proofEtaMs: 0 }];
+  assert.equal(aggregateDecision(base).action, 'aggregate', '60 blocks needed, 61 left');
+  const staked = { ...base, atStakeWei: 10n ** 30n };
+  assert.deepEqual([aggregateDecision(staked).action, aggregateDecision(staked).why], ['alone', 'would-miss-deadline'], '120 blocks needed with the stake');
+});
