@@ -121,6 +121,7 @@ test('block 1: quotes from p2p and the relay; the relay\'s prover is the cheapes
   assert.equal(rec.winner?.toLowerCase(), RP.address.toLowerCase(), 'RP, the cheapest valid quote');
   // committed in the commitment phase with RP's quote (L1 refuses a commitment outside it)
   await waitFor(async () => (await sClient.getBlock(slot1)).prover.toLowerCase() === RP.address.toLowerCase(), 'L1: RP committed for block 1', 60_000);
+  await waitFor(() => S.events.some((e) => e.type === 'committed' && e.slot === slot1), 'S\'s committed event', 30_000);
   const committed = S.events.find((e) => e.type === 'committed' && e.slot === slot1);
   assert.ok(committed && committed.type === 'committed');
   const t = await sClient.slotTiming(slot1);
