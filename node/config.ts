@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RELAY_TIMEOUT_MS, parseRelaySpec, type RelayEndpoint } from './relay/spec.js';
 
 const ROLES = ['sequencer', 'prover', 'submitter', 'watcher', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -79,8 +80,33 @@ export const SETTINGS = {
   sequencerRewardShareBps: { env: 'SIDECAR_SEQUENCER_REWARD_SHARE_BPS', describe: 'share of the block reward offered to the prover, in basis points', default: 2000, schema: intish(0, 10000) },
   sequencerMaxTxs: { env: 'SIDECAR_SEQUENCER_MAX_TXS', describe: 'most txs per block the sequencer builds', default: 32, schema: intish(1, 1024) },
   sequencerSelfProve: { env: 'SIDECAR_SEQUENCER_SELF_PROVE', describe: 'self-prove when no acceptable quote arrives', default: true, schema: boolish },
+  sequencerRelays: {
+    env: 'SIDECAR_SEQUENCER_RELAYS',
+    describe: `relays the sequencer also sends its RFQ to (with the p2p RFQ; node/relay/README.md), comma-separated name=url or name=url;timeoutMs (default timeout ${DEFAULT_RELAY_TIMEOUT_MS} ms, always capped by the RFQ's quote deadline); in a config file also [{name, url, timeoutMs}]`,
+    default: [],
+    schema: z.union([z.array(z.union([z.string(), z.object({ name: z.string(), url: z.string(), timeoutMs: z.number().optional() })])), z.string()]).transform((v, ctx) => {
+      const items = typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v;
+      const out: RelayEndpoint[] = [];
+      for (const it of items) {
+        try {
+          out.push(parseRelaySpec(typeof it === 'string' ? it : `${it.name}=${it.url}${it.timeoutMs !== undefined ? `;${it.timeoutMs}` : ''}`));
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          return z.NEVER;
+        }
+      }
+      const names = out.map((r) => r.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup) { ctx.addIssue({ code: 'custom', message: `relay name ${dup} given twice` }); return z.NEVER; }
+      return out;
+    }),
+  },
   proverFee: { env: 'SIDECAR_PROVER_FEE', describe: 'least tip the prover quotes for a block (token base units)', default: 10n ** 17n, schema: bigintish },
   proverDeposit: { env: 'SIDECAR_PROVER_DEPOSIT', describe: 'deposit the prover offers to fund (token base units; at least the contract minimum)', default: 100n * 10n ** 18n, schema: bigintish },
+  proverRelays: {
+    env: 'SIDECAR_PROVER_RELAYS', describe: 'relay URLs this prover registers with and long-polls for RFQs, answering with signed quotes (`sidecar relay`; comma-separated)', default: [],
+    schema: list.pipe(z.array(z.url({ protocol: /^https?$/, message: 'expected an http(s):// relay URL' }))),
+  },
   proverCostPerCoreHour: { env: 'SIDECAR_PROVER_COST_PER_CORE_HOUR', describe: 'P&L: what a core-hour of proving costs, in token base units (prices quotes: a quote never asks less than break-even)', default: 10n ** 17n, schema: bigintish },
   proverTokensPerEth: { env: 'SIDECAR_PROVER_TOKENS_PER_ETH', describe: 'P&L: token base units per 1 ETH, to price L1 gas (0 = gas not counted)', default: 0n, schema: bigintish },
   proverCapitalBpsPerYear: { env: 'SIDECAR_PROVER_CAPITAL_BPS_PER_YEAR', describe: 'P&L: yearly cost of the capital a deposit locks, basis points', default: 500, schema: intish(0, 100_000) },

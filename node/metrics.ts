@@ -44,6 +44,12 @@ export class NodeMetrics {
     name: 'sidecar_gossip_proof_verify_seconds', help: 'bb verification of a gossiped final proof (verify thread), by verdict', labelNames: ['outcome'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry],
   });
+  readonly marketQuotes = new Counter({ name: 'sidecar_market_quotes_total', help: 'quotes a sequencer received for its RFQs, by channel (p2p, relay:<name>) and outcome (collected, refused: failed the market\'s checks, late: no RFQ open)', labelNames: ['channel', 'outcome'], registers: [this.registry] });
+  readonly marketWins = new Counter({ name: 'sidecar_market_quotes_won_total', help: 'RFQs closed with a winning quote, by the winner\'s channel (p2p, relay:<name>)', labelNames: ['channel'], registers: [this.registry] });
+  readonly relayRequests = new Counter({ name: 'sidecar_relay_requests_total', help: 'RFQs sent to a relay, by relay and outcome (ok: answered in time with no fault; fault; dropped: this one dropped it)', labelNames: ['relay', 'outcome'], registers: [this.registry] });
+  readonly relayFaults = new Counter({ name: 'sidecar_relay_faults_total', help: 'relay faults by relay and code (timeout, unreachable, http-error, malformed, bad-signature, wrong-block, wrong-sequencer, unfunded-prover, wrong-terms)', labelNames: ['relay', 'code'], registers: [this.registry] });
+  readonly relayScore = new Gauge({ name: 'sidecar_relay_score', help: 'a relay\'s score (node/relay/client.ts RelayScore: dropped at -4)', labelNames: ['relay'], registers: [this.registry] });
+  readonly relayAdmitted = new Gauge({ name: 'sidecar_relay_admitted', help: '1 while RFQs go to this relay, 0 while it is dropped (its cooldown)', labelNames: ['relay'], registers: [this.registry] });
   readonly refusedProofs = new Counter({ name: 'sidecar_submitter_refused_proofs_total', help: 'final proofs L1 refused (InvalidProof); their bytes are never sent again', registers: [this.registry] });
   readonly proofsAtRisk = new Gauge({ name: 'sidecar_submitter_proofs_at_risk', help: 'blocks whose final proof this node holds but that are not proven on L1 within warnBlocks of their deadline (L1 congestion or a stuck submission)', registers: [this.registry] });
   private scrapeHooks: (() => Promise<void>)[] = [];

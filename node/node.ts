@@ -30,6 +30,8 @@ import { P2PNode, PROOF_KIND, SeenMessages, fromHex, seenRepo, type P2POptions, 
 import { FinalProofCheck } from './roles/proof-check.js';
 import { ProofVerifier } from '../prover/verifier.js';
 import { Market } from './roles/market.js';
+import { RelayBook, type RelayEndpoint, type ScoreOptions } from './relay/client.js';
+import { RelayProverLink } from './relay/prover-link.js';
 import { NodeMetrics, trackChain } from './metrics.js';
 import { ProofBook, Serial, type L1View, type NodeEvent, type RoleContext } from './roles/context.js';
 import { ProverRole, type ProverFaultPlan } from './roles/prover.js';
@@ -63,6 +65,13 @@ export interface NodeOptions {
     rfq?: boolean;
     /** prover: answer RFQs; least fee quoted and deposit offered */
     quote?: { baseFee: bigint; deposit: bigint };
+    /** sequencer: also send each RFQ to these relays (node/relay/; scoring: node/relay/client.ts RelayScore) */
+    relays?: RelayEndpoint[];
+    relayScoring?: ScoreOptions;
+    /** prover (with `quote`): register with these relays and answer their RFQs (node/relay/prover-link.ts) */
+    serveRelays?: string[];
+    /** the prover's long-poll wait at a relay (default 20 s) */
+    relayPollWaitMs?: number;
     /** gossipsub heartbeat (ms) and IP colocation scoring (0 on a loopback devnet) */
     heartbeatMs?: number;
     ipColocationWeight?: number;
@@ -114,6 +123,8 @@ export class SidecarNode extends EventEmitter {
   /** gossip messages accepted, kept until their slot is stale (`p2p.seen`) */
   seen?: SeenMessages;
   market?: Market;
+  /** the prover's link to the relays it serves (`p2p.serveRelays`) */
+  relayLink?: RelayProverLink;
   /** requeues txs of blocks that will not be on the chain, prunes used ones (chain notices) */
   keeper!: MempoolKeeper;
   /** persists the mempool (`mempool.txs`) */
@@ -215,6 +226,7 @@ export class SidecarNode extends EventEmitter {
       this.txGossip = new TxGossip(this.p2p, this.mempool, this.keeper, this.chain, withComponent(this.log, 'txs'));
       this.market = market = new Market(ctx, this.p2p, this.proofCheck);
       await market.init();
+      if (this.o.p2p.relays?.length) market.useRelays(new RelayBook(this.o.p2p.relays, withComponent(this.log, 'relays'), this.o.p2p.relayScoring), () => this.blockMs());
     }
     if (roles.has('prover')) {
       const br = this.o.prover?.breaker ?? { threshold: 3, cooldownBlocks: 100 };
@@ -246,6 +258,7 @@ export class SidecarNode extends EventEmitter {
           paused: (head) => this.breaker?.refuses(head, role.active.size),
           price: (q) => this.pnl!.price(q),
         });
+        if (this.o.p2p.serveRelays?.length) this.relayLink = new RelayProverLink(this.market, this.address, this.o.p2p.serveRelays, withComponent(this.log, 'relay-link'), { pollWaitMs: this.o.p2p.relayPollWaitMs });
       }
     }
     if (roles.has('sequencer')) {
@@ -285,6 +298,7 @@ export class SidecarNode extends EventEmitter {
     await this.keeper.restore(this.journal);
     await this.sequencer?.restore();
     await this.p2p?.start();
+    this.relayLink?.start();
     if (this.o.api) {
       this.api = await startApiServer({ host: this.o.api.host, port: this.o.api.port, routes: nodeRoutes(this), log: withComponent(this.log, 'api'), metrics: () => this.metrics.text() });
     }
@@ -436,6 +450,7 @@ export class SidecarNode extends EventEmitter {
     this.stopped = true;
     this.unsubscribe?.();
     await this.loop?.catch(() => undefined);
+    await this.relayLink?.stop();
     await this.api?.close().catch(() => undefined);
     await this.metricsServer?.close().catch(() => undefined);
     await this.p2p?.stop().catch(() => undefined);

@@ -126,7 +126,7 @@ export function dashboard(node: SidecarNode, o: { sse?: SseOptions } = {}): Dash
       }
       history.push({ ...r, outcome });
     }
-    return { stats: m.stats, quoting: !!node.o.p2p?.quote, buying: !!node.o.p2p?.rfq, winRate: quoted ? won / quoted : null, quoted, won, history: history.reverse().slice(0, 30) };
+    return { stats: m.stats, quoting: !!node.o.p2p?.quote, buying: !!node.o.p2p?.rfq, winRate: quoted ? won / quoted : null, quoted, won, history: history.reverse().slice(0, 30), relays: m.relayStatus() };
   }
 
   async function money(): Promise<unknown> {

@@ -6,6 +6,7 @@
 //   GET  /blocks/:slot      one slot's canonical block
 //   GET  /proving           proving progress of the blocks in flight and the proofs known
 //   GET  /pnl               the prover's P&L per block: expected at quote time, realised at settlement (roles/pnl.ts)
+//   GET  /market           the market: RFQs run (quotes per channel: p2p or relay:<name>, the winner's channel), quotes sent, the relays' standing
 //   GET  /txs/:hash         the status ladder of an L2 tx (SPEC §3)
 //   GET  /health            200 when L1, sync, p2p and prover checks pass, else 503 with the reasons (health.ts)
 //   GET  /ready             200 once L1 is reached and the chain caught up, else 503
@@ -87,6 +88,18 @@ export function nodeRoutes(node: SidecarNode): Route[] {
         finished: node.proverRole?.finished.slice(-50) ?? [],
         proofs: node.proofs.all().map((p) => ({ slot: p.slot, blockHash: p.blockHash, circuit: p.proof.circuit, source: p.source, knownAt: p.knownAt })),
       }),
+    },
+    {
+      method: 'GET', pattern: '/market', handler: () => {
+        const m = node.market;
+        if (!m) return { market: null };
+        return {
+          stats: m.stats, buying: !!node.o.p2p?.rfq, quoting: m.isQuoting,
+          relays: m.relayStatus(),
+          servedRelays: node.o.p2p?.serveRelays?.map((url) => ({ url, registered: node.relayLink?.registered.get(url) ?? false })) ?? [],
+          history: [...m.history].reverse(),
+        };
+      },
     },
     { method: 'GET', pattern: '/pnl', handler: () => ({ prices: node.pnl ? Object.fromEntries(Object.entries(node.pnl.prices).map(([k, v]) => [k, String(v)])) : null, blocks: node.pnl?.book.all() ?? [] }) },
     {

@@ -1,4 +1,4 @@
-// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, simulate, bench, deploy.
+// The `sidecar` CLI (commander 14): devnet, node, agent, keys, status, simulate, bench, deploy, relay.
 // Bad flags or config: a clear message on stderr and exit code 2, never a stack trace.
 import { userLogLevel } from './env.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -189,6 +189,26 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       const code = await runBenchCli(args, io);
       // the message is printed: exit 2 like any usage error
       if (code) throw new CommanderError(code, 'sidecar.bench', '');
+    });
+
+  program.command('relay')
+    .description('run a reference quote relay (HTTP + JSON API v1, docs/relay-api.json): provers register and long-poll it for RFQs, sequencers configured with it (--sequencer-relays) get its provers\' signed quotes')
+    .option('--host <addr>', 'bind address (env SIDECAR_RELAY_HOST)', process.env.SIDECAR_RELAY_HOST ?? '127.0.0.1')
+    .addOption(new Option('--port <port>', 'port, 0 = random (env SIDECAR_RELAY_PORT)').default(process.env.SIDECAR_RELAY_PORT ?? '18550'))
+    .option('--name <name>', 'relay name shown in its status and logs (env SIDECAR_RELAY_NAME)', process.env.SIDECAR_RELAY_NAME ?? 'relay')
+    .option('--deployment-file <file>', 'deployment JSON (`sidecar deploy`): its chain id and Sidecar address are the EIP-712 domain (env SIDECAR_DEPLOYMENT_FILE)', process.env.SIDECAR_DEPLOYMENT_FILE ?? '')
+    .option('--chain-id <id>', 'instead of a deployment file: the chain id', '')
+    .option('--sidecar <address>', 'instead of a deployment file: the Sidecar contract address', '')
+    .option('--max-open-rfqs <n>', 'RFQs held open at most', '64')
+    .option('--max-provers <n>', 'registered provers at most', '256')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runRelay } = await import('./relay.js');
+      const server = await runRelay(opts, io);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => { io.err(`relay: ${sig}: stopping\n`); void server.stop().then(resolve); };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
     });
 
   program.command('deploy')

@@ -144,6 +144,8 @@ export async function runNode(flags: Record<string, unknown>, extra: { config?: 
       listen: cfg.p2pListen, bootstrap: cfg.bootstrap,
       rfq: roles.includes('sequencer'),
       quote: roles.includes('prover') ? { baseFee: cfg.proverFee, deposit: cfg.proverDeposit } : undefined,
+      relays: roles.includes('sequencer') ? cfg.sequencerRelays : undefined,
+      serveRelays: roles.includes('prover') ? cfg.proverRelays : undefined,
     },
   });
   log.info({ address, peerId: pub.peerId, roles, api: node.api?.url, dashboard: node.api ? `${node.api.url}/` : undefined, metrics: node.metricsServer ? `${node.metricsServer.url}/metrics` : undefined }, 'node started');

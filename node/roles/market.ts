@@ -24,6 +24,8 @@ import type { KnownProof, RoleContext } from './context.js';
 import { MarketCheck, rfqTerms } from './market-check.js';
 import { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
 import { proofRecipient, type FinalProofCheck } from './proof-check.js';
+import { quoteMsgFromJson, rfqToJson, type RfqJson } from '../relay/api.js';
+import { RELAY_FAULTS, askRelay, type RelayBook, type RelayFault } from '../relay/client.js';
 
 export { acceptableQuotes, quoteFee, quoteRefusal } from './decisions.js';
 
@@ -47,15 +49,34 @@ export interface QuoteOptions {
 }
 
 export type MarketRecord =
-  | { kind: 'rfq'; slot: number; blockHash: string; tip: string; at: number; received: number; acceptable: number; winner?: string; fee?: string }
-  | { kind: 'quote'; slot: number; blockHash: string; tip: string; at: number; fee?: string; declined?: string };
+  | { kind: 'rfq'; slot: number; blockHash: string; tip: string; at: number; received: number; acceptable: number; winner?: string; fee?: string; channel?: string;
+    /** quotes collected per channel (p2p, relay:<name>) */ channels?: Record<string, number>;
+    /** the relays asked and how each did (ok, or its fault codes) */ relays?: Record<string, string> }
+  | { kind: 'quote'; slot: number; blockHash: string; tip: string; at: number; fee?: string; declined?: string; /** where the quote went: p2p, or relay:<url> */ channel?: string };
+
+/** A quote collected for an open RFQ, and the channel it came by: `p2p` (quote/1) or `relay:<name>`. */
+export interface CollectedQuote { quote: Quote; signature: string; channel: string }
+
+/** Why a quote was refused, as the relay fault it is when a relay sent it. */
+function faultOf(code: string): RelayFault {
+  switch (code) {
+    case 'bad-signature': return RELAY_FAULTS.badSignature;
+    case 'unknown-block': case 'wrong-slot': case 'no-rfq': return RELAY_FAULTS.wrongBlock;
+    case 'unfunded-prover': return RELAY_FAULTS.unfundedProver;
+    case 'oversized': case 'malformed': return RELAY_FAULTS.malformed;
+    default: return code.startsWith('decode') || code.includes('ssz') ? RELAY_FAULTS.malformed : RELAY_FAULTS.wrongTerms;
+  }
+}
 
 const HISTORY = 100;
 
 export class Market {
   /** canonical block hash per slot, for the synchronous gossip pre-check of proofs */
   private readonly canonical = new Map<number, string>();
-  private readonly quotes = new Map<string, { quote: Quote; signature: string }[]>();
+  private readonly quotes = new Map<string, CollectedQuote[]>();
+  private relays?: { book: RelayBook; blockMs: () => number };
+  /** prover side: the quote signed per block (one price, whichever channels it goes out on) */
+  private readonly signed = new Map<string, Promise<QuoteMsg | undefined>>();
   private quoting?: QuoteOptions;
   private approved = false;
   /** Gossiped proof messages that passed every check, bb included (the handler takes only these). */
@@ -107,11 +128,102 @@ export class Market {
    * sequencer); only then is it collected for an RFQ this node has open. Answers 1 (taken) or 0 (no RFQ open).
    */
   private async serveQuote(req: Uint8Array): Promise<Uint8Array> {
-    const checked = checkMessage('quotes', req, this.p2p.validationContext);
-    if (checked.verdict.result !== 'accept' || !checked.value) throw new HandlerError('bad-request', `quote refused: ${checked.verdict.result === 'accept' ? 'undecodable' : `${checked.verdict.code}${checked.verdict.detail ? `: ${checked.verdict.detail}` : ''}`}`);
+    const a = await this.admitQuote(req, 'p2p');
+    if ('refused' in a) throw new HandlerError('bad-request', `quote refused: ${a.refused}${a.detail ? `: ${a.detail}` : ''}`);
+    return Uint8Array.of(a.taken ? 1 : 0);
+  }
+
+  /**
+   * The one path every quote takes, whatever its channel (p2p quote/1, or a relay's answer): the
+   * message checks (size, decoding, expiry, EIP-712 signature by its prover), the market's L1
+   * checks (node/roles/market-check.ts), then collected for the open RFQ of its block (taken:
+   * false when none is open). Counted in sidecar_market_quotes_total{channel,outcome}.
+   */
+  async admitQuote(data: Uint8Array, channel: string): Promise<{ taken: boolean; quote: QuoteMsg } | { refused: string; detail?: string }> {
+    const count = (outcome: string) => this.ctx.metrics.marketQuotes.inc({ channel, outcome });
+    const checked = checkMessage('quotes', data, this.p2p.validationContext);
+    if (checked.verdict.result !== 'accept' || !checked.value) {
+      count('refused');
+      return checked.verdict.result === 'accept' ? { refused: 'malformed', detail: 'undecodable' } : { refused: checked.verdict.code, detail: checked.verdict.detail };
+    }
     const v = await this.check.checkQuote(checked.value);
-    if (v.result !== 'accept') throw new HandlerError('bad-request', `quote refused: ${v.code}${v.detail ? `: ${v.detail}` : ''}`);
-    return Uint8Array.of(this.onQuote(checked.value) ? 1 : 0);
+    if (v.result !== 'accept') {
+      count('refused');
+      return { refused: v.code, detail: v.detail };
+    }
+    const taken = this.onQuote(checked.value, channel);
+    count(taken ? 'collected' : 'late');
+    return { taken, quote: checked.value };
+  }
+
+  /** Send RFQs to these relays too (node/relay/client.ts), with the p2p RFQ; `blockMs` estimates the time to the quote deadline. */
+  useRelays(book: RelayBook, blockMs: () => number): void {
+    this.relays = { book, blockMs };
+    for (const r of book.relays) {
+      this.ctx.metrics.relayScore.set({ relay: r.ep.name }, r.score.score);
+      this.ctx.metrics.relayAdmitted.set({ relay: r.ep.name }, 1);
+    }
+  }
+
+  /** The relays' standing, for the API and the dashboard. */
+  relayStatus(): { name: string; url: string; timeoutMs: number; score: number; admitted: boolean; drops: number; droppedUntil?: number; lastFault?: { code: string; detail: string; at: number } }[] {
+    return (this.relays?.book.relays ?? []).map((r) => ({
+      name: r.ep.name, url: r.ep.url, timeoutMs: r.ep.timeoutMs, score: r.score.score, admitted: r.score.droppedUntil === 0 || Date.now() >= r.score.droppedUntil,
+      drops: r.score.drops, droppedUntil: r.score.droppedUntil || undefined, lastFault: r.score.lastFault,
+    }));
+  }
+
+  /**
+   * The RFQ to every admitted relay, in parallel; each answer's quotes go through admitQuote like
+   * p2p quotes. Bounded by each relay's timeout and by `closed` (the RFQ's close at its quote
+   * deadline): never waited for past it. Each relay's faults are counted and scored; resolves with
+   * each relay's outcome.
+   */
+  private async askRelays(rfq: RfqJson, slot: number, blockHash: string, deadlineMs: number, closed: AbortSignal): Promise<Record<string, string>> {
+    const relays = this.relays!;
+    const { metrics, log, address } = this.ctx;
+    const out: Record<string, string> = {};
+    await Promise.all(relays.book.admitted().map(async (r) => {
+      const name = r.ep.name;
+      const channel = `relay:${name}`;
+      const faults: { code: RelayFault; detail: string }[] = [];
+      const fault = (code: RelayFault, detail: string) => {
+        faults.push({ code, detail });
+        metrics.relayFaults.inc({ relay: name, code });
+      };
+      // the relay answers a little before the RFQ closes (its quotes still need their checks here)
+      const waitMs = Math.max(0, Math.min(r.ep.timeoutMs, deadlineMs - Date.now()) - 500);
+      try {
+        const quotes = await askRelay(r.ep, rfq, waitMs, closed);
+        for (const sq of quotes) {
+          if (closed.aborted) break;
+          // bound to this RFQ: its block and slot, this sequencer (else useless to it, whatever the relay claims)
+          if (sq.quote.blockHash.toLowerCase() !== blockHash.toLowerCase() || Number(sq.quote.slot) !== slot) { fault(RELAY_FAULTS.wrongBlock, `a quote for slot ${sq.quote.slot} block ${sq.quote.blockHash}`); continue; }
+          if (sq.quote.sequencer.toLowerCase() !== address.toLowerCase()) { fault(RELAY_FAULTS.wrongSequencer, `a quote naming sequencer ${sq.quote.sequencer}`); continue; }
+          let bytes: Uint8Array;
+          try {
+            bytes = encodeMessage('quotes', quoteMsgFromJson(sq));
+          } catch (e) {
+            fault(RELAY_FAULTS.malformed, `a quote that does not encode: ${(e as Error).message.slice(0, 120)}`);
+            continue;
+          }
+          const a = await this.admitQuote(bytes, channel);
+          if ('refused' in a) {
+            if (a.refused !== 'l1-unavailable') fault(faultOf(a.refused), `${a.refused}${a.detail ? `: ${a.detail.slice(0, 160)}` : ''} (prover ${sq.quote.prover})`);
+          } else if (!a.taken && !closed.aborted) fault(RELAY_FAULTS.wrongBlock, 'a quote for no open RFQ');
+        }
+      } catch (e) {
+        const code = (e as { code?: RelayFault }).code;
+        fault(code && Object.values(RELAY_FAULTS).includes(code) ? code : RELAY_FAULTS.malformed, (e as Error).message.slice(0, 200));
+      }
+      const outcome = relays.book.record(r, faults);
+      metrics.relayRequests.inc({ relay: name, outcome });
+      metrics.relayScore.set({ relay: name }, r.score.score);
+      metrics.relayAdmitted.set({ relay: name }, outcome === 'dropped' ? 0 : 1);
+      out[channel] = faults.length ? [...new Set(faults.map((f) => f.code))].join(',') : 'ok';
+      if (faults.length) log.warn({ slot, relay: name, faults: faults.slice(0, 5).map((f) => `${f.code}: ${f.detail}`), count: faults.length, score: r.score.score }, `relay ${name}: ${faults.length} fault(s) on this RFQ`);
+    }));
+    return out;
   }
 
   onNotice(n: ChainNotice): void {
@@ -121,8 +233,11 @@ export class Market {
 
   // ---------------------------------------------------------------- sequencer side
 
-  /** Broadcast an RFQ, wait until `quoteDeadlineBlock`, return the cheapest acceptable quote. */
-  async requestQuote(slot: number, blockHash: string, tip: bigint, quoteDeadlineBlock: number): Promise<{ quote: Quote; signature: string } | undefined> {
+  /**
+   * Broadcast an RFQ (and send it to the configured relays), wait until `quoteDeadlineBlock`,
+   * return the cheapest acceptable quote and its channel. Relays never hold it past the deadline.
+   */
+  async requestQuote(slot: number, blockHash: string, tip: bigint, quoteDeadlineBlock: number): Promise<CollectedQuote | undefined> {
     const { client, config, log } = this.ctx;
     const key = `${slot}/${blockHash.toLowerCase()}`;
     this.quotes.set(key, []);
@@ -132,19 +247,38 @@ export class Market {
     const terms = { slot: BigInt(slot), blockHash: blockHash.toLowerCase(), tip, deposit: config.minProverDeposit, quoteDeadlineBlock: BigInt(quoteDeadlineBlock), peer: this.p2p.peerId, addrs };
     // signed with this sequencer's key: peers relay only an RFQ its block's revealer signed
     const signature = await client.signRfq(terms);
+    const closed = new AbortController();
+    let relayRun: Promise<Record<string, string>> | undefined;
+    if (this.relays?.book.relays.length) {
+      // a relay learns the block hash only from this RFQ: sent once L1 has the reveal, never before
+      const p = await client.getProposal(slot, this.ctx.address).catch(() => undefined);
+      if (p?.revealed && p.blockHash.toLowerCase() === blockHash.toLowerCase()) {
+        const head = await client.blockNumber();
+        const deadlineMs = Date.now() + Math.max(0, quoteDeadlineBlock - head) * this.relays.blockMs();
+        relayRun = this.askRelays(rfqToJson(terms, signature), slot, blockHash, deadlineMs, closed.signal).catch((e) => {
+          log.warn({ err: e, slot }, 'asking the relays failed');
+          return {};
+        });
+      } else {
+        log.warn({ slot, blockHash }, 'the block is not revealed on L1 (as this node reads it): the RFQ goes to no relay');
+      }
+    }
     const rfq: RfqMsg = { ...terms, blockHash: getBytes(blockHash), peer: utf8.encode(terms.peer), addrs: addrs.map((a) => utf8.encode(a)), signature: getBytes(signature) };
     const sent = await this.p2p.publish('rfq', rfq);
     this.stats.rfqsSent++;
-    log.info({ slot, blockHash, recipients: sent.recipients, quoteDeadlineBlock }, 'RFQ sent');
+    log.info({ slot, blockHash, recipients: sent.recipients, relays: this.relays?.book.relays.length ?? 0, quoteDeadlineBlock }, 'RFQ sent');
     const until = Date.now() + 30_000;
     while ((await client.blockNumber()) < quoteDeadlineBlock && Date.now() < until) await new Promise((r) => setTimeout(r, 150));
     await new Promise((r) => setTimeout(r, 300)); // quotes signed at the deadline block are still in flight
     const got = this.quotes.get(key) ?? [];
     this.quotes.delete(key);
+    closed.abort(); // a relay still not answered is a timeout: the commitment never waits for it
+    // the relays' outcomes are settled by now, bar the checks of an answer that came at the last moment
+    let relays = relayRun ? await Promise.race([relayRun, new Promise<undefined>((r) => { setTimeout(() => r(undefined), 200); })]) : undefined;
     const now = await client.blockNumber();
     const terms2 = { sequencer: this.ctx.address, tip, minDeposit: config.minProverDeposit, head: now };
     // the deposit pull would fail without the prover's balance and allowance (read from L1 for the quotes whose terms pass)
-    const funded = new Set<{ quote: Quote; signature: string }>();
+    const funded = new Set<CollectedQuote>();
     for (const q of got) {
       // another sequencer's quote (the contract refuses it), or terms the commitment would fail on
       if (quoteRefusal(q.quote, terms2)) continue;
@@ -152,9 +286,15 @@ export class Market {
       if (bal >= q.quote.deposit && allowance >= q.quote.deposit) funded.add(q);
     }
     const ok = acceptableQuotes(got, terms2, (q) => funded.has(q));
-    log.info({ slot, received: got.length, acceptable: ok.length, best: ok[0] && String(ok[0].quote.fee) }, 'RFQ closed');
-    this.note({ kind: 'rfq', slot, blockHash: blockHash.toLowerCase(), tip: String(tip), at: Date.now(), received: got.length, acceptable: ok.length, winner: ok[0]?.quote.prover, fee: ok[0] && String(ok[0].quote.fee) });
-    return ok[0];
+    const channels: Record<string, number> = {};
+    for (const q of got) channels[q.channel] = (channels[q.channel] ?? 0) + 1;
+    const best = ok[0];
+    if (best) this.ctx.metrics.marketWins.inc({ channel: best.channel });
+    log.info({ slot, received: got.length, acceptable: ok.length, best: best && String(best.quote.fee), channel: best?.channel, prover: best?.quote.prover, channels, relays }, 'RFQ closed');
+    const record: MarketRecord = { kind: 'rfq', slot, blockHash: blockHash.toLowerCase(), tip: String(tip), at: Date.now(), received: got.length, acceptable: ok.length, winner: best?.quote.prover, fee: best && String(best.quote.fee), channel: best?.channel, channels, relays };
+    this.note(record);
+    if (relayRun && !relays) void relayRun.then((r) => { relays = r; record.relays = r; });
+    return best;
   }
 
   private note(r: MarketRecord): void {
@@ -162,14 +302,14 @@ export class Market {
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
   }
 
-  private onQuote(q: QuoteMsg): boolean {
+  private onQuote(q: QuoteMsg, channel: string): boolean {
     const key = `${Number(q.slot)}/${hex(q.blockHash)}`;
     const list = this.quotes.get(key);
     if (!list) return false;
     this.stats.quotesReceived++;
     list.push({
       quote: { slot: q.slot, blockHash: hex(q.blockHash), sequencer: getAddress(hexlify(q.sequencer)), prover: getAddress(hexlify(q.prover)), fee: q.fee, deposit: q.deposit, proverFundsDeposit: q.proverFundsDeposit, validUntilBlock: q.validUntilBlock },
-      signature: hexlify(q.signature),
+      signature: hexlify(q.signature), channel,
     });
     return true;
   }
@@ -181,53 +321,104 @@ export class Market {
     this.quoting = o;
   }
 
+  /** Is this node answering RFQs (a prover with quoting on)? */
+  get isQuoting(): boolean { return this.quoting !== undefined; }
+
+  /** An RFQ from gossip (it passed checkRfq): the quote to the RFQ's sequencer, point to point. */
   private async onRfq(r: RfqMsg): Promise<void> {
-    const o = this.quoting!;
-    const { client, chain, log, address } = this.ctx;
+    const msg = await this.quoteFor(r, 'p2p');
+    if (!msg) return;
+    const { log } = this.ctx;
     const slot = Number(r.slot);
     const blockHash = hex(r.blockHash);
-    this.stats.rfqsSeen++;
-    const decline = (why: string) => {
-      this.stats.quotesDeclined++;
-      this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), declined: why });
-      log.info({ slot, blockHash }, `no quote: ${why}`);
-    };
-    await chain.syncTo(undefined, 5000).catch(() => undefined);
-    const b = await chain.blockByHash(blockHash);
-    if (!b || b.slot !== slot) return decline('block not revealed here');
-    if (!b.provable) return decline(`block cannot be proven: ${b.reason}`);
-    const timing = await client.slotTiming(slot);
-    const head = await client.blockNumber();
-    const paused = o.paused?.(head);
-    if (paused) return decline(paused);
-    const fit = o.fits(timing.deadline, head, b.txCount);
-    const active = fit.active;
-    const proveMs = fit.proveMs;
-    if (!fit.ok) return decline(`cannot prove in time: need ~${Math.round(fit.needMs / 1000)} s (${active} blocks in flight), have ~${Math.round(fit.haveMs / 1000)} s`);
-    const deposit = r.deposit > o.deposit ? r.deposit : o.deposit;
-    if ((await client.tokenBalance(address)) < deposit) return decline('not enough tokens for the deposit');
-    if (!this.approved) { await client.ensureAllowance(MaxUint256 / 2n); this.approved = true; }
-    // priced from load (each block already in flight adds the base fee again) and never below
-    // break-even (the same P&L function the node settles with): node/roles/decisions.ts
-    const priced = await o.price?.({ slot, blockHash, sequencer: b.sequencer, tip: r.tip, deposit, proveMs, active });
-    const fee = quoteFee(o.baseFee, active, priced?.minFee);
-    if (fee > r.tip) return decline(`fee ${fee} above the offered tip ${r.tip}${priced ? ` (break-even ${priced.minFee}, expected profit ${priced.expected.profit})` : ''}`);
-    // bound to the block's sequencer (the RFQ's signer): no other sequencer can commit with it
-    const quote: Quote = { slot: r.slot, blockHash, sequencer: getAddress(b.sequencer), prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
-    const signature = await client.signQuote(quote);
-    const msg: QuoteMsg = { ...quote, blockHash: getBytes(blockHash), sequencer: getBytes(quote.sequencer), prover: getBytes(address), signature: getBytes(signature) };
     // to the RFQ's sequencer only (its peer id and addresses are in the RFQ it signed), never on gossip
     const { peer, addrs } = rfqTerms(r);
     let answer: Uint8Array | null;
     try {
       answer = await this.p2p.requestAt(peer, addrs, QUOTE_PROTOCOL, encodeMessage('quotes', msg));
     } catch (e) {
-      return decline(`the quote could not be delivered to the sequencer's node ${peer}: ${(e as Error).message.slice(0, 160)}`);
+      return this.declined(r, 'p2p', `the quote could not be delivered to the sequencer's node ${peer}: ${(e as Error).message.slice(0, 160)}`);
     }
     if (!answer || answer[0] !== 1) log.info({ slot, blockHash, peer }, 'quote delivered, but the sequencer has no RFQ open for it (closed already?)');
+    this.sent(r, msg, 'p2p');
+  }
+
+  /**
+   * An RFQ from a relay (node/relay/prover-link.ts): the same L1 checks as a gossiped RFQ
+   * (checkRfq), then the same quote; undefined when this node declines (noted, logged).
+   */
+  async quoteForRelay(r: RfqMsg, channel: string): Promise<{ quote: QuoteMsg } | { declined: string }> {
+    if (!this.quoting) return { declined: 'not quoting' };
+    const v = await this.check.checkRfq(r);
+    if (v.result !== 'accept') {
+      const why = `the RFQ does not match L1: ${v.code}${v.detail ? ` (${v.detail})` : ''}`;
+      this.declined(r, channel, why);
+      return { declined: why };
+    }
+    const msg = await this.quoteFor(r, channel);
+    return msg ? { quote: msg } : { declined: 'declined (see the node log)' };
+  }
+
+  /** After a quote went out on `channel` (p2p, relay:<url>). */
+  sent(r: RfqMsg, msg: QuoteMsg, channel: string): void {
     this.stats.quotesSent++;
-    this.note({ kind: 'quote', slot, blockHash, tip: String(r.tip), at: Date.now(), fee: String(fee) });
-    log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs), expectedProfit: priced ? String(priced.expected.profit) : undefined }, 'quote sent');
+    this.note({ kind: 'quote', slot: Number(r.slot), blockHash: hex(r.blockHash), tip: String(r.tip), at: Date.now(), fee: String(msg.fee), channel });
+    this.ctx.log.info({ slot: Number(r.slot), blockHash: hex(r.blockHash), fee: String(msg.fee), channel }, 'quote sent');
+  }
+
+  declined(r: RfqMsg, channel: string, why: string): void {
+    this.stats.quotesDeclined++;
+    this.note({ kind: 'quote', slot: Number(r.slot), blockHash: hex(r.blockHash), tip: String(r.tip), at: Date.now(), declined: why, channel });
+    this.ctx.log.info({ slot: Number(r.slot), blockHash: hex(r.blockHash), channel }, `no quote: ${why}`);
+  }
+
+  /** The signed quote for an RFQ's block: priced once per block, whichever channels ask (p2p, relays). */
+  private quoteFor(r: RfqMsg, channel: string): Promise<QuoteMsg | undefined> {
+    const key = `${Number(r.slot)}/${hex(r.blockHash)}/${r.tip}/${r.deposit}`;
+    let p = this.signed.get(key);
+    if (!p) {
+      p = this.priceQuote(r).then((res) => {
+        if (typeof res === 'string') { this.declined(r, channel, res); this.signed.delete(key); return undefined; }
+        return res;
+      }, (e) => { this.signed.delete(key); throw e; });
+      this.signed.set(key, p);
+      while (this.signed.size > 64) this.signed.delete(this.signed.keys().next().value!);
+    }
+    return p;
+  }
+
+  /** The prover's quote for an RFQ that passed checkRfq, or why not. */
+  private async priceQuote(r: RfqMsg): Promise<QuoteMsg | string> {
+    const o = this.quoting!;
+    const { client, chain, log, address } = this.ctx;
+    const slot = Number(r.slot);
+    const blockHash = hex(r.blockHash);
+    this.stats.rfqsSeen++;
+    await chain.syncTo(undefined, 5000).catch(() => undefined);
+    const b = await chain.blockByHash(blockHash);
+    if (!b || b.slot !== slot) return 'block not revealed here';
+    if (!b.provable) return `block cannot be proven: ${b.reason}`;
+    const timing = await client.slotTiming(slot);
+    const head = await client.blockNumber();
+    const paused = o.paused?.(head);
+    if (paused) return paused;
+    const fit = o.fits(timing.deadline, head, b.txCount);
+    const active = fit.active;
+    const proveMs = fit.proveMs;
+    if (!fit.ok) return `cannot prove in time: need ~${Math.round(fit.needMs / 1000)} s (${active} blocks in flight), have ~${Math.round(fit.haveMs / 1000)} s`;
+    const deposit = r.deposit > o.deposit ? r.deposit : o.deposit;
+    if ((await client.tokenBalance(address)) < deposit) return 'not enough tokens for the deposit';
+    if (!this.approved) { await client.ensureAllowance(MaxUint256 / 2n); this.approved = true; }
+    // priced from load (each block already in flight adds the base fee again) and never below
+    // break-even (the same P&L function the node settles with): node/roles/decisions.ts
+    const priced = await o.price?.({ slot, blockHash, sequencer: b.sequencer, tip: r.tip, deposit, proveMs, active });
+    const fee = quoteFee(o.baseFee, active, priced?.minFee);
+    if (fee > r.tip) return `fee ${fee} above the offered tip ${r.tip}${priced ? ` (break-even ${priced.minFee}, expected profit ${priced.expected.profit})` : ''}`;
+    // bound to the block's sequencer (the RFQ's signer): no other sequencer can commit with it
+    const quote: Quote = { slot: r.slot, blockHash, sequencer: getAddress(b.sequencer), prover: address, fee, deposit, proverFundsDeposit: true, validUntilBlock: BigInt(timing.commitEnd - 1) };
+    const signature = await client.signQuote(quote);
+    log.info({ slot, blockHash, fee: String(fee), active, proveMs: Math.round(proveMs), expectedProfit: priced ? String(priced.expected.profit) : undefined }, 'quote signed');
+    return { ...quote, blockHash: getBytes(blockHash), sequencer: getBytes(quote.sequencer), prover: getBytes(address), signature: getBytes(signature) };
   }
 
   // ---------------------------------------------------------------- proofs

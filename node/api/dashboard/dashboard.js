@@ -195,9 +195,10 @@
       <dt>quotes sent / declined</dt><dd>${st.quotesSent} / ${st.quotesDeclined}</dd>
       <dt>win rate</dt><dd data-win-rate>${rate}</dd>
       <dt>proofs shared / received</dt><dd>${st.proofsShared} / ${st.proofsReceived} (refused ${st.proofsRefused})</dd></dl>
-      <table><tr><th>slot</th><th>what</th><th>tip</th><th>fee</th><th>outcome</th></tr>${m.history.map((r) => r.kind === 'rfq'
-        ? `<tr><td class="num">${r.slot}</td><td>RFQ: ${r.received} quotes, ${r.acceptable} ok</td><td class="num">${tokens(r.tip)}</td><td class="num">${r.fee ? tokens(r.fee) : ''}</td><td class="mono">${r.winner ? `winner ${short(r.winner, 10)}` : 'no winner'}</td></tr>`
-        : `<tr><td class="num">${r.slot}</td><td>${r.declined ? `declined: ${esc(r.declined)}` : 'quote sent'}</td><td class="num">${tokens(r.tip)}</td><td class="num">${r.fee ? tokens(r.fee) : ''}</td><td>${r.outcome ?? ''}</td></tr>`).join('')}</table>`;
+      <table><tr><th>slot</th><th>what</th><th>tip</th><th>fee</th><th>channel</th><th>outcome</th></tr>${m.history.map((r) => r.kind === 'rfq'
+        ? `<tr data-rfq="${r.slot}"><td class="num">${r.slot}</td><td>RFQ: ${r.received} quotes${r.channels && Object.keys(r.channels).length ? ` (${Object.entries(r.channels).map(([c, n]) => `${esc(c)} ${n}`).join(', ')})` : ''}, ${r.acceptable} ok</td><td class="num">${tokens(r.tip)}</td><td class="num">${r.fee ? tokens(r.fee) : ''}</td><td class="mono" data-channel="${esc(r.channel ?? '')}">${esc(r.channel ?? '')}</td><td class="mono">${r.winner ? `winner ${short(r.winner, 10)}` : 'no winner'}</td></tr>`
+        : `<tr><td class="num">${r.slot}</td><td>${r.declined ? `declined: ${esc(r.declined)}` : 'quote sent'}</td><td class="num">${tokens(r.tip)}</td><td class="num">${r.fee ? tokens(r.fee) : ''}</td><td class="mono" data-channel="${esc(r.channel ?? '')}">${esc(r.channel ?? '')}</td><td>${r.outcome ?? ''}</td></tr>`).join('')}</table>
+      ${m.relays && m.relays.length ? `<h3>relays</h3><table data-relays><tr><th>relay</th><th>score</th><th>state</th><th>last fault</th></tr>${m.relays.map((x) => `<tr data-relay="${esc(x.name)}"><td class="mono">${esc(x.name)}</td><td class="num">${x.score}</td><td>${x.admitted ? 'admitted' : `dropped (${x.drops}×)`}</td><td>${x.lastFault ? esc(`${x.lastFault.code}: ${x.lastFault.detail}`) : ''}</td></tr>`).join('')}</table>` : ''}`;
   }
 
   function renderMoney(m) {
