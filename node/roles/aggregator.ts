@@ -87,11 +87,14 @@ export class Aggregator {
     if (at < 0) return { kind: 'alone' };
     const max = Math.min(this.o.aggregateMax, Math.max(...RANGE_SIZES));
     const blocks: (AggregateBlock & { blockHash: string; txs: number })[] = [];
+    // what this node loses if a waited-for block misses its deadline: the deposits of its blocks in the range
+    let atStakeWei = 0n;
     const model = this.prover.costModel();
     for (const p of pend.slice(at, at + max)) {
       const c = await chain.block(p.slot);
       const t = await client.slotTiming(p.slot);
       const mine = c?.prover?.toLowerCase() === me;
+      if (mine && c) atStakeWei += (await chain.proposal(p.slot, c.sequencer))?.deposit ?? 0n;
       const txs = c?.revealed ? (await chain.blockTxs(p.blockHash))?.length ?? 0 : 0;
       const known = this.ctx.proofs.get(p.slot);
       const own = known && known.source === 'local' && known.blockHash === p.blockHash.toLowerCase();
@@ -115,7 +118,7 @@ export class Aggregator {
       head: v.head, blockMs: this.o.blockMs(), blocks, aggregateMax: this.o.aggregateMax, sizes: RANGE_SIZES,
       rangeMs: (n) => rangeEstimateMs(circuitsOf(n), model),
       gasAlone: this.gas.get(1)!, gasRange: (n) => this.gas.get(n) ?? this.gas.get(1)! * BigInt(n),
-      gasPriceWei: gasPrice, atStakeWei: 0n, submitBlocks, safety: this.o.safety,
+      gasPriceWei: gasPrice, atStakeWei, submitBlocks, safety: this.o.safety,
     });
     if (d.action === 'alone') return this.decided(slot, d, 'landing the block\'s own proof');
     const members = blocks.slice(0, d.n);
