@@ -192,7 +192,7 @@ export class Market {
         metrics.relayFaults.inc({ relay: name, code });
       };
       // the relay answers a little before the RFQ closes (its quotes still need their checks here)
-      const waitMs = Math.max(0, Math.min(r.ep.timeoutMs, deadlineMs - Date.now()) - 500);
+      const waitMs = Math.max(0, Math.floor(Math.min(r.ep.timeoutMs, deadlineMs - Date.now()) - 500));
       try {
         const quotes = await askRelay(r.ep, rfq, waitMs, closed);
         for (const sq of quotes) {
@@ -254,7 +254,7 @@ export class Market {
       const p = await client.getProposal(slot, this.ctx.address).catch(() => undefined);
       if (p?.revealed && p.blockHash.toLowerCase() === blockHash.toLowerCase()) {
         const head = await client.blockNumber();
-        const deadlineMs = Date.now() + Math.max(0, quoteDeadlineBlock - head) * this.relays.blockMs();
+        const deadlineMs = Math.floor(Date.now() + Math.max(0, quoteDeadlineBlock - head) * this.relays.blockMs());
         relayRun = this.askRelays(rfqToJson(terms, signature), slot, blockHash, deadlineMs, closed.signal).catch((e) => {
           log.warn({ err: e, slot }, 'asking the relays failed');
           return {};

@@ -175,6 +175,7 @@ test('blocks 2 and 3: the stalled, forged and down relays are dropped after thei
   assert.equal(await metric('sidecar_relay_requests_total', { relay: 'down', outcome: 'dropped' }), 1);
   assert.equal(await metric('sidecar_relay_requests_total', { relay: 'down', outcome: 'fault' }), 1, 'two RFQs to the down relay, none after');
   assert.equal(await metric('sidecar_relay_requests_total', { relay: 'good', outcome: 'ok' }), 3);
+  assert.equal(await metric('sidecar_relay_faults_total', { relay: 'good' }), 0, 'the good relay never faulted (its answers fit the schema, every RFQ fits its schema)');
   const rec = rfqRecords();
   assert.deepEqual(Object.keys(rec[2].kind === 'rfq' ? rec[2].relays ?? {} : {}), ['relay:good']);
 });
