@@ -13,7 +13,7 @@ import type { CircuitCost, ProofJob, ProofPlan } from '../../circuits/plan.js';
 import type { BackendKind, ProvingBackend } from '../../circuits/backend/prover.js';
 import type { RollupBlock } from '../../prover/rollup.js';
 import type { JobResult } from '../../prover/types.js';
-import { makeBlocks } from '../lib/blocks.js';
+import { BENCH_RECIPIENT, makeBlocks } from '../lib/blocks.js';
 import { Progress, log } from '../lib/report.js';
 import { hardware, sameMachine, software } from './fingerprint.js';
 import { stats, usdFor, whFor, withPeakMemory } from './measure.js';
@@ -38,6 +38,8 @@ export interface SuiteOptions {
   /** circuit names; undefined = the whole catalog (quick: single_1 and the next smallest) */
   circuits?: string[];
   blockSizes: number[];
+  /** blocks in the aggregated range proven through the prover (2 or 4; 0 = none; quick 2) */
+  rangeBlocks: number;
   /** pool shape for the blocks (0 = the node's default, prover/pool.ts defaultPoolShape) */
   workers: number;
   poolThreads: number;
@@ -55,6 +57,7 @@ export const SUITE_USAGE = `usage: sidecar bench [options]            (also: npm
   --backends LIST       native,wasm (default: both; one that cannot start here is recorded and skipped)
   --threads LIST        thread counts (default 1,2,4,... up to the cores; quick 1)
   --circuits LIST       only these circuits of the catalog
+  --range N             an aggregated range of N one-tx blocks through the prover (2 or 4; 0: none; default 4, quick 2)
   --blocks LIST         block sizes in txs proven through the pool (default 1,32,128; quick 1; none: --blocks '')
   --workers W           pool workers for the blocks (default: the node's default shape)
   --pool-threads T      threads per pool worker (default: the node's default shape)
@@ -72,7 +75,7 @@ export function defaultThreads(cores = os.availableParallelism()): number[] {
 }
 
 export function parseSuiteArgs(argv: string[]): SuiteOptions {
-  const known = new Set(['quick', 'reps', 'out', 'resume', 'backends', 'threads', 'circuits', 'blocks', 'workers', 'pool-threads', 'usd-per-hour', 'watts', 'crs']);
+  const known = new Set(['quick', 'reps', 'out', 'resume', 'backends', 'threads', 'circuits', 'blocks', 'range', 'workers', 'pool-threads', 'usd-per-hour', 'watts', 'crs']);
   const flags = new Set(['quick', 'resume']);
   const vals = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
@@ -118,12 +121,18 @@ export function parseSuiteArgs(argv: string[]): SuiteOptions {
     threads: [...new Set(threads)].sort((a, b) => a - b),
     circuits: vals.has('circuits') ? listArg(vals.get('circuits')!) : undefined,
     blockSizes: ints('blocks', 0) ?? (quick ? [1] : [1, 32, 128]),
+    rangeBlocks: rangeArg(num('range', 0, true) ?? (quick ? 2 : 4)),
     workers: num('workers', 1, true) ?? 0,
     poolThreads: num('pool-threads', 1, true) ?? 0,
     usdPerHour: num('usd-per-hour', 0, false) ?? null,
     watts: num('watts', 0, false) ?? null,
     devCrs: crs === 'dev',
   };
+}
+
+function rangeArg(n: number): number {
+  if (n !== 0 && n !== 2 && n !== 4) throw new BenchUsageError(`--range must be 2, 4 or 0 (no range), got ${n}`);
+  return n;
 }
 
 // modules with loggers load after the log level is set (stdout ends with the one JSON line)
@@ -135,6 +144,7 @@ async function loadModules() {
     pool: await import('../../prover/pool.js'),
     orchestrator: await import('../../prover/orchestrator.js'),
     rollup: await import('../../prover/rollup.js'),
+    prover: await import('../../prover/index.js'),
     build: await import('../../circuits/build.js'),
   };
 }
@@ -362,6 +372,36 @@ function lowerBound(M: Modules, plan: ProofPlan, jobs: Map<string, { proveMs: nu
   return { totalWorkMs, criticalPathMs, lowerBoundMs: Math.max(totalWorkMs / workers, criticalPathMs) };
 }
 
+/**
+ * An aggregated proof of `n` consecutive one-tx blocks through the node's prover (prover/index.ts
+ * Prover.proveRange: each block's own plan, its top again in the recursive flavour, range_2 (+ range_4)),
+ * after each block's own L1 proof, as the node does it. The range circuits' keys and pins are made
+ * first, untimed (`coldMs`); the range proof is verified with bb.
+ */
+async function runRange(ctx: Ctx, n: number): Promise<BenchResult['range']> {
+  const { M, opts } = ctx;
+  ctx.progress.tick(ctx.done, `aggregated range of ${n} blocks · ${ctx.etaNote()}`);
+  const prover = await M.prover.Prover.start({ workers: opts.workers || undefined, threads: opts.poolThreads || undefined, crs: { dev: opts.devCrs } });
+  try {
+    const session = ctx.result.run.sessions;
+    const blocks = (await makeBlocks(1, n)).map((b, k) => ({ ...b, blockHash: `0xd${k}${session.toString(16).padStart(6, '0')}${'00'.repeat(28)}` }));
+    let t = performance.now();
+    for (const c of n === 4 ? ['range_2', 'range_4'] : ['range_2']) await prover.pool.circuitInfo(c);
+    const coldMs = Math.round(performance.now() - t);
+    t = performance.now();
+    await Promise.all(blocks.map((b) => prover.proveBlock(b)));
+    const blockProofsMs = Math.round(performance.now() - t);
+    t = performance.now();
+    const proof = await prover.proveRange(blocks, BENCH_RECIPIENT);
+    const rangeProofMs = Math.round(performance.now() - t);
+    if (!(await prover.verify(proof))) throw new Error(`the ${proof.circuit} proof over ${n} blocks does not verify`);
+    log(`range of ${n} blocks: own proofs ${fmtMin(blockProofsMs)}, then the ${proof.circuit} proof ${fmtMin(rangeProofMs)} (keys and pins first: ${fmtMin(coldMs)}, not included)`);
+    return { blocks: n, circuit: proof.circuit, latencyMs: blockProofsMs + rangeProofMs, blockProofsMs, rangeProofMs, coldMs, verified: true };
+  } finally {
+    await prover.close();
+  }
+}
+
 async function runBlocks(ctx: Ctx, sizes: number[], catalog: readonly CircuitCost[]): Promise<void> {
   const { M, opts, result } = ctx;
   const pool = new M.pool.ProverPool({ workers: opts.workers || undefined, threads: opts.poolThreads || undefined, crs: { dev: opts.devCrs } });
@@ -526,7 +566,7 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchResult> {
   const workersGuess = opts.workers || M.pool.defaultPoolShape().workers;
   const remaining = (from: number) => units.slice(from).reduce((a, u) => a + eta.circuitUnit(u.c, u.kind, u.threads, u.threads === opts.threads[0], depsOf(u.c)), 0)
     + blockSizes.reduce((a, n) => a + eta.block(M.plan.planBlock({ blockHash: `0x${'00'.repeat(32)}`, slot: 0n, txCount: n }), workersGuess, catalog), 0);
-  const total = units.length + blockSizes.length;
+  const total = units.length + blockSizes.length + 1; // + the range (or its skip)
   log(`suite: ${units.length} circuit units (${order.length} circuits x ${kinds.join('+')} x threads ${opts.threads.join(',')} x ${opts.reps} reps, plus a cold start each) and ${blockSizes.length} blocks (${blockSizes.join(', ') || 'none'} txs); ` +
     `${os.availableParallelism()} cores, ${result.hardware.memory_size_gb} GB, ${result.software.crs.kind} CRS`);
   log(`estimated ~${fmtMin(remaining(0))} on this machine (the cost model's gate-based estimates x measured backend speed; refined after the first measurement)`);
@@ -573,11 +613,10 @@ export async function runSuite(opts: SuiteOptions): Promise<BenchResult> {
       }
     }
     if (blockSizes.length) await runBlocks(ctx, blockSizes, catalog);
-    // an aggregated proof of a range of blocks needs a range circuit in the catalog
-    const rangeCircuit = M.plan.DEFAULT_COST_MODEL.circuits.find((c) => /range|epoch/.test(c.name) || /range/.test(c.kind));
-    result.range = rangeCircuit
-      ? { blocks: 4, skipped: `the bench does not drive range proofs yet (catalog has ${rangeCircuit.name})`, latencyMs: null }
-      : { blocks: 4, skipped: 'no range circuit in this build', latencyMs: null };
+    if (!opts.rangeBlocks) result.range = { blocks: 4, skipped: 'not asked for (--range 0)', latencyMs: null };
+    else if (result.range.latencyMs == null || result.range.blocks !== opts.rangeBlocks) result.range = await runRange(ctx, opts.rangeBlocks);
+    ctx.done++;
+    save();
     result.run.complete = true;
     result.run.finishedAt = new Date().toISOString();
     save();

@@ -178,7 +178,13 @@ export const BenchResult = z.object({
   }).nullable(),
   blocks: z.array(BlockEntry),
   /** an aggregated proof of a range of consecutive blocks */
-  range: z.object({ blocks: z.number().int().positive(), skipped: z.string().optional(), latencyMs: nullableNum.optional() }),
+  range: z.object({
+    blocks: z.number().int().positive(), skipped: z.string().optional(),
+    /** the blocks' own L1 proofs, then the range proof over them (latencyMs = both) */
+    latencyMs: nullableNum.optional(), blockProofsMs: ms.optional(), rangeProofMs: ms.optional(),
+    /** the range circuits' keys and pinned vk hashes, made before the timed part */
+    coldMs: ms.optional(), circuit: z.string().optional(), verified: z.boolean().optional(),
+  }),
 });
 export type BenchResult = z.infer<typeof BenchResult>;
 

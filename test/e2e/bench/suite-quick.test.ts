@@ -88,7 +88,12 @@ test('bench --quick: interrupted and resumed, real proofs, a valid JSON result a
     assert.equal(b.verified, true);
     assert.ok(b.latencyMs > 0 && b.makespanRatio >= 1 && b.cost_per_tx_usd! > 0);
     assert.ok(r.pool && r.pool.coldStartMs > 0);
-    assert.deepEqual(r.range, { blocks: 4, skipped: 'no range circuit in this build', latencyMs: null });
+    // --quick: an aggregated range of 2 one-tx blocks through the prover, one range_2 proof verified with bb
+    assert.equal(r.range.blocks, 2);
+    assert.equal(r.range.skipped, undefined);
+    assert.equal(r.range.circuit, 'range_2');
+    assert.equal(r.range.verified, true);
+    assert.ok(r.range.rangeProofMs! > 0 && r.range.blockProofsMs! > 0 && r.range.latencyMs === r.range.blockProofsMs! + r.range.rangeProofMs!);
 
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.ok((html.match(/<svg /g) ?? []).length >= 2, 'time per circuit and cost per tx charts');

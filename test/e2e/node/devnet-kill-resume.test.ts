@@ -12,7 +12,8 @@ import { anvilStatePath } from '../../../node/cli/devnet.js';
 import { startDevnetProcess, waitPortClosed } from '../../helpers/devnet-process.js';
 
 // one tx per block (single_1 proofs): the test is about resuming, not proof trees
-const TXS = ['--tx-per-slot', '1', '--max-txs', '1'];
+// one tx per block, each block landed alone: the subject is the kill and the resume (not trees, not ranges)
+const TXS = ['--tx-per-slot', '1', '--max-txs', '1', '--aggregate-max', '1'];
 const COMMON = ['--nodes', '3', '--verifier', 'signature', '--proving-blocks', '60', ...TXS];
 
 function tempDir(prefix: string): string {

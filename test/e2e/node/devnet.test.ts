@@ -23,7 +23,7 @@ const E18 = 10n ** 18n;
 test('devnet, 3 nodes: self-proven and RFQ blocks verified with exact payouts; a withheld proof is slashed, the block on it reorged, every node rolled back and rebuilt', { timeout: 20 * 60_000 }, async (t) => {
   const lines: string[] = [];
   const devnet = new Devnet({
-    ...DEVNET_DEFAULTS, txPerSlot: 1, maxTxs: 1, nodes: 3, slots: 6, withholdEvery: 2, maxUnproven: 1, phaseBlocks: 4, provingBlocks: 90,
+    ...DEVNET_DEFAULTS, txPerSlot: 1, maxTxs: 1, aggregateMax: 1, nodes: 3, slots: 6, withholdEvery: 2, maxUnproven: 1, phaseBlocks: 4, provingBlocks: 90,
     timeoutSec: 1100, out: (l) => lines.push(l),
   });
   after(() => devnet.stop());
